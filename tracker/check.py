@@ -1,0 +1,187 @@
+"""Check: one run over the sources — fetch, capture, extract, diff, store.
+
+Per-source isolation: whatever happens to one source is caught once here and
+recorded as that source's outcome (new | changed | unchanged | error); the run
+goes on, the last good version stays, and a failure never yields "removed".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+
+from tracker.classify import summarize
+from tracker.diff import Change, Version, diff_versions, version_of
+from tracker.errors import ExtractError, FetchError
+from tracker.extract import extract
+from tracker.fetch import Attempt, Fetched, Validators, fetch, fetch_all, make_session
+from tracker.models import Extraction
+from tracker.sources import Config, Source
+from tracker.store import FetchRecord, Store, StoredDocument
+
+OUTCOMES = ("new", "changed", "unchanged", "error")
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What one run found for one source."""
+
+    source: Source
+    outcome: str
+    changes: tuple[Change, ...] = ()
+    error_class: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What one run found, source by source."""
+
+    run_id: int
+    results: list[SourceResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        """The sources that could not be checked."""
+        return [r for r in self.results if r.outcome == "error"]
+
+    @property
+    def changes(self) -> list[Change]:
+        """Every change found, first captures included."""
+        return [c for r in self.results for c in r.changes]
+
+
+Clock = Callable[[], datetime]
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as stored: ISO 8601, seconds, with offset."""
+    return moment.isoformat(timespec="seconds")
+
+
+def run_check(
+    config: Config,
+    store: Store,
+    *,
+    clock: Clock,
+    only: Sequence[str] = (),
+    session_factory: Callable[[], requests.Session] | None = None,
+    on_result: Callable[[SourceResult], None] | None = None,
+) -> RunResult:
+    """Check every selected source once and record everything in the store."""
+    sources = config.select(tuple(only))
+    store.sync_sources(config.sources, iso(clock()))
+    run = RunResult(store.start_run(iso(clock()), only, len(sources)))
+    last = {s.id: store.last_document(s.id) for s in sources}
+    validators = {sid: _validators(store, doc) for sid, doc in last.items()}
+
+    def fetch_one(source: Source, session: requests.Session) -> Fetched:
+        if source.kind == "mcd-article":
+            raise FetchError(
+                f"{source.id}: the mcd-article source kind (CMS Coverage API) is not supported by this version",
+                error_class="unsupported",
+            )
+        return fetch(source, session, config.fetch, validators[source.id])
+
+    attempts = fetch_all(
+        sources, fetch_one, clock=clock, parallel=config.fetch.parallel, delay=config.fetch.delay,
+        session_factory=session_factory or (lambda: make_session(config.fetch)),
+    )
+    for attempt in attempts:
+        result = _check_one(attempt, last[attempt.source.id], store, run.run_id, clock)
+        run.results.append(result)
+        if on_result:
+            on_result(result)
+    store.finish_run(run.run_id, iso(clock()), len(run.results) - len(run.failed), len(run.failed),
+                     len(run.changes))
+    return run
+
+
+def _validators(store: Store, doc: StoredDocument | None) -> Validators | None:
+    """Conditional-GET validators, only while the last body is still on disk to fall back on."""
+    if doc is None or not store.raw_path(doc.sha256).exists():
+        return None
+    return Validators(doc.etag, doc.last_modified)
+
+
+def _check_one(attempt: Attempt, last: StoredDocument | None, store: Store, run_id: int, clock: Clock) -> SourceResult:
+    source = attempt.source
+    record = FetchRecord(run_id=run_id, source_id=source.id, started_at=iso(attempt.started_at),
+                         duration_ms=attempt.duration_ms, url=source.url, outcome="error")
+    result = attempt.result
+    try:
+        if isinstance(result, FetchError):
+            raise result
+        return _check_body(source, result, last, store, run_id, clock, record)
+    except FetchError as exc:
+        body = result.body if isinstance(result, Fetched) else b""
+        sha = _keep_failed_body(store, body)
+        store.record_fetch(FetchRecord(**{
+            **record.__dict__, "error_class": exc.error_class, "error": exc.message, "http_status": exc.http_status,
+            "sha256": sha, "size": len(body) if body else None,
+        }))
+        return SourceResult(source, "error", error_class=exc.error_class, error=exc.message)
+
+
+def _keep_failed_body(store: Store, body: bytes) -> str | None:
+    """Keep what a failing server sent (a challenge page, a truncated PDF), for diagnosis; never a version."""
+    if not body:
+        return None
+    sha = hashlib.sha256(body).hexdigest()
+    store.save_raw(sha, body)
+    return sha
+
+
+def _check_body(
+    source: Source, fetched: Fetched, last: StoredDocument | None, store: Store, run_id: int, clock: Clock,
+    record: FetchRecord,
+) -> SourceResult:
+    base = {**record.__dict__, "http_status": fetched.http_status, "content_type": fetched.content_type,
+            "etag": fetched.etag, "last_modified": fetched.last_modified}
+    if fetched.not_modified:
+        if last is None:
+            raise FetchError(f"{source.url}: HTTP 304 but no earlier version is stored", error_class="http-status")
+        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "not_modified": True,
+                                          "sha256": last.sha256, "document_id": last.id}))
+        return SourceResult(source, "unchanged")
+    sha = hashlib.sha256(fetched.body).hexdigest()
+    base.update(sha256=sha, size=len(fetched.body))
+    if last is not None and last.sha256 == sha:
+        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "document_id": last.id}))
+        return SourceResult(source, "unchanged")
+    extraction = _extract(source, fetched)
+    version = version_of(extraction, source.codes, summarize)
+    old = last.version if last else None
+    _refuse_blank(source, old, version)
+    changes = diff_versions(old, version)
+    outcome = "new" if last is None else ("changed" if changes else "unchanged")
+    store.record_version(
+        source=source, fetched=fetched, sha256=sha, now=iso(clock()), extraction=extraction, version=version,
+        changes=changes, run_id=run_id, fetch=FetchRecord(**{**base, "outcome": outcome}),
+        previous_id=last.id if last else None,
+    )
+    return SourceResult(source, outcome, tuple(changes))
+
+
+def _extract(source: Source, fetched: Fetched) -> Extraction:
+    try:
+        return extract(fetched.body, fetched.kind or "html", source.codes, selector=source.selector)
+    except ExtractError as exc:
+        raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
+
+
+def _refuse_blank(source: Source, old: Version | None, new: Version) -> None:
+    """A page with no tracked code and no policy metadata is an error page, not a policy that dropped the code."""
+    if old is None or not old.views or new.views:
+        return
+    meta = new.metadata
+    if meta.title is None and meta.policy_number is None and meta.effective_date is None:
+        raise FetchError(
+            f"{source.url}: the page has none of the tracked codes and no policy title, number or date; "
+            "it looks like an error or placeholder page, so the last good version is kept",
+            error_class="unreadable",
+        )

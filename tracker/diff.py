@@ -1,0 +1,142 @@
+"""Diff: compare two good versions of a source, code by code. Pure functions.
+
+Change kinds (DESIGN.md): ``new`` (first capture), ``added``, ``removed``,
+``changed`` (the governing text differs; carries old and new status) and
+``metadata`` (only dates, numbers or title differ). Identical extracted text is
+no change, whatever the bytes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+from tracker.models import Extraction, Metadata, Section
+
+Summarize = Callable[[Sequence[Section]], tuple[str, bool | None]]
+
+
+@dataclass(frozen=True)
+class CodeView:
+    """What one version of a document says about one code."""
+
+    status: str
+    prior_auth: bool | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Version:
+    """One good version of a source: its metadata, the codes looked for, and what it says of each."""
+
+    metadata: Metadata
+    codes: frozenset[str]
+    views: Mapping[str, CodeView] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A difference for one code between two versions of a source."""
+
+    code: str
+    kind: str
+    old_status: str | None
+    new_status: str | None
+    summary: str
+    diff: str = ""
+
+
+def code_text(sections: Iterable[Section]) -> str:
+    """The comparable text of a code: each section's heading path and passage, in document order."""
+    return "\n\n".join(f"{s.heading}\n{s.text}" if s.heading else s.text for s in sections)
+
+
+def version_of(extraction: Extraction, codes: Iterable[str], summarize: Summarize) -> Version:
+    """Reduce an extraction to a Version, summarizing each present code's sections."""
+    views = {}
+    for code in codes:
+        sections = extraction.for_code(code)
+        if sections:
+            status, prior_auth = summarize(sections)
+            views[code] = CodeView(status, prior_auth, code_text(sections))
+    return Version(extraction.metadata, frozenset(codes), views)
+
+
+def diff_versions(old: Version | None, new: Version) -> list[Change]:
+    """The changes from ``old`` (None for a first capture) to ``new``, one per affected code."""
+    changes = []
+    meta = metadata_changes(old.metadata, new.metadata) if old else []
+    for code in sorted(new.codes):
+        change = _diff_code(code, old, new, meta)
+        if change:
+            changes.append(change)
+    return changes
+
+
+def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) -> Change | None:
+    now = new.views.get(code)
+    new_status = now.status if now else "absent"
+    if old is None or code not in old.codes:
+        return Change(code, "new", None, new_status, f"first capture: {_label(code)} {_status_words(now)}")
+    before = old.views.get(code)
+    if before is None and now is None:
+        return None
+    if before is None:
+        return Change(code, "added", "absent", new_status, f"{_label(code)} now appears ({new_status})",
+                      unified_diff("", now.text if now else ""))
+    if now is None:
+        return Change(code, "removed", before.status, "absent",
+                      f"{_label(code)} is no longer in the document (was {before.status})",
+                      unified_diff(before.text, ""))
+    if before.text != now.text:
+        return Change(code, "changed", before.status, now.status, _changed_summary(code, before, now),
+                      unified_diff(before.text, now.text))
+    if meta:
+        return Change(code, "metadata", before.status, now.status, "; ".join(meta))
+    return None
+
+
+def _label(code: str) -> str:
+    return f"CPT {code}"
+
+
+def _status_words(view: CodeView | None) -> str:
+    return view.status if view else "not in the document (absent)"
+
+
+def _changed_summary(code: str, before: CodeView, now: CodeView) -> str:
+    if before.status != now.status:
+        return f"{_label(code)}: {before.status} → {now.status}"
+    if before.prior_auth != now.prior_auth:
+        return f"{_label(code)}: prior authorization {_pa(before.prior_auth)} → {_pa(now.prior_auth)}"
+    return f"{_label(code)}: wording changed (still {now.status})"
+
+
+def _pa(value: bool | None) -> str:
+    return {True: "required", False: "not required", None: "unknown"}[value]
+
+
+def metadata_changes(old: Metadata, new: Metadata) -> list[str]:
+    """Readable lines for each metadata field that differs, e.g. "effective_date: 2025-01-01 → 2026-04-21"."""
+    lines = []
+    for f in fields(Metadata):
+        before, after = getattr(old, f.name), getattr(new, f.name)
+        if before != after:
+            lines.append(f"{f.name}: {before or '—'} → {after or '—'}")
+    return lines
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=\S)")
+
+
+def unified_diff(old: str, new: str) -> str:
+    """A unified diff of two code texts, one sentence per line so that edits stand out."""
+    return "\n".join(
+        difflib.unified_diff(_lines(old), _lines(new), "before", "after", lineterm="", n=2)
+    )
+
+
+def _lines(text: str) -> list[str]:
+    return [line for part in text.split("\n") for line in _SENTENCE_END.split(part) if line] if text else []

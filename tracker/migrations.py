@@ -1,0 +1,61 @@
+"""The history database's schema, as sqlite-utils migrations (applied in order, once)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tracker")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """sources, runs, fetches, documents, sections, coverage, changes."""
+    db.table("sources").create(
+        {"id": str, "payer": str, "plan": str, "title": str, "url": str, "kind": str, "codes": str,
+         "first_seen_at": str, "updated_at": str},
+        pk="id",
+    )
+    db.table("runs").create(
+        {"id": int, "started_at": str, "finished_at": str, "status": str, "only": str,
+         "sources_total": int, "sources_ok": int, "sources_failed": int, "changes": int},
+        pk="id",
+    )
+    db.table("documents").create(
+        {"id": int, "source_id": str, "sha256": str, "fetched_at": str, "url": str, "content_type": str,
+         "kind": str, "size": int, "etag": str, "last_modified": str, "codes": str, "title": str,
+         "policy_number": str, "effective_date": str, "last_review_date": str, "next_review_date": str,
+         "version": str},
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db.table("documents").create_index(["source_id", "id"])
+    db.table("fetches").create(
+        {"id": int, "run_id": int, "source_id": str, "started_at": str, "duration_ms": int, "url": str,
+         "outcome": str, "http_status": int, "not_modified": int, "error_class": str, "error": str,
+         "sha256": str, "size": int, "content_type": str, "etag": str, "last_modified": str, "document_id": int},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id"), ("document_id", "documents", "id")],
+    )
+    db.table("fetches").create_index(["run_id"])
+    db.table("fetches").create_index(["source_id", "id"])
+    db.table("sections").create(
+        {"id": int, "document_id": int, "source_id": str, "code": str, "seq": int, "heading": str,
+         "text": str, "status": str, "prior_auth": int, "page": int},
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
+    )
+    db.table("sections").create_index(["document_id", "code"])
+    db.table("coverage").create(
+        {"document_id": int, "source_id": str, "code": str, "status": str, "prior_auth": int, "text": str},
+        pk=("document_id", "code"),
+        foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
+    )
+    db.table("changes").create(
+        {"id": int, "run_id": int, "source_id": str, "payer": str, "plan": str, "code": str, "kind": str,
+         "old_status": str, "new_status": str, "old_document_id": int, "new_document_id": int,
+         "detected_at": str, "effective_date": str, "summary": str, "diff": str},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
+    )
+    db.table("changes").create_index(["source_id", "code"])
+    db.table("changes").create_index(["detected_at"])

@@ -1,0 +1,289 @@
+"""sources.toml: the sources to watch and the settings of a run, validated once.
+
+Every error names the file, the line, the source and the key, and lists what is
+allowed, so that a typo is fixed in one look.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker.errors import ConfigError
+
+PAYERS = ("aetna", "bcbs", "cigna", "uhc", "medicare")
+KINDS = ("html", "pdf", "mcd-article")
+TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
+SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
+FETCH_KEYS = ("timeout", "read_timeout", "retries", "backoff", "delay", "max_bytes", "parallel", "user_agent")
+NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
+SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
+DEFAULT_API = "https://api.coverage.cms.gov"
+CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DEFAULT_USER_AGENT = (
+    "tracker/0.1 (payer policy change tracker; checks each policy at most once a day; "
+    "+https://pypi.org/project/tracker/)"
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One watched policy document (a ``[[source]]`` table)."""
+
+    id: str
+    payer: str
+    title: str
+    url: str
+    codes: tuple[str, ...]
+    plan: str | None = None
+    kind: str | None = None
+    selector: str | None = None
+    article_id: int | None = None
+    api: str | None = None
+
+    @property
+    def host(self) -> str:
+        """The host fetched, for per-host pacing."""
+        return urlsplit(self.url).netloc.lower()
+
+    @property
+    def expected_kind(self) -> str | None:
+        """The kind the configuration or the URL promises, if any."""
+        if self.kind:
+            return self.kind
+        if urlsplit(self.url).path.lower().endswith(".pdf"):
+            return "pdf"
+        return None
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How politely and patiently sources are fetched (``[fetch]``)."""
+
+    timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 2.0
+    delay: float = 2.0
+    max_bytes: int = 50 * 1024 * 1024
+    parallel: int = 4
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed sources.toml."""
+
+    path: Path
+    codes: tuple[str, ...]
+    sources: tuple[Source, ...]
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    notify: Mapping[str, Any] = field(default_factory=dict)
+    schedule: Mapping[str, Any] = field(default_factory=dict)
+
+    def select(self, only: tuple[str, ...]) -> tuple[Source, ...]:
+        """The sources named by ``--only`` (all when empty); unknown ids are an error."""
+        if not only:
+            return self.sources
+        known = {s.id for s in self.sources}
+        unknown = [i for i in only if i not in known]
+        if unknown:
+            raise ConfigError(
+                f"{self.path}: no source with id {', '.join(map(repr, unknown))}; "
+                f"known ids: {', '.join(sorted(known))}"
+            )
+        return tuple(s for s in self.sources if s.id in only)
+
+
+class _Locator:
+    """Finds the line of a ``[[source]]`` table or of a key in the raw TOML text."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.tables = [
+            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*source\s*\]\]", line)
+        ]
+
+    def line(self, index: int | None, key: str | None = None) -> int:
+        """Line of source ``index`` (or of the top level when None), or of ``key`` in it."""
+        start = self.tables[index] if index is not None and index < len(self.tables) else 1
+        if index is None:
+            end = self.tables[0] if self.tables else len(self.lines) + 1
+        else:
+            end = self.tables[index + 1] if index + 1 < len(self.tables) else len(self.lines) + 1
+        if key:
+            pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+            for number in range(start, end):
+                if pattern.match(self.lines[number - 1]):
+                    return number
+        return start
+
+    def error(self, message: str, index: int | None = None, key: str | None = None) -> ConfigError:
+        """A ConfigError pointing at the file and line."""
+        return ConfigError(f"{self.path}:{self.line(index, key)}: {message}")
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate sources.toml; raise ConfigError naming file, line and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such file; pass --sources FILE or set TRACKER_SOURCES "
+            "(an example sources.toml ships with the tracker)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(data, _Locator(path, text))
+
+
+def parse_config(data: Mapping[str, Any], loc: _Locator) -> Config:
+    """Validate the decoded TOML document."""
+    _check_keys(data, TOP_KEYS, "top level", loc, None)
+    codes = _codes(data.get("codes", ["64600"]), loc, None)
+    raw_sources = data.get("source", [])
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise loc.error("no [[source]] tables: add at least one source to watch")
+    sources = tuple(_source(raw, i, codes, loc) for i, raw in enumerate(raw_sources))
+    seen: dict[str, int] = {}
+    for i, source in enumerate(sources):
+        if source.id in seen:
+            raise loc.error(
+                f"source {source.id!r}: key 'id' duplicates the source at line "
+                f"{loc.line(seen[source.id])}; ids must be unique",
+                i,
+                "id",
+            )
+        seen[source.id] = i
+    return Config(
+        path=loc.path,
+        codes=codes,
+        sources=sources,
+        fetch=_fetch_settings(data.get("fetch", {}), loc),
+        notify=_table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc),
+        schedule=_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc),
+    )
+
+
+def _check_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], where: str, loc: _Locator, index: int | None
+) -> None:
+    for key in table:
+        if key not in allowed:
+            raise loc.error(f"{where}: unknown key {key!r}; allowed keys: {', '.join(allowed)}", index, key)
+
+
+def _codes(value: Any, loc: _Locator, index: int | None, where: str = "top level") -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
+        raise loc.error(f'{where}: key \'codes\' must be a non-empty list of strings, e.g. ["64600"]', index, "codes")
+    for code in value:
+        if not CODE_RE.match(code):
+            raise loc.error(
+                f"{where}: key 'codes': {code!r} is not a CPT/HCPCS code (five characters, e.g. 64600)",
+                index,
+                "codes",
+            )
+    return tuple(value)
+
+
+def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Source:
+    if not isinstance(raw, dict):
+        raise loc.error("each [[source]] must be a table", index)
+    where = f"source {raw.get('id', '#' + str(index + 1))!r}"
+    _check_keys(raw, SOURCE_KEYS, where, loc, index)
+
+    def need(key: str, check: Callable[[Any], bool], what: str, required: bool = True) -> Any:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                raise loc.error(f"{where}: missing key {key!r} ({what})", index)
+            return None
+        if not check(value):
+            raise loc.error(f"{where}: key {key!r} must be {what}, not {value!r}", index, key)
+        return value
+
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and bool(value.strip())
+
+    need("id", lambda v: text(v) and bool(ID_RE.match(v)), "letters, digits, '.', '_' or '-'")
+    need("payer", lambda v: v in PAYERS, "one of " + ", ".join(PAYERS))
+    need("title", text, "the policy's title")
+    kind = need("kind", lambda v: v in KINDS, "one of " + ", ".join(KINDS), required=False)
+    article_id = need(
+        "article_id", lambda v: isinstance(v, int) and v > 0, "the article number, e.g. 57452",
+        required=kind == "mcd-article",
+    )
+    api = need("api", _is_http_url, "an http(s) URL", required=False)
+    url = need("url", _is_http_url, "an http(s) URL", required=kind != "mcd-article")
+    if url is None:
+        url = f"{(api or DEFAULT_API).rstrip('/')}/v1/data/article/?articleid={article_id}"
+    own_codes = _codes(raw["codes"], loc, index, where) if "codes" in raw else codes
+    return Source(
+        id=raw["id"],
+        payer=raw["payer"],
+        title=raw["title"].strip(),
+        url=url,
+        codes=own_codes,
+        plan=need("plan", text, "a plan name such as anthem", required=False),
+        kind=kind,
+        selector=need("selector", text, "a CSS selector", required=False),
+        article_id=article_id,
+        api=api,
+    )
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _table(value: Any, allowed: tuple[str, ...], name: str, loc: _Locator) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise loc.error(f"[{name}] must be a table")
+    for key in value:
+        if key not in allowed:
+            line = _table_key_line(loc, name, key)
+            raise ConfigError(f"{loc.path}:{line}: [{name}]: unknown key {key!r}; allowed keys: {', '.join(allowed)}")
+    return dict(value)
+
+
+def _table_key_line(loc: _Locator, name: str, key: str) -> int:
+    inside = False
+    for number, line in enumerate(loc.lines, 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped == f"[{name}]"
+        elif inside and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return number
+    return 1
+
+
+def _fetch_settings(value: Any, loc: _Locator) -> FetchSettings:
+    table = _table(value, FETCH_KEYS, "fetch", loc)
+    defaults = FetchSettings()
+    values: dict[str, Any] = {}
+    for key in FETCH_KEYS:
+        if key not in table:
+            continue
+        expected = type(getattr(defaults, key))
+        given = table[key]
+        if expected is float and isinstance(given, int) and not isinstance(given, bool):
+            given = float(given)
+        if not isinstance(given, expected) or isinstance(given, bool) or (expected is not str and given < 0):
+            line = _table_key_line(loc, "fetch", key)
+            raise ConfigError(f"{loc.path}:{line}: [fetch]: key {key!r} must be a non-negative {expected.__name__}")
+        values[key] = given
+    return FetchSettings(**values)
