@@ -9,6 +9,7 @@ failure. A failure raises FetchError with an ``error_class`` for the fetch log.
 
 from __future__ import annotations
 
+import html
 import queue
 import re
 import time
@@ -183,7 +184,7 @@ def check_body(source: Source, body: bytes, content_type: str | None) -> str:
         raise FetchError(f"{source.url}: empty body (HTTP 200 with nothing in it)", error_class="empty")
     kind = sniff_kind(body, content_type)
     if kind == "html" and len(body) <= _CHALLENGE_MAX:
-        head = body[:_CHALLENGE_MAX].decode("utf-8", "replace").lower()
+        head = html.unescape(body.decode("utf-8", "replace")).lower()  # Akamai writes "Reference&#32;&#35;18..."
         for name, pattern in _CHALLENGES:
             if pattern.search(head):
                 raise FetchError(
