@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 
-
 @dataclass
 class Route:
     """What the server answers on one path."""

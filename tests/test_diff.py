@@ -6,7 +6,9 @@ from tracker.diff import CodeView, Version, diff_versions, metadata_changes, uni
 from tracker.models import Metadata
 
 META = Metadata(title="Peripheral Nerve Destruction", policy_number="0525", effective_date="2025-04-15")
-COVERED = CodeView("covered", None, "Coding Information › Considered Medically Necessary\n64600 Destruction by neurolytic agent")
+COVERED = CodeView(
+    "covered", None, "Coding Information › Considered Medically Necessary\n64600 Destruction by neurolytic agent"
+)
 EXPERIMENTAL = CodeView(
     "experimental", None, "Coding Information › Considered Experimental/Investigational/Unproven\n64600 Destruction"
 )

@@ -8,6 +8,8 @@ goes on, the last good version stays, and a failure never yields "removed".
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +26,7 @@ from tracker.sources import Config, Source
 from tracker.store import FetchRecord, Store, StoredDocument
 
 OUTCOMES = ("new", "changed", "unchanged", "error")
+log = logging.getLogger("tracker")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class RunResult:
 
     run_id: int
     results: list[SourceResult] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -71,8 +75,13 @@ def run_check(
     only: Sequence[str] = (),
     session_factory: Callable[[], requests.Session] | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> RunResult:
-    """Check every selected source once and record everything in the store."""
+    """Check every selected source once and record everything in the store.
+
+    When ``stop`` is set the run ends after the sources in progress; the rest
+    are left for the next run (not recorded as failures).
+    """
     sources = config.select(tuple(only))
     store.sync_sources(config.sources, iso(clock()))
     run = RunResult(store.start_run(iso(clock()), only, len(sources)))
@@ -89,16 +98,26 @@ def run_check(
 
     attempts = fetch_all(
         sources, fetch_one, clock=clock, parallel=config.fetch.parallel, delay=config.fetch.delay,
-        session_factory=session_factory or (lambda: make_session(config.fetch)),
+        session_factory=session_factory or (lambda: make_session(config.fetch)), stop=stop,
     )
     for attempt in attempts:
         result = _check_one(attempt, last[attempt.source.id], store, run.run_id, clock)
+        _log(result)
         run.results.append(result)
         if on_result:
             on_result(result)
+    run.interrupted = len(run.results) < len(sources)
     store.finish_run(run.run_id, iso(clock()), len(run.results) - len(run.failed), len(run.failed),
-                     len(run.changes))
+                     len(run.changes), interrupted=run.interrupted)
     return run
+
+
+def _log(result: SourceResult) -> None:
+    """One log line per source outcome; no secrets are ever in these fields."""
+    if result.outcome == "error":
+        log.warning("source=%s outcome=error class=%s error=%s", result.source.id, result.error_class, result.error)
+    else:
+        log.info("source=%s outcome=%s changes=%d", result.source.id, result.outcome, len(result.changes))
 
 
 def _validators(store: Store, doc: StoredDocument | None) -> Validators | None:
@@ -118,7 +137,7 @@ def _check_one(attempt: Attempt, last: StoredDocument | None, store: Store, run_
             raise result
         return _check_body(source, result, last, store, run_id, clock, record)
     except FetchError as exc:
-        body = result.body if isinstance(result, Fetched) else b""
+        body = result.body if isinstance(result, Fetched) else (exc.body or b"")
         sha = _keep_failed_body(store, body)
         store.record_fetch(FetchRecord(**{
             **record.__dict__, "error_class": exc.error_class, "error": exc.message, "http_status": exc.http_status,

@@ -1,7 +1,8 @@
 """The command line: thin click commands over the library (DESIGN.md's contract).
 
 Exit status: 0 every source checked; 1 some sources could not be checked;
-2 bad usage or a bad sources.toml; 3 the data directory or database is unusable.
+2 bad usage or a bad sources.toml; 3 the data directory or database is unusable;
+4 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -9,24 +10,30 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from tracker import history as hist
-from tracker.check import RunResult, SourceResult, run_check
+from tracker.check import SourceResult
 from tracker.errors import ConfigError, TrackerError
+from tracker.job import run_once
+from tracker.lock import LockedError, hold
 from tracker.sources import Config, load_config
 from tracker.store import Store, open_store
 
 EXIT_SOURCES_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
+EXIT_LOCKED = 4
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -55,6 +62,9 @@ class TrackerGroup(click.Group):
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_USAGE)
+        except LockedError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_LOCKED)
         except TrackerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_STORE)
@@ -71,10 +81,16 @@ def now() -> datetime:
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default="snapshots",
               envvar="TRACKER_DATA", show_default=True,
               help="Data directory: raw captures and tracker.db (env TRACKER_DATA).")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              default="WARNING", envvar="TRACKER_LOG_LEVEL", show_default=True,
+              help="Log level on stderr (env TRACKER_LOG_LEVEL); INFO logs one line per source.")
+@click.option("--log-format", default="%(asctime)s %(levelname)s %(name)s: %(message)s", envvar="TRACKER_LOG_FORMAT",
+              help="logging format string (env TRACKER_LOG_FORMAT).")
 @click.version_option(package_name="tracker")
 @click.pass_context
-def cli(ctx: click.Context, sources_path: Path, data_dir: Path) -> None:
+def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
     """Watch payers' coverage policies and report, code by code, what changed."""
+    logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
     ctx.obj = Context(sources_path, data_dir)
 
 
@@ -128,51 +144,31 @@ def _cell(value: Any) -> str:
 @click.option("--no-notify", is_flag=True, help="Do not send the digest.")
 @click.pass_obj
 def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
-    """Check every source once, store new versions and report the changes.
+    """Check every source once, store new versions, report the changes and send the digest.
+
+    Exit status 1 when some sources could not be checked (the rest is stored).
 
     Example:
 
         tracker run --only cigna-0525
     """
-    config = obj.config()
-    store = obj.store()
-    total = len(config.select(only))
-    progress = _progress(total) if sys.stderr.isatty() else None
-    result = run_check(config, store, clock=now, only=only, on_result=progress)
-    click.echo(summary(result, total))
-    if result.failed:
+    progress = _progress() if sys.stderr.isatty() else None
+    outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=os.environ, only=only,
+                       notify=not no_notify, on_result=progress)
+    click.echo("\n".join(outcome.lines))
+    if outcome.result.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
 
-def _progress(total: int) -> Callable[[SourceResult], None]:
+def _progress() -> Callable[[SourceResult], None]:
     done = 0
 
     def show(result: SourceResult) -> None:
         nonlocal done
         done += 1
-        click.echo(f"[{done}/{total}] {result.source.id}: {result.outcome}", err=True)
+        click.echo(f"[{done}] {result.source.id}: {result.outcome}", err=True)
 
     return show
-
-
-def summary(result: RunResult, total: int) -> str:
-    """The few lines ``tracker run`` prints."""
-    counts = {o: sum(r.outcome == o for r in result.results) for o in ("new", "changed", "unchanged", "error")}
-    lines = [
-        f"Run {result.run_id}: checked {total - counts['error']} of {total} sources: "
-        f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, {counts['error']} failed."
-    ]
-    alerts = [(r, c) for r in result.results for c in r.changes if c.kind != "new"]
-    if alerts:
-        lines.append(f"Changes ({len(alerts)}):")
-        lines += [f"  {r.source.id}: {c.kind}: {c.summary}" for r, c in alerts]
-    baseline = sum(1 for r in result.results if r.outcome == "new")
-    if baseline:
-        lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
-    if result.failed:
-        lines.append(f"Failures: {len(result.failed)} source(s) could not be checked; their last good version is kept:")
-        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in result.failed]
-    return "\n".join(lines)
 
 
 @cli.command()
@@ -224,13 +220,13 @@ def changes(obj: Context, since: str | None, code: str | None, payer: str | None
     emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
 
 
-def _date(value: str | None) -> str | None:
+def _date(value: str | None, option: str = "--since") -> str | None:
     if value is None:
         return None
     try:
         return datetime.fromisoformat(value).date().isoformat()
     except ValueError:
-        raise ConfigError(f"--since {value!r}: expected a date such as 2026-03-01") from None
+        raise ConfigError(f"{option} {value!r}: expected a date such as 2026-03-01") from None
 
 
 @cli.command()
@@ -292,11 +288,143 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
 
         tracker history cigna-0525 --code 64600
     """
+    rows = hist.history(_store_with(obj, source_id), source_id, code=code)
+    emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+
+
+@cli.command()
+@click.argument("source_id", metavar="ID")
+@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--at", "at", metavar="DATE", help="The date (YYYY-MM-DD); default: the latest version.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
+@click.pass_obj
+def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool) -> None:
+    """The section of a code as it stood on a date (the version in force then), with its provenance.
+
+    Example:
+
+        tracker show cigna-0525 --code 64600 --at 2026-03-01
+    """
+    store = _store_with(obj, source_id)
+    row = hist.version_at(store, source_id, code, _date(at, "--at"))
+    if row is None:
+        raise ConfigError(f"{source_id}: no version stored on or before {at}")
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {_cell(row['prior_auth'])}")
+    click.echo(f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
+               f"captured {row['captured_at']}")
+    click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
+    for s in row["sections"]:
+        page = f" (page {s['page']})" if s["page"] else ""
+        click.echo(f"\n{s['heading']}{page}\n{s['text']}")
+    if not row["sections"]:
+        click.echo(f"\nCPT {code} is not in this version.")
+
+
+def _store_with(obj: Context, source_id: str) -> Store:
     store = obj.store()
     if not hist.source_exists(store, source_id):
         raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
-    rows = hist.history(store, source_id, code=code)
-    emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+    return store
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--code", help="Only this code.")
+@click.option("--payer", help="Only this payer.")
+@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@output_options
+@click.pass_obj
+def search(obj: Context, text: str, code: str | None, payer: str | None, limit: int, as_json: bool,
+           as_csv: bool) -> None:
+    """Full-text search over every version of every section, newest first.
+
+    Example:
+
+        tracker search "radiofrequency neurolysis" --code 64600
+    """
+    rows = hist.search(obj.store(), text, code=code, payer=payer, limit=limit)
+    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Changes detected on or after DATE (default: the latest run's changes).")
+@click.option("--format", "fmt", type=click.Choice(["text", "html", "slack"]), default="text", show_default=True,
+              help="Plain text, the HTML email, or the Slack Block Kit payload.")
+@click.option("--send", is_flag=True, help="Send it on every configured channel and record the deliveries.")
+@click.pass_obj
+def digest(obj: Context, since: str | None, fmt: str, send: bool) -> None:
+    """Preview the digest, or re-send it.
+
+    Example:
+
+        tracker digest --since 2026-04-01 --format html > digest.html
+    """
+    from tracker.notify import build_digest, render, send_digest
+
+    config, store = obj.config(), obj.store()
+    found = build_digest(store, config, since=_date(since), clock=now)
+    if not send:
+        click.echo(render(found, fmt), nl=False)
+        return
+    report = send_digest(store, config, found, env=os.environ, clock=now)
+    click.echo("\n".join(report.lines()))
+    if report.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+@cli.command()
+@click.option("--run-now", is_flag=True, help="Also run once right away.")
+@click.pass_obj
+def schedule(obj: Context, run_now: bool) -> None:
+    """Run the daily check in the foreground, at the [schedule] time; stop with Ctrl-C or SIGTERM.
+
+    A run in progress finishes the sources it has started, then the scheduler stops.
+
+    Example:
+
+        tracker --log-level INFO schedule --run-now
+    """
+    from tracker.schedule import build_scheduler, schedule_settings, serve
+
+    config = obj.config()
+    settings = schedule_settings(config.schedule, str(config.path))
+    stop = threading.Event()
+
+    def job() -> None:
+        try:
+            outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=os.environ, stop=stop)
+            for line in outcome.lines:
+                logging.getLogger("tracker").info("%s", line)
+        except TrackerError as exc:  # a locked or broken run must not stop the scheduler
+            logging.getLogger("tracker").error("run not done: %s", exc)
+
+    with hold(obj.data_dir / "schedule.lock", what="scheduler"):
+        logging.getLogger("tracker").setLevel(min(logging.INFO, logging.getLogger().level))
+        serve(build_scheduler(settings, job, run_now=run_now), stop)
+
+
+@cli.command()
+@click.option("--keep-days", type=click.IntRange(min=0), required=True, metavar="N",
+              help="Keep every raw capture seen in the last N days.")
+@click.pass_obj
+def prune(obj: Context, keep_days: int) -> None:
+    """Drop old raw captures that no stored version needs.
+
+    Kept always: each source's first and latest capture and both ends of every change.
+    Dropped when older than N days: byte-only re-captures (same text as the version before)
+    and the bodies of failed fetches. Database rows are never deleted.
+
+    Example:
+
+        tracker prune --keep-days 90
+    """
+    moment = now()
+    with hold(obj.data_dir / "run.lock"):
+        report = obj.store().prune((moment - timedelta(days=keep_days)).isoformat(), moment.isoformat())
+    click.echo(f"Deleted {report.deleted} raw capture(s) ({report.bytes:,} bytes); kept {report.kept}.")
 
 
 def main() -> None:

@@ -26,10 +26,14 @@ class ConfigError(TrackerError):
 class FetchError(TrackerError):
     """A source could not be fetched; ``error_class`` says why, for the fetch log."""
 
-    def __init__(self, message: str, *, error_class: str, http_status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, error_class: str, http_status: int | None = None, body: bytes | None = None
+    ) -> None:
         super().__init__(message)
         self.error_class = error_class
         self.http_status = http_status
+        self.body = body
+        """What the server sent, when it sent something unusable (kept for diagnosis, never a version)."""
 
 
 class ExtractError(TrackerError):

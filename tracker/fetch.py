@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,8 @@ from tracker.errors import FetchError
 from tracker.sources import FetchSettings, Source
 
 ERROR_CLASSES = (
-    "network", "timeout", "http-status", "challenge", "empty", "wrong-type", "unreadable", "too-large", "unsupported", "internal",
+    "network", "timeout", "http-status", "challenge", "empty", "wrong-type", "unreadable", "too-large",
+    "unsupported", "internal",
 )
 """Why a fetch failed, as recorded in the fetch log."""
 
@@ -103,7 +105,11 @@ def fetch(
                 http_status=response.status_code,
             )
         body = _read_capped(source, response, settings.max_bytes)
-    kind = check_body(source, body, response.headers.get("Content-Type"))
+    try:
+        kind = check_body(source, body, response.headers.get("Content-Type"))
+    except FetchError as exc:
+        exc.body = body
+        raise
     return _fetched(source, response, body, kind)
 
 
@@ -244,20 +250,25 @@ def fetch_all(
     delay: float,
     clock: Callable[[], datetime],
     sleep: Callable[[float], None] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> Iterator[Attempt]:
     """Fetch every source: hosts in parallel, one request at a time per host, ``delay`` between them.
 
     Yields each Attempt as it ends, in the caller's thread, so the caller may
-    write to the database without sharing it across threads.
+    write to the database without sharing it across threads. Once ``stop`` is
+    set, sources not yet started are skipped (not yielded).
     """
     by_host: dict[str, list[Source]] = {}
     for source in sources:
         by_host.setdefault(source.host, []).append(source)
-    results: queue.Queue[Attempt] = queue.Queue()
+    results: queue.Queue[Attempt | None] = queue.Queue()
 
     def work(host_sources: list[Source]) -> None:
         with session_factory() as session:
             for i, source in enumerate(host_sources):
+                if stop is not None and stop.is_set():
+                    results.put(None)
+                    continue
                 if i and delay:
                     sleep(delay)
                 results.put(_attempt(fetch_one, source, session, clock))
@@ -265,7 +276,9 @@ def fetch_all(
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(by_host)))) as pool:
         futures = [pool.submit(work, group) for group in by_host.values()]
         for _ in sources:
-            yield results.get()
+            attempt = results.get()
+            if attempt is not None:
+                yield attempt
         for future in futures:
             future.result()
 

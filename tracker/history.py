@@ -7,10 +7,12 @@ DESIGN.md's command-line contract.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from tracker.errors import ConfigError
 from tracker.store import Store
 
 Row = dict[str, Any]
@@ -144,3 +146,92 @@ def _duration(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def failing_sources(store: Store) -> list[Row]:
+    """Sources whose latest fetch failed: how many runs in a row (and how many of them 404/410), since when, why."""
+    rows = []
+    for src in store.query("select id, payer, plan, title, url from sources order by id"):
+        fetches = list(store.query(
+            "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
+            "order by id desc limit 1000", [src["id"]]
+        ))
+        streak = next((i for i, f in enumerate(fetches) if f["outcome"] != "error"), len(fetches))
+        gone = next((i for i, f in enumerate(fetches) if f["http_status"] not in (404, 410)), len(fetches))
+        if not streak:
+            continue
+        last_ok = _one(store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'",
+                       src["id"])
+        latest = fetches[0]
+        rows.append({
+            "source": src["id"], "payer": src["payer"], "plan": src["plan"], "title": src["title"],
+            "url": src["url"], "failures_in_a_row": streak, "gone_in_a_row": gone, "last_success": last_ok,
+            "error_class": latest["error_class"], "error": latest["error"], "http_status": latest["http_status"],
+            "failed_at": latest["started_at"],
+        })
+    return rows
+
+
+def version_at(store: Store, source_id: str, code: str, moment: str | None) -> Row | None:
+    """The version of a source in force on ``moment`` (YYYY-MM-DD; None = the latest), with its sections.
+
+    In force = the latest version whose effective date is on or before the date; when
+    no stored version states an effective date that early, the latest one captured by then.
+    """
+    docs = list(store.query("select * from documents where source_id = ? order by id", [source_id]))
+    if not docs:
+        return None
+    day = moment[:10] if moment else None
+    by_effective = [d for d in docs if d["effective_date"] and (day is None or d["effective_date"] <= day)]
+    by_capture = [d for d in docs if day is None or d["fetched_at"][:10] <= day]
+    if day is None:
+        doc, basis = docs[-1], "latest"
+    elif by_effective:
+        doc, basis = max(by_effective, key=lambda d: (d["effective_date"], d["id"])), "effective_date"
+    elif by_capture:
+        doc, basis = by_capture[-1], "captured_at"
+    else:
+        return None
+    return _version_row(store, doc, code, day, basis)
+
+
+def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str) -> Row:
+    cov = next(store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], code]), None)
+    sections = list(store.query(
+        "select heading, text, status, prior_auth, page from sections where document_id = ? and code = ? order by seq",
+        [doc["id"], code],
+    ))
+    for s in sections:
+        s["prior_auth"] = _bool(s["prior_auth"])
+    return {
+        "source": doc["source_id"], "code": code, "as_of": day, "basis": basis, "version": doc["id"],
+        "captured_at": doc["fetched_at"], "effective_date": doc["effective_date"],
+        "last_review_date": doc["last_review_date"], "policy_number": doc["policy_number"], "title": doc["title"],
+        "url": doc["url"], "sha256": doc["sha256"], "raw_pruned_at": doc["raw_pruned_at"],
+        "status": cov["status"] if cov else "absent", "prior_auth": _bool(cov["prior_auth"]) if cov else None,
+        "text": cov["text"] if cov else None, "sections": sections,
+    }
+
+
+def search(
+    store: Store, text: str, *, code: str | None = None, payer: str | None = None, limit: int = 100
+) -> list[Row]:
+    """Full-text search over every version of every section, newest first."""
+    where, params = _filters(("s.code = ?", code), ("src.payer = ?", payer))
+    clause = f"and {where.removeprefix('where ')}" if where else ""
+    sql = f"""
+        select s.source_id as source, src.payer, src.plan, s.code, d.id as version, d.fetched_at as captured_at,
+               d.effective_date, s.status, s.heading, snippet(sections_fts, 1, '[', ']', '…', 24) as snippet, s.text
+        from sections_fts join sections s on s.rowid = sections_fts.rowid
+        join documents d on d.id = s.document_id join sources src on src.id = s.source_id
+        where sections_fts match ? {clause}
+        order by d.fetched_at desc, d.id desc, s.seq limit ?"""
+    try:
+        return list(store.query(sql, [_fts_query(text), *params, limit]))
+    except sqlite3.OperationalError as exc:
+        raise ConfigError(f"cannot search for {text!r}: {exc}") from exc
+
+
+def _fts_query(text: str) -> str:
+    """Words as FTS5 prefix-free terms, each quoted so that punctuation (64600-64681, CG-SURG-89) is literal."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())

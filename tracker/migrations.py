@@ -59,3 +59,27 @@ def m001_initial(db: Database) -> None:
     )
     db.table("changes").create_index(["source_id", "code"])
     db.table("changes").create_index(["detected_at"])
+
+
+@migrations()
+def m002_deliveries(db: Database) -> None:
+    """deliveries: one row per attempt to deliver one change on one channel (email | slack)."""
+    db.table("deliveries").create(
+        {"id": int, "change_id": int, "channel": str, "run_id": int, "attempted_at": str, "status": str,
+         "error": str},
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id")],
+    )
+    db.table("deliveries").create_index(["change_id", "channel"])
+
+
+@migrations()
+def m003_raw_pruned(db: Database) -> None:
+    """documents.raw_pruned_at: when `tracker prune` dropped the raw body of a byte-only re-capture."""
+    db.table("documents").add_column("raw_pruned_at", str)
+
+
+@migrations()
+def m004_sections_fts(db: Database) -> None:
+    """Full-text search over every version of every section (FTS5, kept in step by triggers)."""
+    db.table("sections").enable_fts(["heading", "text"], fts_version="FTS5", create_triggers=True)

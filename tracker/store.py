@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,15 @@ class StoredDocument:
     etag: str | None
     last_modified: str | None
     version: Version
+
+
+@dataclass
+class PruneReport:
+    """What `tracker prune` did."""
+
+    deleted: int = 0
+    kept: int = 0
+    bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,9 +127,13 @@ class Store:
         assert table.last_pk is not None
         return int(table.last_pk)
 
-    def finish_run(self, run_id: int, now: str, ok: int, failed: int, changes: int) -> None:
+    def finish_run(
+        self, run_id: int, now: str, ok: int, failed: int, changes: int, *, interrupted: bool = False
+    ) -> None:
         """Close a run row with its counts."""
         status = "ok" if not failed else ("failed" if not ok else "partial")
+        if interrupted:
+            status = "interrupted"
         self.table("runs").update(
             run_id, {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed,
                      "changes": changes}
@@ -185,6 +199,43 @@ class Store:
              "prior_auth": v.prior_auth, "text": v.text}
             for code, v in version.views.items()
         )
+
+    def needed_shas(self) -> set[str]:
+        """Raw bodies that versions need: each source's first and latest capture, and both ends of every change."""
+        sql = """
+            select sha256 from documents where id in (
+                select min(id) from documents group by source_id
+                union select max(id) from documents group by source_id
+                union select new_document_id from changes
+                union select old_document_id from changes where old_document_id is not null)"""
+        return {row["sha256"] for row in self.query(sql)}
+
+    def prune(self, cutoff: str, now: str) -> PruneReport:
+        """Delete raw bodies last seen before ``cutoff`` that no version needs (byte-only re-captures, failures)."""
+        needed = self.needed_shas()
+        report = PruneReport()
+        for path in sorted(self.raw_dir.glob("*/*.gz")):
+            sha = path.name.removesuffix(".gz")
+            if sha in needed or self._last_seen(sha, path) >= cutoff:
+                report.kept += 1
+                continue
+            report.bytes += path.stat().st_size
+            path.unlink()
+            report.deleted += 1
+            with self.db.atomic():
+                self.db.execute(
+                    "update documents set raw_pruned_at = ? where sha256 = ? and raw_pruned_at is null", [now, sha]
+                )
+        return report
+
+    def _last_seen(self, sha: str, path: Path) -> str:
+        row = next(self.db.execute(
+            "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
+            "union all select started_at from fetches where sha256 = ?1)", [sha]
+        ))
+        if row[0]:
+            return str(row[0])
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows of a read-only query, as dicts."""

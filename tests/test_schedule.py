@@ -1,0 +1,183 @@
+"""Daily operation: the scheduler's configuration, an unattended run stopped by SIGTERM, the lock,
+failure escalation and prune."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests import samples
+from tracker.errors import ConfigError
+from tracker.lock import LockedError, hold
+from tracker.schedule import build_scheduler, schedule_settings
+from tracker.store import open_store
+
+from .conftest import PolicyServer, Workdir
+
+PDF_PATH = "/coveragePolicies/medical/mm_0525.pdf"
+
+
+def one_source(server: PolicyServer, schedule: str = "") -> str:
+    return f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "cigna-0525"
+        payer = "cigna"
+        title = "Peripheral Nerve Destruction for Pain Conditions"
+        url = "{server.url(PDF_PATH)}"
+        {schedule}
+    """
+
+
+def test_schedule_settings_parse_and_validate() -> None:
+    s = schedule_settings({"time": "06:30", "timezone": "America/New_York", "days": "mon-fri", "max_failures": 2})
+    assert (s.hour, s.minute, s.second, s.timezone, s.days, s.max_failures) == (6, 30, 0, "America/New_York",
+                                                                               "mon-fri", 2)
+    assert schedule_settings({"days": ["mon", "thu"]}).days == "mon,thu"
+    for bad, message in [({"time": "6pm"}, "HH:MM"), ({"timezone": "Mars/Olympus"}, "IANA"),
+                         ({"days": ["funday"]}, "days"), ({"max_failures": 0}, "positive")]:
+        with pytest.raises(ConfigError, match=message):
+            schedule_settings(bad)
+
+
+def test_build_scheduler_trigger_timezone_and_options() -> None:
+    settings = schedule_settings({"time": "06:00", "timezone": "America/New_York", "days": "mon-fri"})
+    scheduler = build_scheduler(settings, lambda: None)
+    [job] = scheduler.get_jobs()
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["second"], fields["day_of_week"]) == ("6", "0", "0", "mon-fri")
+    assert str(job.trigger.timezone) == "America/New_York"
+    assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 6 * 3600)
+    first = job.trigger.get_next_fire_time(None, datetime(2026, 11, 27, 12, 0, tzinfo=UTC))  # a Friday, 07:00 NY
+    assert first.isoformat() == "2026-11-30T06:00:00-05:00"  # next weekday: Monday
+
+
+def tracker_process(work: Workdir, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--sources", str(work.sources), "--data", str(work.data), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def runs_recorded(work: Workdir) -> int:
+    db_path = work.data / "tracker.db"
+    if not db_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(db_path) as db:
+            return db.execute("select count(*) from runs where finished_at is not null").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_schedule_runs_unattended_and_stops_on_sigterm(server: PolicyServer, work: Workdir) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    at = datetime.now(UTC) + timedelta(seconds=4)
+    work.write_sources(one_source(server, f'[schedule]\ntime = "{at:%H:%M:%S}"\ntimezone = "UTC"'))
+    proc = tracker_process(work, "--log-level", "INFO", "schedule")
+    try:
+        assert wait_for(lambda: runs_recorded(work) == 1), "the scheduled run did not happen"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "next run at" in stderr and "source=cigna-0525 outcome=new" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(work: Workdir, server: PolicyServer) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.write_sources(one_source(server))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
+         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
+         str(work.data / "run.lock")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout and holder.stdout.readline().strip() == "locked"
+        proc = tracker_process(work, "run", "--no-notify")
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 4
+        assert f"another tracker run is in progress (pid {holder.pid}" in stderr
+        assert runs_recorded(work) == 0
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_stale_lock_from_a_killed_process_does_not_block(work: Workdir, server: PolicyServer) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.write_sources(one_source(server))
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
+         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
+         str(work.data / "run.lock")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout and holder.stdout.readline().strip() == "locked"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.communicate()
+    assert (work.data / "run.lock").read_text() == f"pid {holder.pid}"  # the file stays behind ...
+    result = work.cli("run", "--no-notify")
+    assert result.exit_code == 0, result.output  # ... the lock does not
+
+
+def test_lock_in_process(tmp_path: Path) -> None:
+    with hold(tmp_path / "x.lock"), pytest.raises(LockedError, match="another tracker run"), hold(tmp_path / "x.lock"):
+        pass
+    with hold(tmp_path / "x.lock"):
+        pass  # released
+
+
+def test_failure_escalation_after_max_failures_and_reset(server: PolicyServer, work: Workdir) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.write_sources(one_source(server, "[schedule]\nmax_failures = 3"))
+    assert work.cli("run", "--no-notify").exit_code == 0
+    server.set(PDF_PATH, b"gone", status=404, content_type="text/plain")
+    outputs = [work.cli("run", "--no-notify").output for _ in range(3)]
+    assert all("Attention" not in out for out in outputs[:2])
+    today = datetime.now(UTC).date().isoformat()
+    assert f"cigna-0525 has not been checked since {today}: 3 failed runs in a row" in outputs[2]
+    assert "HTTP 404 3 times: the policy has possibly moved or been retired" in outputs[2]
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    assert "Attention" not in work.cli("run", "--no-notify").output
+
+
+def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(one_source(server))
+    bodies = [samples.cigna_policy_pdf(1), samples.cigna_policy_pdf(1, rerender=True), samples.cigna_policy_pdf(1),
+              samples.truncated_pdf(), samples.cigna_policy_pdf(2)]
+    for body in bodies:
+        server.set(PDF_PATH, body, content_type="application/pdf")
+        work.cli("run", "--no-notify")
+    store = open_store(work.data)
+    shas = [r["sha256"] for r in store.query("select sha256 from documents order by id")]
+    assert len(shas) == 4  # v1, byte-only re-render, v1 again, v2 (the truncated PDF is no version)
+    assert store.prune("9999-12-31", "now").deleted == 2  # the re-render's body and the truncated PDF's
+    left = {p.name.removesuffix(".gz") for p in store.raw_dir.glob("*/*.gz")}
+    assert left == {shas[0], shas[3]}
+    assert [r["raw_pruned_at"] for r in store.query("select raw_pruned_at from documents order by id")] == [
+        None, "now", None, None]
+    assert len(list(store.query("select * from sections where document_id = 2"))) > 0  # rows are never deleted
+    result = work.cli("prune", "--keep-days", "30")
+    assert result.exit_code == 0 and "Deleted 0 raw capture(s)" in result.output

@@ -1,0 +1,210 @@
+"""Notification settings: the ``[notify]`` table overridden by the environment.
+
+This module is the only reader of environment values, and it never touches
+``os.environ`` itself: the caller passes the mapping (the CLI passes
+``os.environ``, tests pass a dict). Secrets (the SMTP password and the Slack
+webhook URL, whose path is the credential) come from the environment only; they
+are kept out of ``repr()`` and every message, and ``redact`` scrubs them from
+text that might echo them (exception messages, server answers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from tracker.errors import ConfigError
+
+TLS_MODES = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+REDACTED = "[redacted]"
+ENV_KEYS = (
+    "TRACKER_SMTP_HOST", "TRACKER_SMTP_PORT", "TRACKER_SMTP_USER", "TRACKER_SMTP_PASSWORD", "TRACKER_SMTP_TLS",
+    "TRACKER_MAIL_FROM", "TRACKER_MAIL_TO", "TRACKER_SLACK_WEBHOOK_URL",
+)
+"""The environment variables read, all optional."""
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Where and how digests are delivered; secrets are hidden from ``repr()``."""
+
+    email_to: tuple[str, ...] = ()
+    email_from: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = DEFAULT_PORTS["starttls"]
+    smtp_tls: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    slack: bool = False
+    slack_webhook_url: str | None = field(default=None, repr=False)
+    send_when_no_changes: bool = False
+    timeout: float = 30.0
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The enabled channels, in delivery order: ``email`` and/or ``slack``."""
+        return (("email",) if self.email_to else ()) + (("slack",) if self.slack else ())
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every string that must never be shown, longest first (so a URL goes before its path)."""
+        found = [self.smtp_password or ""]
+        if self.slack_webhook_url:
+            parts = urlsplit(self.slack_webhook_url)
+            # requests and urllib3 quote the URL, or only its path, in their exceptions.
+            found += [self.slack_webhook_url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path]
+            found += [segment for segment in parts.path.split("/") if len(segment) >= 8]
+        return tuple(sorted({s for s in found if s}, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ``[redacted]``."""
+        for secret in self.secrets():
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def notify_settings(notify: Mapping[str, Any], env: Mapping[str, str], *, where: str = "[notify]") -> NotifySettings:
+    """Validate ``[notify]`` and apply the environment over it; ConfigError names the key or variable."""
+    reader = _Reader(notify, env, where)
+    tls = reader.choice("smtp_tls", "TRACKER_SMTP_TLS", TLS_MODES, "starttls")
+    settings = NotifySettings(
+        email_to=reader.addresses(),
+        email_from=reader.address("email_from", "TRACKER_MAIL_FROM"),
+        smtp_host=reader.host(),
+        smtp_port=reader.port(DEFAULT_PORTS[tls]),
+        smtp_tls=tls,
+        smtp_user=reader.env_text("TRACKER_SMTP_USER"),
+        smtp_password=reader.env_text("TRACKER_SMTP_PASSWORD"),
+        slack=reader.flag("slack", default="TRACKER_SLACK_WEBHOOK_URL" in reader.present),
+        slack_webhook_url=reader.webhook(),
+        send_when_no_changes=reader.flag("send_when_no_changes", default=False),
+    )
+    if bool(settings.smtp_user) != bool(settings.smtp_password):
+        raise ConfigError("TRACKER_SMTP_USER and TRACKER_SMTP_PASSWORD go together: set both to log in, or neither")
+    _check_email(settings, where)
+    _check_slack(settings, where)
+    return settings
+
+
+class _Reader:
+    """Reads one setting at a time: the environment first, then the table, then the default."""
+
+    def __init__(self, table: Mapping[str, Any], env: Mapping[str, str], where: str) -> None:
+        self.table = table
+        self.where = where
+        # An empty variable counts as unset, as container and CI files often declare them blank.
+        self.env = {k: env[k].strip() for k in ENV_KEYS if k in env and env[k].strip()}
+        self.present = frozenset(self.env)
+
+    def error(self, key: str | None, variable: str | None, message: str) -> ConfigError:
+        origin = f"environment variable {variable}" if variable in self.env else f"{self.where} key {key!r}"
+        return ConfigError(f"{origin}: {message}")
+
+    def raw(self, key: str | None, variable: str | None) -> Any:
+        if variable and variable in self.env:
+            return self.env[variable]
+        return self.table.get(key) if key else None
+
+    def env_text(self, variable: str) -> str | None:
+        return self.env.get(variable)
+
+    def text(self, key: str, variable: str) -> str | None:
+        value = self.raw(key, variable)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, variable, f"must be a non-empty string, not {value!r}")
+        return value.strip()
+
+    def choice(self, key: str, variable: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.text(key, variable)
+        if value is None:
+            return default
+        if value.lower() not in allowed:
+            raise self.error(key, variable, f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value.lower()
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        value = self.table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, None, f"must be true or false, not {value!r}")
+        return value
+
+    def address(self, key: str, variable: str) -> str | None:
+        value = self.text(key, variable)
+        if value is not None and not _is_address(value):
+            raise self.error(key, variable, f"{value!r} is not an email address such as tracker@example.org")
+        return value
+
+    def addresses(self) -> tuple[str, ...]:
+        value = self.raw("email_to", "TRACKER_MAIL_TO")
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error("email_to", "TRACKER_MAIL_TO", "must be an address or a list of addresses")
+        bad = [v for v in value if not _is_address(v)]
+        if bad:
+            raise self.error("email_to", "TRACKER_MAIL_TO", f"{bad[0]!r} is not an email address")
+        return tuple(v.strip() for v in value)
+
+    def host(self) -> str | None:
+        value = self.text("smtp_host", "TRACKER_SMTP_HOST")
+        # One colon is "host:port"; IPv6 literals have several.
+        if value is not None and (any(c.isspace() for c in value) or "/" in value or value.count(":") == 1):
+            raise self.error("smtp_host", "TRACKER_SMTP_HOST", f"{value!r} is not a host name (give the port apart)")
+        return value
+
+    def port(self, default: int) -> int:
+        value = self.raw("smtp_port", "TRACKER_SMTP_PORT")
+        if value is None:
+            return default
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+            raise self.error("smtp_port", "TRACKER_SMTP_PORT", f"{value!r} is not a port number (1-65535)")
+        return value
+
+    def webhook(self) -> str | None:
+        url = self.env.get("TRACKER_SLACK_WEBHOOK_URL")
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        loopback = parts.hostname in LOOPBACK_HOSTS
+        if not (parts.scheme == "https" or (parts.scheme == "http" and loopback)) or not parts.netloc:
+            # Never echo the value: the URL is the credential.
+            raise self.error(None, "TRACKER_SLACK_WEBHOOK_URL", "must be an https:// Slack webhook URL (value hidden)")
+        return url
+
+
+def _is_address(value: str) -> bool:
+    _, addr = parseaddr(value)
+    local, _, domain = addr.partition("@")
+    return bool(local and domain) and "," not in value and not any(c.isspace() for c in addr)
+
+
+def _check_email(s: NotifySettings, where: str) -> None:
+    if not s.email_to:
+        return
+    if not s.smtp_host:
+        raise ConfigError(f"{where}: email_to is set but no SMTP server: set smtp_host or TRACKER_SMTP_HOST")
+    if not s.email_from:
+        raise ConfigError(f"{where}: email_to is set but no sender: set email_from or TRACKER_MAIL_FROM")
+    if s.smtp_user and s.smtp_tls == "none" and s.smtp_host not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"{where}: smtp_tls = none would send the SMTP password in clear to {s.smtp_host}; "
+            "use starttls or ssl (TRACKER_SMTP_TLS)"
+        )
+
+
+def _check_slack(s: NotifySettings, where: str) -> None:
+    if s.slack and not s.slack_webhook_url:
+        raise ConfigError(
+            f"{where}: slack = true but TRACKER_SLACK_WEBHOOK_URL is not set; the webhook URL is a secret "
+            "and is read from the environment only"
+        )

@@ -1,0 +1,48 @@
+"""Extraction: document bytes → Extraction (metadata + one section per code hit).
+
+Pure functions: no network, no database, no clock. HTML is read with BeautifulSoup (lxml),
+PDF with pdfplumber after a pypdfium2 scan picks the pages worth reading (see ``pdf``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracker.errors import ExtractError
+from tracker.extract import html, pdf
+from tracker.extract.document import text_lines
+from tracker.extract.metadata import metadata_from_text
+from tracker.extract.sections import Reader, dedupe, finish_blocks
+from tracker.models import Extraction
+
+KINDS = ("html", "pdf")
+"""Document kinds extraction reads today ("mcd-article" comes with the Medicare source)."""
+
+
+def extract(body: bytes, kind: str, codes: Sequence[str], *, selector: str | None = None) -> Extraction:
+    """Extract metadata and the sections of ``codes`` from a document.
+
+    ``kind`` is "html", "pdf" or "mcd-article". Raises ExtractError when the
+    document cannot be read.
+    """
+    codes = [c.strip().upper() for c in codes if c.strip()]
+    if kind == "html":
+        return extract_html(body, codes, selector=selector)
+    if kind == "pdf":
+        return pdf.read_pdf(body, codes)
+    if kind == "mcd-article":
+        raise ExtractError("kind 'mcd-article' (Medicare Coverage API JSON) is not supported yet")
+    raise ExtractError(f"unknown document kind {kind!r}; expected one of: html, pdf, mcd-article")
+
+
+def extract_html(body: bytes, codes: Sequence[str], *, selector: str | None = None) -> Extraction:
+    """Metadata and sections of an HTML page (``selector`` limits the sections to part of it)."""
+    if not body.strip():
+        raise ExtractError("HTML document is empty")
+    soup = html.parse(body)
+    page = html.blocks_of(soup)
+    blocks = html.blocks_of(soup, selector) if selector else page
+    reader = Reader(codes)
+    reader.read(finish_blocks(blocks))
+    meta = metadata_from_text("\n".join(text_lines(page)), html.title_of(soup, page))
+    return Extraction(metadata=meta, sections=dedupe(reader.sections))

@@ -1,0 +1,69 @@
+"""Code matching: whole tokens and ranges ("64600-64681", "64590 to 64610").
+
+A code matches only as a whole token (never inside 2064600 or 64600123) or when it lies
+inside a range whose two ends have the same shape as the code (five digits, letter + four
+digits, four digits + letter ...).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from tracker.extract.normalize import clean
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_DASH = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+_SPACE = r"[\s\u00a0\u2000-\u200a\u202f]*"
+FOOTNOTE_MARKERS = "*†‡§¹²³"
+
+
+def shape(token: str) -> str:
+    """The token's shape: digits become 9, letters stay (upper-cased): "0213T" → "9999T"."""
+    return re.sub(r"\d", "9", token.upper())
+
+
+def in_range(code: str, low: str, high: str) -> bool:
+    """True when ``code`` lies in the range low..high and all three share one shape."""
+    code, low, high = code.upper(), low.upper(), high.upper()
+    if not shape(code) == shape(low) == shape(high):
+        return False
+    # Same shape means same letters in the same places, so string order is numeric order.
+    return low < high and low <= code <= high
+
+
+@lru_cache(maxsize=64)
+def _patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The code as a whole token, any run of the code's shape, and "A-B" ranges of that shape."""
+    literal = re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", re.IGNORECASE)
+    same = "".join(r"\d" if c.isdigit() else re.escape(c) for c in code)
+    # The high end sits in a lookahead, so "64590-64600-64610" yields both of its ranges.
+    ranges = re.compile(
+        rf"(?<![A-Za-z0-9])({same}){_SPACE}(?:[{_DASH}]|\bthrough\b|\bthru\b|\bto\b){_SPACE}"
+        rf"(?=({same})(?![A-Za-z0-9]))",
+        re.IGNORECASE,
+    )
+    return literal, re.compile(same, re.IGNORECASE), ranges
+
+
+def mentions(text: str, code: str) -> bool:
+    """True when ``text`` names ``code`` as a token or inside a range."""
+    literal, probe, ranges = _patterns(code.upper())
+    if literal.search(text):
+        return True
+    if not probe.search(text):
+        return False  # cheap exit: nothing shaped like the code, so no range either
+    return any(in_range(code, m[1], m[2]) for m in ranges.finditer(text))
+
+
+def is_code_like(token: str) -> bool:
+    """Looks like a CPT/HCPCS code (five characters, at least four digits), footnote marker allowed."""
+    token = token.rstrip(FOOTNOTE_MARKERS)
+    return len(token) == 5 and token.isalnum() and sum(c.isdigit() for c in token) >= 4
+
+
+def only_codes(text: str) -> bool:
+    """True when text lists codes and nothing else ("CPT: 61790, 64600-64681")."""
+    words = re.sub(r"\b(?:cpt|hcpcs|codes?|and|or|through|thru|to)\b", " ", clean(text), flags=re.I)
+    rest = [t for t in _TOKEN.findall(words) if not is_code_like(t)]
+    return not rest and bool(_TOKEN.findall(words))

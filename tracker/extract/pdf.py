@@ -1,0 +1,203 @@
+"""PDF extraction: a pypdfium2 pass picks the pages, pdfplumber lays them out.
+
+pdfplumber (the tool of record) lays out only:
+
+* pages 1 and 2: title, metadata and the document's font sizes;
+* each page where the pypdfium2 pass found a tracked code (literally or in a range);
+* the pages back to the last top-level heading before the hit, skipping pages that hold
+  nothing but plain text (no heading-sized or bold text, no rulings), since those cannot
+  change the heading path or a table's caption; the page just before the hit is always
+  read (a paragraph or table may run on from it);
+* the page after a hit when the page ends with the passage that names the code.
+
+The sections equal those of a full analysis of every page (``full=True``, used by the
+tests and the benchmark). Pages are closed as soon as they are read, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import pdfplumber
+
+from tracker.errors import ExtractError
+from tracker.extract.codes import mentions
+from tracker.extract.document import Block, text_lines
+from tracker.extract.metadata import metadata_from_text
+from tracker.extract.normalize import clean
+from tracker.extract.pdflayout import Style, measure_style, read_page
+from tracker.extract.pdfscan import Scan, scan
+from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
+from tracker.models import Extraction
+
+_SLACK = 0.25
+"""Tolerance between pypdfium2's and pdfplumber's idea of a font size."""
+
+
+def check_bytes(body: bytes) -> None:
+    """Reject what is plainly not a whole PDF before any parser sees it."""
+    if b"%PDF-" not in body[:1024]:
+        raise ExtractError("not a PDF: the %PDF- header is missing (an HTML error page?)")
+    if b"%%EOF" not in body[-2048:]:
+        raise ExtractError("PDF is truncated: no %%EOF marker at its end (interrupted download?)")
+
+
+@contextmanager
+def _opened(body: bytes) -> Iterator[Any]:
+    """pdfplumber's document; pdfminer's warnings and errors stay inside this module."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pdfminer warns about benign oddities of real PDFs
+        try:
+            with pdfplumber.open(io.BytesIO(body)) as pdf:
+                yield pdf
+        except ExtractError:
+            raise
+        except Exception as exc:  # pdfminer raises many unrelated types on a damaged file
+            raise ExtractError(f"PDF could not be parsed: {type(exc).__name__}: {exc}") from exc
+
+
+class Pages:
+    """Lays out pages with pdfplumber on demand, once each, closing each page straight away."""
+
+    def __init__(self, pdf: Any, found: Scan) -> None:
+        self.pdf, self.found = pdf, found
+        self.cache: dict[int, list[Block]] = {}
+        sample = [self._words(n) for n in (1, 2) if n <= found.pages]
+        self.style: Style = measure_style(sample)
+
+    def _words(self, number: int) -> list[dict[str, Any]]:
+        words: list[dict[str, Any]] = self.pdf.pages[number - 1].extract_words(extra_attrs=["size"])
+        return words  # the page stays open: ``blocks`` reuses its parsed objects
+
+    def blocks(self, number: int) -> list[Block]:
+        """The blocks of page ``number`` (1-based)."""
+        if number not in self.cache:
+            page = self.pdf.pages[number - 1]
+            try:
+                self.cache[number] = read_page(page, number, self.style, self.found.chrome)
+            finally:
+                page.close()  # drops pdfplumber's per-page caches
+        return self.cache[number]
+
+    def lowest_possible_level(self, number: int) -> int:
+        """The most important heading level page ``number`` could hold (pypdfium2's view):
+        1 with text as large as a top-level heading, 2 with any larger-than-body text,
+        LEVEL_BOLD with bold text, and a level below every heading for plain text."""
+        fonts, style = self.found.fonts[number - 1], self.style
+        if fonts.largest >= style.top - _SLACK:
+            return 1
+        if fonts.largest >= style.body + 1.5 - _SLACK:
+            return 2
+        return LEVEL_BOLD if fonts.bold else LEVEL_LABEL + 1
+
+
+def _mentioned(block: Block, codes: Sequence[str]) -> bool:
+    text = " ".join([block.text, block.caption, *(" ".join(r) for r in block.rows)])
+    return any(mentions(text, code) for code in codes)
+
+
+def _levels(blocks: Sequence[Block], codes: Sequence[str] | None = None) -> list[int]:
+    """Heading levels in ``blocks`` (only those before the first mention of ``codes``, if given)."""
+    levels = []
+    for block in blocks:
+        if codes is not None and _mentioned(block, codes):
+            break
+        level = 0 if block.kind == "title" else heading_level(block)
+        if level is not None:
+            levels.append(level)
+    return levels
+
+
+def _opens_with_table(blocks: Sequence[Block]) -> bool:
+    return bool(blocks) and blocks[0].kind == "table"
+
+
+def context_pages(pages: Pages, hit: int, codes: Sequence[str]) -> set[int]:
+    """The pages needed to read the hits on page ``hit`` exactly as a full analysis would.
+
+    Walking back from the hit, a page matters if it may hold a heading more important than
+    every heading met so far (a less important one is closed by the nearer heading), or if
+    a table runs on from it into the pages already taken; the walk ends at a top-level
+    heading.
+    """
+    blocks = pages.blocks(hit)
+    needed = {hit}
+    if blocks and _mentioned(blocks[-1], codes) and hit < pages.found.pages:
+        needed.add(hit + 1)  # the passage may run on, or its footnotes sit on the next page
+    lowest = min(_levels(blocks, codes), default=LEVEL_LABEL + 1)
+    number = hit
+    while number > 1 and lowest > 1:
+        number -= 1
+        runs_on = number + 1 in needed and (number == hit - 1 or _opens_with_table(pages.blocks(number + 1)))
+        if runs_on or pages.lowest_possible_level(number) < lowest:
+            needed.add(number)
+            lowest = min([lowest, *_levels(pages.blocks(number))])
+    return needed
+
+
+def pages_to_read(pages: Pages, codes: Sequence[str], full: bool) -> list[int]:
+    """Page numbers to lay out, in order (every page when ``full``)."""
+    if full:
+        return list(range(1, pages.found.pages + 1))
+    wanted = {n for n in (1, 2) if n <= pages.found.pages}
+    for hit in pages.found.hits:
+        wanted |= context_pages(pages, hit, codes)
+    return sorted(wanted)
+
+
+def join_pages(per_page: Iterable[tuple[int, Sequence[Block]]]) -> list[Block]:
+    """Blocks of the pages in order. Across a page break (consecutive pages only), a cut
+    paragraph is rejoined and a continued table is marked ``continued`` (its rows keep their
+    own page; caption and header come from the part before)."""
+    out: list[Block] = []
+    previous = 0
+    for number, blocks in per_page:
+        for i, block in enumerate(blocks):
+            if i == 0 and out and number == previous + 1 and _continues(out[-1], block):
+                if block.kind == "table":
+                    out.append(replace(block, continued=True))
+                else:
+                    out[-1] = replace(out[-1], text=clean(out[-1].text + " " + block.text))
+                continue
+            out.append(block)
+        previous = number
+    return out
+
+
+def _continues(before: Block, after: Block) -> bool:
+    if before.kind == "table" and after.kind == "table":
+        width = len(before.header or before.rows[0])
+        first = after.header or after.rows[0]
+        return len(first) == width and (not after.header or after.header == before.header)
+    if before.kind in ("paragraph", "item") and after.kind == "paragraph" and not (before.label or after.label):
+        return not before.text.endswith((".", ":", "!", "?")) or after.text[:1].islower()
+    return False
+
+
+def read_pdf(body: bytes, codes: Sequence[str], *, full: bool = False) -> Extraction:
+    """Metadata and sections of ``codes`` in a PDF (``full`` lays out every page)."""
+    check_bytes(body)
+    found = scan(body, codes)
+    with _opened(body) as pdf:
+        pages = Pages(pdf, found)
+        first = pages.blocks(1) if found.pages else []
+        reader = Reader(codes)
+        numbers = pages_to_read(pages, codes, full)
+        reader.read(finish_blocks(join_pages((n, pages.blocks(n)) for n in numbers)))
+    title = next((b.text for b in first if b.kind == "title"), None)
+    meta = metadata_from_text("\n".join(text_lines(first)), title)
+    return Extraction(metadata=meta, sections=dedupe(reader.sections))
+
+
+def read_blocks(body: bytes) -> list[Block]:
+    """Every page of a PDF as finished blocks (headings, paragraphs, tables): for inspection."""
+    check_bytes(body)
+    found = scan(body, [])
+    with _opened(body) as pdf:
+        pages = Pages(pdf, found)
+        return finish_blocks(join_pages((n, pages.blocks(n)) for n in range(1, found.pages + 1)))

@@ -1,0 +1,96 @@
+"""The job: one locked run with its summary and digest — what `tracker run` and the scheduler both do."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker import history
+from tracker.check import Clock, RunResult, SourceResult, run_check
+from tracker.config import notify_settings
+from tracker.lock import hold
+from tracker.notify import notify_run
+from tracker.schedule import schedule_settings
+from tracker.sources import load_config
+from tracker.store import Store, open_store
+
+RUN_LOCK = "run.lock"
+
+
+@dataclass
+class JobOutcome:
+    """A finished run and the lines that tell a person about it."""
+
+    result: RunResult
+    total: int
+    lines: list[str] = field(default_factory=list)
+
+
+def run_once(
+    sources_path: Path,
+    data_dir: Path,
+    *,
+    clock: Clock,
+    env: Mapping[str, str],
+    only: Sequence[str] = (),
+    notify: bool = True,
+    stop: threading.Event | None = None,
+    on_result: Callable[[SourceResult], None] | None = None,
+) -> JobOutcome:
+    """Load the config, take the run lock, check the sources, escalate failures, send the digest."""
+    config = load_config(sources_path)
+    settings = schedule_settings(config.schedule, str(config.path))
+    if notify:  # a bad [notify] table stops the run before any fetch, not after
+        notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    total = len(config.select(tuple(only)))
+    with hold(data_dir / RUN_LOCK):
+        store = open_store(data_dir)
+        result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
+        outcome = JobOutcome(result, total, summary(result, total))
+        outcome.lines += escalations(store, settings.max_failures)
+        if notify:
+            report = notify_run(store, config, run_id=result.run_id, env=env, clock=clock)
+            outcome.lines += report.lines()
+    return outcome
+
+
+def summary(result: RunResult, total: int) -> list[str]:
+    """The few lines a run prints."""
+    counts = {o: sum(r.outcome == o for r in result.results) for o in ("new", "changed", "unchanged", "error")}
+    lines = [
+        f"Run {result.run_id}: checked {total - counts['error']} of {total} sources: "
+        f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, {counts['error']} failed."
+    ]
+    if result.interrupted:
+        lines.append(f"Interrupted: {total - len(result.results)} source(s) left for the next run.")
+    alerts = [(r, c) for r in result.results for c in r.changes if c.kind != "new"]
+    if alerts:
+        lines.append(f"Changes ({len(alerts)}):")
+        lines += [f"  {r.source.id}: {c.kind}: {c.summary}" for r, c in alerts]
+    baseline = sum(1 for r in result.results if r.outcome == "new")
+    if baseline:
+        lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
+    if result.failed:
+        lines.append(f"Failures: {len(result.failed)} source(s) could not be checked; their last good version is kept:")
+        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in result.failed]
+    return lines
+
+
+def escalations(store: Store, max_failures: int) -> list[str]:
+    """Sources that failed ``max_failures`` runs in a row or more: since when, and why."""
+    lines = []
+    for row in history.failing_sources(store):
+        if row["failures_in_a_row"] < max_failures:
+            continue
+        since = f"since {row['last_success'][:10]}" if row["last_success"] else "ever (never checked successfully)"
+        line = (f"  {row['source']} has not been checked {since}: {row['failures_in_a_row']} failed runs in a row; "
+                f"last error: {row['error_class']}: {row['error']}")
+        if row["gone_in_a_row"] >= max_failures:
+            line += (f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: "
+                     "the policy has possibly moved or been retired)")
+        lines.append(line)
+    if lines:
+        lines.insert(0, f"Attention: {len(lines)} source(s) failing for {max_failures} runs or more:")
+    return lines

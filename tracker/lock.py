@@ -1,0 +1,46 @@
+"""A lock file in the data directory, so that two runs never overlap.
+
+``fcntl.flock`` is released by the kernel when the holding process dies, so a
+lock left behind by a killed run never blocks the next one: the file may stay,
+the lock does not.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tracker.errors import TrackerError
+
+
+class LockedError(TrackerError):
+    """Another tracker process holds the lock."""
+
+
+@contextmanager
+def hold(path: Path, what: str = "run") -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block, or raise LockedError at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LockedError(
+                f"another tracker {what} is in progress ({holder}, lock {path}); "
+                "wait for it to finish, or stop it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

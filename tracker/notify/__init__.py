@@ -1,0 +1,34 @@
+"""Digests by email and Slack (issue 5): one clear message per run, each change delivered once per channel.
+
+Pure: ``digest`` (what a message says), ``worddiff``, ``plain``/``htmlmail``/``blocks``
+(the formats). I/O: ``ledger`` (the deliveries table), ``mail`` (SMTP), ``webhook``
+(Slack), ``service`` (the entry points below).
+"""
+
+from __future__ import annotations
+
+from tracker.notify.digest import Digest, Failure, Item, make_digest
+from tracker.notify.formats import RENDERERS, render
+from tracker.notify.service import (
+    CHANNELS,
+    Delivery,
+    NotifyReport,
+    build_digest,
+    notify_run,
+    send_digest,
+)
+
+__all__ = [
+    "CHANNELS",
+    "RENDERERS",
+    "Delivery",
+    "Digest",
+    "Failure",
+    "Item",
+    "NotifyReport",
+    "build_digest",
+    "make_digest",
+    "notify_run",
+    "render",
+    "send_digest",
+]

@@ -1,0 +1,87 @@
+"""Email delivery: the multipart/alternative message (pure) and sending it over SMTP (I/O)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from tracker.config import NotifySettings
+from tracker.errors import NotifyError
+from tracker.notify.digest import Digest
+from tracker.notify.htmlmail import render_html
+from tracker.notify.plain import render_text
+
+SmtpFactory = Callable[[NotifySettings, ssl.SSLContext], smtplib.SMTP]
+"""Opens a connection (already TLS-wrapped when ``smtp_tls = ssl``); STARTTLS and login come after."""
+
+
+def build_message(digest: Digest, settings: NotifySettings, *, now: datetime) -> EmailMessage:
+    """The digest as an email: text and HTML alternatives, Date, Message-ID, the digest's subject."""
+    sender = settings.email_from or ""
+    message = EmailMessage()
+    message["Subject"] = digest.subject
+    message["From"] = sender
+    message["To"] = ", ".join(settings.email_to)
+    message["Date"] = format_datetime(now)
+    # The sender's domain, not socket.getfqdn(): no DNS lookup, and a stable right-hand side.
+    message["Message-ID"] = make_msgid("tracker", domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a digest
+    message.set_content(render_text(digest))
+    message.add_alternative(render_html(digest), subtype="html")
+    return message
+
+
+def connect(settings: NotifySettings, context: ssl.SSLContext) -> smtplib.SMTP:
+    """The default SMTP factory: plain TCP, or TLS from the first byte for ``smtp_tls = ssl``."""
+    host = settings.smtp_host or "localhost"
+    if settings.smtp_tls == "ssl":
+        return smtplib.SMTP_SSL(host, settings.smtp_port, timeout=settings.timeout, context=context)
+    return smtplib.SMTP(host, settings.smtp_port, timeout=settings.timeout)
+
+
+def send_email(
+    message: EmailMessage,
+    settings: NotifySettings,
+    *,
+    smtp_factory: SmtpFactory = connect,
+    ssl_context: ssl.SSLContext | None = None,
+) -> dict[str, str]:
+    """Send ``message``; return the recipients the server refused (others got it); NotifyError if none did."""
+    context = ssl_context or ssl.create_default_context()
+    try:
+        with smtp_factory(settings, context) as smtp:
+            if settings.smtp_tls == "starttls":
+                # Never fall back to clear text: a server without STARTTLS is an error.
+                smtp.starttls(context=context)
+            if settings.smtp_user and settings.smtp_password:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            refused = smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
+        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from exc
+    return {addr: f"{code} {_text(reply)}" for addr, (code, reply) in refused.items()}
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an SMTP or socket failure."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "every recipient was refused: " + "; ".join(
+            f"{addr} ({code} {_text(reply)})" for addr, (code, reply) in exc.recipients.items()
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the server answered {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the SMTP server running, and is the port right?)"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed: {exc.reason or exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

@@ -1,0 +1,225 @@
+"""Building and delivering digests: the entry points ``tracker run`` and ``tracker digest`` call.
+
+Each channel gets its own digest of what is pending on it, so an email that
+went out and a Slack post that failed are each right the next time. Delivery
+failures never raise: they are recorded, reported (secrets redacted) and retried.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import requests
+
+from tracker.check import Clock, iso
+from tracker.config import NotifySettings, notify_settings
+from tracker.errors import ConfigError, NotifyError
+from tracker.notify import ledger
+from tracker.notify.blocks import slack_message
+from tracker.notify.digest import Digest, make_digest, plural
+from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
+from tracker.notify.webhook import SessionFactory, Sleep, post_slack
+from tracker.sources import Config
+from tracker.store import Store
+
+DEFAULT_MAX_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class Transport:
+    """The I/O a delivery may use, injectable: SMTP connections, HTTP sessions, TLS, the clock, sleeping."""
+
+    clock: Clock
+    smtp_factory: SmtpFactory = connect
+    session_factory: SessionFactory = requests.Session
+    ssl_context: ssl.SSLContext | None = None
+    sleep: Sleep = time.sleep
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready for one channel: the changes it accounts for and how to send it."""
+
+    change_ids: tuple[int, ...]
+    send: Callable[[], str]
+    """Sends; returns a note for the report (recipients); raises NotifyError."""
+    left_out: int = 0
+
+
+def _email(digest: Digest, settings: NotifySettings, transport: Transport) -> Outgoing:
+    message = build_message(digest, settings, now=transport.clock())
+
+    def send() -> str:
+        refused = send_email(message, settings, smtp_factory=transport.smtp_factory,
+                             ssl_context=transport.ssl_context)
+        note = f"to {', '.join(settings.email_to)}"
+        return note + (f"; refused: {'; '.join(f'{a} ({r})' for a, r in refused.items())}" if refused else "")
+
+    return Outgoing(digest.change_ids, send)
+
+
+def _slack(digest: Digest, settings: NotifySettings, transport: Transport) -> Outgoing:
+    message = slack_message(digest)
+
+    def send() -> str:
+        post_slack(message.payload, settings, session_factory=transport.session_factory, sleep=transport.sleep)
+        return "to Slack"
+
+    return Outgoing(message.change_ids, send, message.left_out)
+
+
+CHANNELS: dict[str, Callable[[Digest, NotifySettings, Transport], Outgoing]] = {
+    "email": _email,
+    "slack": _slack,
+}
+"""Delivery channels: email (SMTP, text + HTML) and slack (incoming webhook, Block Kit)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened on one channel."""
+
+    channel: str
+    status: str
+    """``sent``, ``failed`` or ``idle`` (nothing to send)."""
+    changes: int = 0
+    left_out: int = 0
+    detail: str = ""
+
+
+@dataclass
+class NotifyReport:
+    """What a notification pass did, channel by channel."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Delivery]:
+        """The channels whose delivery failed (retried with the next run)."""
+        return [d for d in self.deliveries if d.status == "failed"]
+
+    @property
+    def sent(self) -> list[Delivery]:
+        """The channels a digest went out on."""
+        return [d for d in self.deliveries if d.status == "sent"]
+
+    def lines(self) -> list[str]:
+        """One line per channel for the run summary; none when no channel is configured."""
+        return [_line(d) for d in self.deliveries]
+
+
+def _line(d: Delivery) -> str:
+    changes = plural(d.changes, "change")
+    if d.status == "idle":
+        return f"Notifications: {d.channel}: nothing new to send."
+    if d.status == "sent":
+        later = f"; {d.left_out} more follow with the next digest" if d.left_out else ""
+        return f"Notifications: {d.channel}: digest sent ({changes}) {d.detail}{later}."
+    retry = f"; {changes} will be retried with the next run" if d.changes else ""
+    return f"Notifications: {d.channel}: delivery failed: {d.detail}{retry}."
+
+
+def max_failures(config: Config) -> int:
+    """``[schedule] max_failures``: failed runs in a row before a source is reported as stale."""
+    value = config.schedule.get("max_failures", DEFAULT_MAX_FAILURES)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{config.path}: [schedule] key 'max_failures' must be a positive integer, not {value!r}")
+    return value
+
+
+def build_digest(
+    store: Store, config: Config, *, since: str | None = None, pending_for: str | None = None, clock: Clock
+) -> Digest:
+    """A digest of the changes detected since a date, or pending on a channel, or else of the latest run."""
+    if since is None and pending_for is None:
+        latest = ledger.latest_change_run(store)
+        rows = ledger.change_rows(store, run_id=latest) if latest is not None else []
+    else:
+        rows = ledger.change_rows(store, since=since, pending_for=pending_for)
+    failures = ledger.failure_rows(store, [s.id for s in config.sources])
+    return make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=max_failures(config))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def notify_run(
+    store: Store,
+    config: Config,
+    *,
+    run_id: int,
+    env: Mapping[str, str],
+    clock: Clock,
+    session_factory: SessionFactory | None = None,
+    smtp_factory: SmtpFactory | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    sleep: Sleep = time.sleep,
+) -> NotifyReport:
+    """After a run: send each configured channel its pending digest, when there is something to say."""
+    settings = notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    transport = _transport(clock, session_factory, smtp_factory, ssl_context, sleep)
+    report = NotifyReport()
+    if not settings.channels:
+        return report
+    limit = max_failures(config)
+    escalated = ledger.escalations(store, run_id, ledger.failure_rows(store, [s.id for s in config.sources]), limit)
+    for channel in settings.channels:
+        digest = build_digest(store, config, pending_for=channel, clock=clock)
+        # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
+        if digest.items or escalated or settings.send_when_no_changes:
+            report.deliveries.append(_deliver(store, channel, digest, settings, transport, run_id))
+        else:
+            report.deliveries.append(Delivery(channel, "idle"))
+    return report
+
+
+def send_digest(
+    store: Store,
+    config: Config,
+    digest: Digest,
+    *,
+    env: Mapping[str, str],
+    clock: Clock,
+    run_id: int | None = None,
+    session_factory: SessionFactory | None = None,
+    smtp_factory: SmtpFactory | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    sleep: Sleep = time.sleep,
+) -> NotifyReport:
+    """Send ``digest`` on every configured channel now and record the deliveries (``tracker digest --send``)."""
+    settings = notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    if not settings.channels:
+        raise ConfigError(
+            f"{config.path}: no notification channel configured: set [notify] email_to (or TRACKER_MAIL_TO) "
+            "and an SMTP server, or slack = true with TRACKER_SLACK_WEBHOOK_URL"
+        )
+    transport = _transport(clock, session_factory, smtp_factory, ssl_context, sleep)
+    return NotifyReport([_deliver(store, ch, digest, settings, transport, run_id) for ch in settings.channels])
+
+
+def _transport(
+    clock: Clock, session_factory: SessionFactory | None, smtp_factory: SmtpFactory | None,
+    ssl_context: ssl.SSLContext | None, sleep: Sleep,
+) -> Transport:
+    return Transport(clock, smtp_factory or connect, session_factory or requests.Session, ssl_context, sleep)
+
+
+def _deliver(
+    store: Store, channel: str, digest: Digest, settings: NotifySettings, transport: Transport, run_id: int | None
+) -> Delivery:
+    outgoing = CHANNELS[channel](digest, settings, transport)
+    shown = len(set(outgoing.change_ids) - set(digest.baseline_ids))
+    try:
+        detail = outgoing.send()
+    except NotifyError as exc:
+        reason = settings.redact(exc.message)
+        ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()),
+                      status=ledger.FAILED, error=reason)
+        return Delivery(channel, "failed", shown, detail=reason)
+    ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()), status=ledger.SENT)
+    return Delivery(channel, "sent", shown, outgoing.left_out, settings.redact(detail))
