@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from tracker.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
 from tracker.errors import ConfigError
 from tracker.notify import Digest, make_digest, render
 from tracker.notify.blocks import MAX_BLOCKS, MAX_TEXT, MAX_TOTAL, slack_message
-from tracker.notify.worddiff import DELETE, GAP, INSERT, SAME, Segment, word_diff
 
 NOW = "2026-04-22 06:00 UTC"
 COVERED = ("Coding Information › Considered Medically Necessary when criteria are met\n"

@@ -78,3 +78,33 @@ def test_csv_exports(server: PolicyServer, work: Workdir) -> None:
         assert rows, command
     status = list(csv.DictReader(io.StringIO(work.cli("status", "--csv").stdout)))
     assert status[0]["status"] == "experimental" and status[0]["code"] == "64600"
+
+
+def test_diff_between_versions(server: PolicyServer, work: Workdir) -> None:
+    two_versions(server, work)
+    data = work.json("diff", "cigna-0525", "--code", "64600")
+    assert (data["from"]["status"], data["to"]["status"]) == ("covered", "experimental")
+    assert data["from"]["sha256"] != data["to"]["sha256"]
+    ops = {w["op"] for w in data["words"]}
+    assert {"insert", "delete"} <= ops
+    assert any("Experimental" in w["text"] for w in data["words"] if w["op"] == "insert")
+    text = work.cli("diff", "cigna-0525", "--from", "2026-03-01", "--to", "2026-05-01")
+    assert text.exit_code == 0 and "--- version" in text.output and "+Coding Information" in text.output
+    same = work.cli("diff", "cigna-0525", "--from", "2026-05-01")
+    assert "(the same text)" in same.output
+
+
+def test_diff_with_one_version(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "cigna-0525"
+        payer = "cigna"
+        title = "t"
+        url = "{server.url(PDF_PATH)}"
+    """)
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.cli("run", "--no-notify")
+    result = work.cli("diff", "cigna-0525")
+    assert result.exit_code == 2 and "only one version stored" in result.output

@@ -24,6 +24,7 @@ import click
 
 from tracker import history as hist
 from tracker.check import SourceResult
+from tracker.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.errors import ConfigError, TrackerError
 from tracker.job import run_once
 from tracker.lock import LockedError, hold
@@ -321,6 +322,63 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         click.echo(f"\n{s['heading']}{page}\n{s['text']}")
     if not row["sections"]:
         click.echo(f"\nCPT {code} is not in this version.")
+
+
+@cli.command("diff")
+@click.argument("source_id", metavar="ID")
+@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--from", "from_", metavar="DATE", help="The version in force on DATE (default: the previous version).")
+@click.option("--to", metavar="DATE", help="The version in force on DATE (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
+@click.pass_obj
+def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to: str | None, as_json: bool) -> None:
+    """What changed in a code's section between two versions: word by word on a terminal, unified otherwise.
+
+    Example:
+
+        tracker diff cigna-0525 --code 64600 --from 2026-03-01
+    """
+    store = _store_with(obj, source_id)
+    new = hist.version_at(store, source_id, code, _date(to, "--to"))
+    if new is None:
+        raise ConfigError(f"{source_id}: no version stored on or before {to}")
+    old = (hist.version_at(store, source_id, code, _date(from_, "--from")) if from_
+           else hist.previous_version(store, source_id, code, new["version"]))
+    if old is None:
+        raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
+    before, after = old["text"] or "", new["text"] or ""
+    if as_json:
+        words = [{"op": s.op, "text": s.text} for s in word_diff(before, after)]
+        payload = {"from": _provenance(old), "to": _provenance(new), "diff": unified_diff(before, after),
+                   "words": words}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
+               f"captured {old['captured_at']}")
+    click.echo(f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
+               f"captured {new['captured_at']}")
+    if before == after:
+        click.echo("(the same text)")
+    elif sys.stdout.isatty():
+        click.echo(_coloured(word_diff(before, after, context=40)))
+    else:
+        click.echo(unified_diff(before, after))
+
+
+def _provenance(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("version", "captured_at", "effective_date", "status", "prior_auth", "url", "sha256")
+    return {k: row[k] for k in keys}
+
+
+def _coloured(segments: Sequence[Segment]) -> str:
+    def one(s: Segment) -> str:
+        if s.op == INSERT:
+            return click.style(s.text, fg="green", bold=True)
+        if s.op == DELETE:
+            return click.style(s.text, fg="red", strikethrough=True)
+        return s.text or "…"
+
+    return " ".join(one(s) for s in segments)
 
 
 def _store_with(obj: Context, source_id: str) -> Store:

@@ -235,3 +235,20 @@ def search(
 def _fts_query(text: str) -> str:
     """Words as FTS5 prefix-free terms, each quoted so that punctuation (64600-64681, CG-SURG-89) is literal."""
     return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+
+
+def previous_version(store: Store, source_id: str, code: str, before: int) -> Row | None:
+    """The last version before ``before`` that said something else about ``code`` (else simply the one before)."""
+    current = version_at_id(store, source_id, code, before)
+    earlier = list(store.query(
+        "select id from documents where source_id = ? and id < ? order by id desc", [source_id, before]
+    ))
+    rows = [version_at_id(store, source_id, code, d["id"]) for d in earlier]
+    differing = [r for r in rows if r and current and r["text"] != current["text"]]
+    return differing[0] if differing else (rows[0] if rows else None)
+
+
+def version_at_id(store: Store, source_id: str, code: str, version: int) -> Row | None:
+    """One stored version of a source, by its id, as ``version_at`` shows it."""
+    doc = next(store.query("select * from documents where source_id = ? and id = ?", [source_id, version]), None)
+    return _version_row(store, doc, code, None, "version") if doc else None

@@ -1,6 +1,6 @@
 """Digests by email and Slack (issue 5): one clear message per run, each change delivered once per channel.
 
-Pure: ``digest`` (what a message says), ``worddiff``, ``plain``/``htmlmail``/``blocks``
+Pure: ``digest`` (what a message says), ``plain``/``htmlmail``/``blocks``
 (the formats). I/O: ``ledger`` (the deliveries table), ``mail`` (SMTP), ``webhook``
 (Slack), ``service`` (the entry points below).
 """

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tracker.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, plural
-from tracker.notify.worddiff import DELETE, GAP, INSERT, Segment
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000

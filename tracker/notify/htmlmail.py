@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
+from tracker.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, payer_name, plural
-from tracker.notify.worddiff import DELETE, GAP, INSERT, Segment
 
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328;"
 STYLES = {

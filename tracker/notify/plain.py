@@ -10,8 +10,8 @@ import textwrap
 from collections.abc import Iterable
 from itertools import groupby
 
+from tracker.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, payer_name, plural
-from tracker.notify.worddiff import DELETE, GAP, INSERT, Segment
 
 WIDTH = 78
 INDENT = "    "
