@@ -174,6 +174,23 @@ class Workdir:
         return json.loads(result.stdout)
 
 
+CIGNA_PDF_PATH = "/coveragePolicies/medical/mm_0525.pdf"
+
+
+def cigna_only(server: PolicyServer, extra: str = "") -> str:
+    """A sources.toml body watching only the Cigna 0525 PDF on the loopback server (plus ``extra`` TOML)."""
+    return f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "cigna-0525"
+        payer = "cigna"
+        title = "Peripheral Nerve Destruction for Pain Conditions"
+        url = "{server.url(CIGNA_PDF_PATH)}"
+        {extra}
+    """
+
+
 @pytest.fixture
 def work(tmp_path: Path) -> Workdir:
     """A fresh work dir."""

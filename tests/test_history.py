@@ -8,21 +8,13 @@ import sqlite3
 
 from tests import samples
 
-from .conftest import PolicyServer, Workdir
+from .conftest import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 
-PDF_PATH = "/coveragePolicies/medical/mm_0525.pdf"
+PDF_PATH = CIGNA_PDF_PATH
 
 
 def two_versions(server: PolicyServer, work: Workdir) -> None:
-    work.write_sources(f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "cigna-0525"
-        payer = "cigna"
-        title = "Peripheral Nerve Destruction for Pain Conditions"
-        url = "{server.url(PDF_PATH)}"
-    """)
+    work.write_sources(cigna_only(server))
     for version in (1, 2):
         server.set(PDF_PATH, samples.cigna_policy_pdf(version), content_type="application/pdf")
         assert work.cli("run", "--no-notify").exit_code == 0
@@ -95,15 +87,7 @@ def test_diff_between_versions(server: PolicyServer, work: Workdir) -> None:
 
 
 def test_diff_with_one_version(server: PolicyServer, work: Workdir) -> None:
-    work.write_sources(f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "cigna-0525"
-        payer = "cigna"
-        title = "t"
-        url = "{server.url(PDF_PATH)}"
-    """)
+    work.write_sources(cigna_only(server))
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
     work.cli("run", "--no-notify")
     result = work.cli("diff", "cigna-0525")

@@ -20,22 +20,9 @@ from tracker.lock import LockedError, hold
 from tracker.schedule import build_scheduler, schedule_settings
 from tracker.store import open_store
 
-from .conftest import PolicyServer, Workdir
+from .conftest import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 
-PDF_PATH = "/coveragePolicies/medical/mm_0525.pdf"
-
-
-def one_source(server: PolicyServer, schedule: str = "") -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "cigna-0525"
-        payer = "cigna"
-        title = "Peripheral Nerve Destruction for Pain Conditions"
-        url = "{server.url(PDF_PATH)}"
-        {schedule}
-    """
+PDF_PATH = CIGNA_PDF_PATH
 
 
 def test_schedule_settings_parse_and_validate() -> None:
@@ -91,7 +78,7 @@ def runs_recorded(work: Workdir) -> int:
 def test_schedule_runs_unattended_and_stops_on_sigterm(server: PolicyServer, work: Workdir) -> None:
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
     at = datetime.now(UTC) + timedelta(seconds=4)
-    work.write_sources(one_source(server, f'[schedule]\ntime = "{at:%H:%M:%S}"\ntimezone = "UTC"'))
+    work.write_sources(cigna_only(server, f'[schedule]\ntime = "{at:%H:%M:%S}"\ntimezone = "UTC"'))
     proc = tracker_process(work, "--log-level", "INFO", "schedule")
     try:
         assert wait_for(lambda: runs_recorded(work) == 1), "the scheduled run did not happen"
@@ -104,17 +91,22 @@ def test_schedule_runs_unattended_and_stops_on_sigterm(server: PolicyServer, wor
     assert "Traceback" not in stderr
 
 
-def test_second_run_is_refused_while_one_holds_the_lock(work: Workdir, server: PolicyServer) -> None:
-    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
-    work.write_sources(one_source(server))
+def lock_holder(path: Path) -> subprocess.Popen[str]:
+    """Another process that takes the lock and says so on stdout."""
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
-         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
-         str(work.data / "run.lock")],
+         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n", str(path)],
         stdout=subprocess.PIPE, text=True,
     )
+    assert holder.stdout and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(work: Workdir, server: PolicyServer) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.write_sources(cigna_only(server))
+    holder = lock_holder(work.data / "run.lock")
     try:
-        assert holder.stdout and holder.stdout.readline().strip() == "locked"
         proc = tracker_process(work, "run", "--no-notify")
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 4
@@ -127,14 +119,8 @@ def test_second_run_is_refused_while_one_holds_the_lock(work: Workdir, server: P
 
 def test_stale_lock_from_a_killed_process_does_not_block(work: Workdir, server: PolicyServer) -> None:
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
-    work.write_sources(one_source(server))
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
-         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
-         str(work.data / "run.lock")],
-        stdout=subprocess.PIPE, text=True,
-    )
-    assert holder.stdout and holder.stdout.readline().strip() == "locked"
+    work.write_sources(cigna_only(server))
+    holder = lock_holder(work.data / "run.lock")
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate()
     assert (work.data / "run.lock").read_text() == f"pid {holder.pid}"  # the file stays behind ...
@@ -151,7 +137,7 @@ def test_lock_in_process(tmp_path: Path) -> None:
 
 def test_failure_escalation_after_max_failures_and_reset(server: PolicyServer, work: Workdir) -> None:
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
-    work.write_sources(one_source(server, "[schedule]\nmax_failures = 3"))
+    work.write_sources(cigna_only(server, "[schedule]\nmax_failures = 3"))
     assert work.cli("run", "--no-notify").exit_code == 0
     server.set(PDF_PATH, b"gone", status=404, content_type="text/plain")
     outputs = [work.cli("run", "--no-notify").output for _ in range(3)]
@@ -164,7 +150,7 @@ def test_failure_escalation_after_max_failures_and_reset(server: PolicyServer, w
 
 
 def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> None:
-    work.write_sources(one_source(server))
+    work.write_sources(cigna_only(server))
     bodies = [samples.cigna_policy_pdf(1), samples.cigna_policy_pdf(1, rerender=True), samples.cigna_policy_pdf(1),
               samples.truncated_pdf(), samples.cigna_policy_pdf(2)]
     for body in bodies:

@@ -92,6 +92,8 @@ def now() -> datetime:
 def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
     """Watch payers' coverage policies and report, code by code, what changed."""
     logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
+    # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if log_level.upper() == "DEBUG" else logging.ERROR)
     ctx.obj = Context(sources_path, data_dir)
 
 

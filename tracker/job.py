@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from tracker.sources import load_config
 from tracker.store import Store, open_store
 
 RUN_LOCK = "run.lock"
+log = logging.getLogger("tracker")
 
 
 @dataclass
@@ -49,7 +51,10 @@ def run_once(
         store = open_store(data_dir)
         result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
         outcome = JobOutcome(result, total, summary(result, total))
-        outcome.lines += escalations(store, settings.max_failures)
+        escalated = escalations(store, settings.max_failures)
+        for line in escalated[1:]:
+            log.warning("%s", line.strip())
+        outcome.lines += escalated
         if notify:
             report = notify_run(store, config, run_id=result.run_id, env=env, clock=clock)
             outcome.lines += report.lines()
@@ -65,7 +70,8 @@ def summary(result: RunResult, total: int) -> list[str]:
     ]
     if result.interrupted:
         lines.append(f"Interrupted: {total - len(result.results)} source(s) left for the next run.")
-    alerts = [(r, c) for r in result.results for c in r.changes if c.kind != "new"]
+    results = sorted(result.results, key=lambda r: r.source.id)
+    alerts = [(r, c) for r in results for c in r.changes if c.kind != "new"]
     if alerts:
         lines.append(f"Changes ({len(alerts)}):")
         lines += [f"  {r.source.id}: {c.kind}: {c.summary}" for r, c in alerts]
@@ -74,7 +80,7 @@ def summary(result: RunResult, total: int) -> list[str]:
         lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
     if result.failed:
         lines.append(f"Failures: {len(result.failed)} source(s) could not be checked; their last good version is kept:")
-        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in result.failed]
+        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in results if r.outcome == "error"]
     return lines
 
 
