@@ -7,8 +7,6 @@ Exit status: 0 every source checked; 1 some sources could not be checked;
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -18,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -28,6 +26,7 @@ from tracker.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.errors import ConfigError, TrackerError
 from tracker.job import run_once
 from tracker.lock import LockedError, hold
+from tracker.output import cell, emit, output_options
 from tracker.sources import Config, load_config
 from tracker.store import Store, open_store
 
@@ -35,7 +34,6 @@ EXIT_SOURCES_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_LOCKED = 4
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -97,51 +95,6 @@ def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, 
     ctx.obj = Context(sources_path, data_dir)
 
 
-def output_options(func: F) -> F:
-    """--json and --csv for a listing command."""
-    func = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(func)
-    return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(func)
-
-
-def emit(rows: Sequence[dict[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:
-    """Print rows as JSON, CSV or an aligned table of ``columns``."""
-    if as_json:
-        click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
-    elif as_csv:
-        click.echo(_csv(rows), nl=False)
-    elif not rows:
-        click.echo("(nothing)")
-    else:
-        click.echo(_table(rows, columns))
-
-
-def _csv(rows: Sequence[dict[str, Any]]) -> str:
-    if not rows:
-        return ""
-    out = io.StringIO()
-    fieldnames = [k for k, v in rows[0].items() if not isinstance(v, (list, dict))]
-    writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value).replace("\n", " ")[:80]
-
-
 @cli.command()
 @click.option("--only", multiple=True, metavar="ID", help="Check only this source (repeatable).")
 @click.option("--no-notify", is_flag=True, help="Do not send the digest.")
@@ -199,7 +152,7 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     click.echo("\n".join(f"{k}: {v}" for k, v in meta.items()) or "(no metadata)")
     for s in found.sections:
         page = f" (page {s.page})" if s.page else ""
-        click.echo(f"\n{s.code} · {s.status} · prior auth {_cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
+        click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
     if not found.sections:
         click.echo(f"\nNo section mentions {', '.join(codes or ('64600',))}.")
 
@@ -315,7 +268,7 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {_cell(row['prior_auth'])}")
+    click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {cell(row['prior_auth'])}")
     click.echo(f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
                f"captured {row['captured_at']}")
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")

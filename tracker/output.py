@@ -1,0 +1,59 @@
+"""How listing commands print: an aligned table for people, or --json / --csv for programs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_options(func: F) -> F:
+    """--json and --csv for a listing command."""
+    func = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(func)
+
+
+def emit(rows: Sequence[dict[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:
+    """Print rows as JSON, CSV or an aligned table of ``columns``."""
+    if as_json:
+        click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(_csv(rows), nl=False)
+    elif not rows:
+        click.echo("(nothing)")
+    else:
+        click.echo(_table(rows, columns))
+
+
+def _csv(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    fieldnames = [k for k, v in rows[0].items() if not isinstance(v, (list, dict))]
+    writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def cell(value: Any) -> str:
+    """One table cell: "-" for nothing, yes/no for booleans, one line of at most 80 characters."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("\n", " ")[:80]
