@@ -69,6 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Answers from the PolicyServer's routes: ETag/304, delays, failures before success."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms delayed-ACK stall per answer
     policy: PolicyServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet

@@ -222,7 +222,7 @@ def test_challenge_page_has_no_sections() -> None:
     assert result == Extraction(metadata=result.metadata) and result.metadata.title == "Access Denied"
 
 
-@pytest.mark.parametrize("kind", ["mcd-article", "docx"])
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
 def test_unsupported_kinds_raise_extract_error(kind: str) -> None:
     with pytest.raises(ExtractError, match=kind):
         extract(b"{}", kind, ["64600"])

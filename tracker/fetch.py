@@ -28,8 +28,7 @@ from tracker.errors import FetchError
 from tracker.sources import FetchSettings, Source
 
 ERROR_CLASSES = (
-    "network", "timeout", "http-status", "challenge", "empty", "wrong-type", "unreadable", "too-large",
-    "unsupported", "internal",
+    "network", "timeout", "http-status", "challenge", "empty", "wrong-type", "unreadable", "too-large", "internal",
 )
 """Why a fetch failed, as recorded in the fetch log."""
 
@@ -94,7 +93,7 @@ def fetch(
             source.url, headers=headers, timeout=(settings.timeout, settings.read_timeout), stream=True
         )
     except requests.RequestException as exc:
-        raise FetchError(f"{source.url}: {_reason(exc)}", error_class=_error_class(exc)) from exc
+        raise FetchError(f"{source.url}: {reason_of(exc)}", error_class=error_class_of(exc)) from exc
     with response:
         if response.status_code == 304:
             return _fetched(source, response, b"", None, not_modified=True)
@@ -104,7 +103,7 @@ def fetch(
                 error_class="http-status",
                 http_status=response.status_code,
             )
-        body = _read_capped(source, response, settings.max_bytes)
+        body = read_capped(source, response, settings.max_bytes)
     try:
         kind = check_body(source, body, response.headers.get("Content-Type"))
     except FetchError as exc:
@@ -128,8 +127,11 @@ def _fetched(
     )
 
 
-def _error_class(exc: requests.RequestException) -> str:
-    """timeout or network; requests reports a read timeout after retries as a ConnectionError."""
+def error_class_of(exc: requests.RequestException) -> str:
+    """The error class of a requests failure: timeout or network.
+
+    requests reports a read timeout after retries as a ConnectionError, so the cause decides.
+    """
     if isinstance(exc, requests.Timeout):
         return "timeout"
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
@@ -140,14 +142,15 @@ def _error_class(exc: requests.RequestException) -> str:
     return "network"
 
 
-def _reason(exc: requests.RequestException) -> str:
+def reason_of(exc: requests.RequestException) -> str:
     """The innermost, readable cause of a requests error."""
     reason = exc.args[0] if exc.args else exc
     inner = getattr(reason, "reason", None)
     return str(inner or reason)
 
 
-def _read_capped(source: Source, response: requests.Response, max_bytes: int) -> bytes:
+def read_capped(source: Source, response: requests.Response, max_bytes: int) -> bytes:
+    """The streamed body, or FetchError("too-large") past ``max_bytes``."""
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
@@ -168,8 +171,8 @@ def _read_capped(source: Source, response: requests.Response, max_bytes: int) ->
                 )
             chunks.append(chunk)
     except requests.RequestException as exc:
-        message = f"{source.url}: connection broke while reading: {_reason(exc)}"
-        raise FetchError(message, error_class=_error_class(exc)) from exc
+        message = f"{source.url}: connection broke while reading: {reason_of(exc)}"
+        raise FetchError(message, error_class=error_class_of(exc)) from exc
     return b"".join(chunks)
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tracker.errors import ExtractError
-from tracker.extract import html, pdf
+from tracker.extract import html, mcd, pdf
 from tracker.extract.document import text_lines
 from tracker.extract.metadata import metadata_from_text
 from tracker.extract.sections import Reader, dedupe, finish_blocks
 from tracker.models import Extraction
 
-KINDS = ("html", "pdf")
-"""Document kinds extraction reads today ("mcd-article" comes with the Medicare source)."""
+KINDS = ("html", "pdf", "mcd-article")
+"""Document kinds extraction reads ("json" is read as "mcd-article", the only JSON the tracker keeps)."""
 
 
 def extract(body: bytes, kind: str, codes: Sequence[str], *, selector: str | None = None) -> Extraction:
@@ -30,8 +30,8 @@ def extract(body: bytes, kind: str, codes: Sequence[str], *, selector: str | Non
         return extract_html(body, codes, selector=selector)
     if kind == "pdf":
         return pdf.read_pdf(body, codes)
-    if kind == "mcd-article":
-        raise ExtractError("kind 'mcd-article' (Medicare Coverage API JSON) is not supported yet")
+    if kind in ("mcd-article", "json"):  # "json" is what sniff_kind calls a saved capture (tracker extract)
+        return mcd.read_article(body, codes)
     raise ExtractError(f"unknown document kind {kind!r}; expected one of: html, pdf, mcd-article")
 
 

@@ -1,0 +1,54 @@
+"""The command line: thin click commands over the library (DESIGN.md's contract).
+
+Exit status: 0 every source checked; 1 some sources could not be checked;
+2 bad usage or a bad sources.toml; 3 the data directory or database is unusable;
+4 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from tracker.cli import analyst, operations, pipeline
+from tracker.cli.base import Context, TrackerGroup
+
+
+@click.group(cls=TrackerGroup)
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default="sources.toml",
+              envvar="TRACKER_SOURCES", show_default=True, help="The sources file (env TRACKER_SOURCES).")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default="snapshots",
+              envvar="TRACKER_DATA", show_default=True,
+              help="Data directory: raw captures and tracker.db (env TRACKER_DATA).")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              default="WARNING", envvar="TRACKER_LOG_LEVEL", show_default=True,
+              help="Log level on stderr (env TRACKER_LOG_LEVEL); INFO logs one line per source.")
+@click.option("--log-format", default="%(asctime)s %(levelname)s %(name)s: %(message)s", envvar="TRACKER_LOG_FORMAT",
+              help="logging format string (env TRACKER_LOG_FORMAT).")
+@click.version_option(package_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
+    """Watch payers' coverage policies and report, code by code, what changed."""
+    logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
+    if log_level.upper() != "DEBUG":
+        # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda r: not (r.name.startswith("urllib3") and r.levelno < logging.ERROR))
+    ctx.obj = Context(sources_path, data_dir)
+
+
+
+for command in (
+    pipeline.run, pipeline.extract, analyst.changes, analyst.status, analyst.runs, analyst.history_command,
+    analyst.show, analyst.diff_command, analyst.search, analyst.report, operations.digest, operations.discover,
+    operations.schedule, operations.prune, operations.demo,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point for ``python -m tracker``."""
+    cli(prog_name="tracker")

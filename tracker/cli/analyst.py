@@ -1,0 +1,227 @@
+"""Commands for analysts: the change log, the coverage matrix, runs, versions, diffs, search, the report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker import history as hist
+from tracker.cli.base import Context, configured_ids, now, parse_date, store_with
+from tracker.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.errors import ConfigError
+from tracker.output import cell, emit, output_options
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (YYYY-MM-DD).")
+@click.option("--code", help="Only this code.")
+@click.option("--payer", help="Only this payer.")
+@click.option("--source", help="Only this source id.")
+@output_options
+@click.pass_obj
+def changes(obj: Context, since: str | None, code: str | None, payer: str | None, source: str | None,
+            as_json: bool, as_csv: bool) -> None:
+    """The change log.
+
+    Example:
+
+        tracker changes --since 2026-01-01 --code 64600 --json
+    """
+    rows = hist.changes(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
+    emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+
+
+
+
+@click.command()
+@click.option("--code", help="Only this code.")
+@output_options
+@click.pass_obj
+def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
+    """The coverage matrix: each source's current stance on each code.
+
+    Example:
+
+        tracker status --code 64600
+    """
+    ids = configured_ids(obj)
+    rows = hist.status(obj.store(), code=code, source_ids=ids)
+    emit(rows, as_json, as_csv,
+         ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"])
+
+
+
+@click.command()
+@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@output_options
+@click.pass_obj
+def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
+    """Recent runs, with each source's outcome and error.
+
+    Example:
+
+        tracker runs --limit 5
+    """
+    rows = hist.runs(obj.store(), limit=limit)
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, [])
+        return
+    for r in rows:
+        click.echo(f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
+                   f"{r['changes']} changes, {r['duration_s']} s")
+        for s in r["sources"]:
+            error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
+            click.echo(f"  {s['source']}: {s['outcome']}{error}")
+
+
+@click.command("history")
+@click.argument("source_id", metavar="ID")
+@click.option("--code", help="Only this code.")
+@output_options
+@click.pass_obj
+def history_command(obj: Context, source_id: str, code: str | None, as_json: bool, as_csv: bool) -> None:
+    """Every stored version of one source, with each code's status.
+
+    Example:
+
+        tracker history cigna-0525 --code 64600
+    """
+    rows = hist.history(store_with(obj, source_id), source_id, code=code)
+    emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+
+
+@click.command()
+@click.argument("source_id", metavar="ID")
+@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--at", "at", metavar="DATE", help="The date (YYYY-MM-DD); default: the latest version.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
+@click.pass_obj
+def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool) -> None:
+    """The section of a code as it stood on a date (the version in force then), with its provenance.
+
+    Example:
+
+        tracker show cigna-0525 --code 64600 --at 2026-03-01
+    """
+    store = store_with(obj, source_id)
+    row = hist.version_at(store, source_id, code, parse_date(at, "--at"))
+    if row is None:
+        raise ConfigError(f"{source_id}: no version stored on or before {at}")
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {cell(row['prior_auth'])}")
+    click.echo(f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
+               f"captured {row['captured_at']}")
+    click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
+    for s in row["sections"]:
+        page = f" (page {s['page']})" if s["page"] else ""
+        click.echo(f"\n{s['heading']}{page}\n{s['text']}")
+    if not row["sections"]:
+        click.echo(f"\nCPT {code} is not in this version.")
+
+
+@click.command("diff")
+@click.argument("source_id", metavar="ID")
+@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--from", "from_", metavar="DATE", help="The version in force on DATE (default: the previous version).")
+@click.option("--to", metavar="DATE", help="The version in force on DATE (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
+@click.pass_obj
+def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to: str | None, as_json: bool) -> None:
+    """What changed in a code's section between two versions: word by word on a terminal, unified otherwise.
+
+    Example:
+
+        tracker diff cigna-0525 --code 64600 --from 2026-03-01
+    """
+    store = store_with(obj, source_id)
+    new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
+    if new is None:
+        raise ConfigError(f"{source_id}: no version stored on or before {to}")
+    old = (hist.version_at(store, source_id, code, parse_date(from_, "--from")) if from_
+           else hist.previous_version(store, source_id, code, new["version"]))
+    if old is None:
+        raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
+    before, after = old["text"] or "", new["text"] or ""
+    if as_json:
+        words = [{"op": s.op, "text": s.text} for s in word_diff(before, after)]
+        payload = {"from": _provenance(old), "to": _provenance(new), "diff": unified_diff(before, after),
+                   "words": words}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
+               f"captured {old['captured_at']}")
+    click.echo(f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
+               f"captured {new['captured_at']}")
+    if before == after:
+        click.echo("(the same text)")
+    elif sys.stdout.isatty():
+        click.echo(_coloured(word_diff(before, after, context=40)))
+    else:
+        click.echo(unified_diff(before, after))
+
+
+def _provenance(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("version", "captured_at", "effective_date", "status", "prior_auth", "url", "sha256")
+    return {k: row[k] for k in keys}
+
+
+def _coloured(segments: Sequence[Segment]) -> str:
+    def one(s: Segment) -> str:
+        if s.op == INSERT:
+            return click.style(s.text, fg="green", bold=True)
+        if s.op == DELETE:
+            return click.style(s.text, fg="red", strikethrough=True)
+        return s.text or "…"
+
+    return " ".join(one(s) for s in segments)
+
+
+
+@click.command()
+@click.argument("text")
+@click.option("--code", help="Only this code.")
+@click.option("--payer", help="Only this payer.")
+@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@output_options
+@click.pass_obj
+def search(obj: Context, text: str, code: str | None, payer: str | None, limit: int, as_json: bool,
+           as_csv: bool) -> None:
+    """Full-text search over every version of every section, newest first.
+
+    Example:
+
+        tracker search "radiofrequency neurolysis" --code 64600
+    """
+    rows = hist.search(obj.store(), text, code=code, payer=payer, limit=limit)
+    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
+
+
+
+@click.command()
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--code", "codes", multiple=True, metavar="C", help="Only this code (repeatable; default: every code).")
+@click.pass_obj
+def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
+    """Write a static HTML report: coverage matrix, timeline of changes, each change side by side.
+
+    OUT_DIR receives index.html and captures/ (the stored captures it links to); open
+    index.html from disk in any browser, offline. Only the sources in sources.toml are shown
+    when the file exists.
+
+    Example:
+
+        tracker report report/ && xdg-open report/index.html
+    """
+    from tracker.report import write_report
+
+    index = write_report(obj.store(), out_dir, clock=now, codes=codes or None, sources=configured_ids(obj))
+    click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")
+
+

@@ -1,0 +1,85 @@
+"""What every command shares: the context of the global options, exit statuses, error handling, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker import history as hist
+from tracker.errors import ConfigError, TrackerError
+from tracker.lock import LockedError
+from tracker.sources import Config, load_config
+from tracker.store import Store, open_store
+
+EXIT_SOURCES_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+EXIT_LOCKED = 4
+
+
+@dataclass
+class Context:
+    """What the global options give every command."""
+
+    sources_path: Path
+    data_dir: Path
+
+    def config(self) -> Config:
+        """The parsed sources.toml."""
+        return load_config(self.sources_path)
+
+    def store(self) -> Store:
+        """The history database in the data dir."""
+        return open_store(self.data_dir)
+
+
+class TrackerGroup(click.Group):
+    """Turns the tracker's expected errors into a one-line message and a documented exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except LockedError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_LOCKED)
+        except TrackerError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_STORE)
+
+
+def now() -> datetime:
+    """The clock: UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def parse_date(value: str | None, option: str = "--since") -> str | None:
+    """A --since/--at/--from/--to value as YYYY-MM-DD; ConfigError (exit 2) when it is no date."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).date().isoformat()
+    except ValueError:
+        raise ConfigError(f"{option} {value!r}: expected a date such as 2026-03-01") from None
+
+
+def configured_ids(obj: Context) -> list[str] | None:
+    """The ids in sources.toml, so retired sources drop out of the matrix; None when there is no file."""
+    if not obj.sources_path.exists():
+        return None
+    return [s.id for s in obj.config().sources]
+
+
+def store_with(obj: Context, source_id: str) -> Store:
+    """The store, after checking that it knows ``source_id``."""
+    store = obj.store()
+    if not hist.source_exists(store, source_id):
+        raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
+    return store
+

@@ -1,0 +1,79 @@
+"""Commands that run the pipeline: `run` (check every source) and `extract` (one local file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from tracker.check import SourceResult
+from tracker.cli.base import EXIT_SOURCES_FAILED, Context, now
+from tracker.job import run_once
+from tracker.output import cell
+
+
+@click.command()
+@click.option("--only", multiple=True, metavar="ID", help="Check only this source (repeatable).")
+@click.option("--no-notify", is_flag=True, help="Do not send the digest.")
+@click.pass_obj
+def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
+    """Check every source once, store new versions, report the changes and send the digest.
+
+    Exit status 1 when some sources could not be checked (the rest is stored).
+
+    Example:
+
+        tracker run --only cigna-0525
+    """
+    progress = _progress() if sys.stderr.isatty() else None
+    outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=os.environ, only=only,
+                       notify=not no_notify, on_result=progress)
+    click.echo("\n".join(outcome.lines))
+    if outcome.result.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+def _progress() -> Callable[[SourceResult], None]:
+    done = 0
+
+    def show(result: SourceResult) -> None:
+        nonlocal done
+        done += 1
+        click.echo(f"[{done}] {result.source.id}: {result.outcome}", err=True)
+
+    return show
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--code", "codes", multiple=True, metavar="C", help="Code to find (repeatable; default 64600).")
+@click.option("--kind", type=click.Choice(["html", "pdf", "mcd-article"]), help="Override the sniffed kind.")
+@click.option("--selector", help="CSS selector restricting an HTML page.")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
+def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str | None, as_json: bool) -> None:
+    """Extract the sections of a local HTML, PDF or JSON file; nothing is stored.
+
+    Example:
+
+        tracker extract policy.pdf --code 64600 --json
+    """
+    from tracker.extract import extract as run_extract
+    from tracker.fetch import sniff_kind
+
+    body = path.read_bytes()
+    found = run_extract(body, kind or sniff_kind(body, None), codes or ("64600",), selector=selector)
+    if as_json:
+        click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        return
+    meta = {k: v for k, v in found.metadata.to_dict().items() if v}
+    click.echo("\n".join(f"{k}: {v}" for k, v in meta.items()) or "(no metadata)")
+    for s in found.sections:
+        page = f" (page {s.page})" if s.page else ""
+        click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
+    if not found.sections:
+        click.echo(f"\nNo section mentions {', '.join(codes or ('64600',))}.")
+

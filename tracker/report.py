@@ -1,0 +1,132 @@
+"""`tracker report OUT_DIR`: a static, self-contained HTML report of the history database.
+
+Writes ``OUT_DIR/index.html`` (the coverage matrix, the timeline of changes per payer,
+each change side by side; see ``report_html``) and copies the raw capture of both ends
+of every change (first captures included), decompressed, to ``OUT_DIR/captures/<sha256>.<ext>`` so that the
+report's links work from the folder, offline, with nothing else installed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker import history
+from tracker.check import Clock, iso
+from tracker.errors import StoreError
+from tracker.notify.digest import make_item
+from tracker.notify.ledger import change_rows
+from tracker.report_html import ChangeView, ReportData, Side, render_report
+from tracker.store import Store
+
+Row = Mapping[str, Any]
+CAPTURES = "captures"
+EXTENSIONS = {"html": "html", "pdf": "pdf", "mcd-article": "json", "json": "json"}
+
+
+def write_report(
+    store: Store, out_dir: Path, *, clock: Clock, codes: Collection[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> Path:
+    """Write the report into ``out_dir`` (created if needed); return index.html's path.
+
+    ``codes`` and ``sources`` (ids, e.g. those still in sources.toml) narrow it; None shows everything stored.
+    """
+    index = out_dir / "index.html"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        data = gather(store, out_dir, clock=clock, codes=codes, sources=sources)
+        _write_atomic(index, render_report(data).encode("utf-8"))
+    except OSError as exc:
+        raise StoreError(f"cannot write the report into {out_dir}: {exc}; choose a writable OUT_DIR") from exc
+    return index
+
+
+def gather(
+    store: Store, out_dir: Path, *, clock: Clock, codes: Collection[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> ReportData:
+    """Read what the report shows from the store, copying the captures it links to into ``out_dir``."""
+    urls = {r["id"]: r["url"] for r in store.query("select id, url from sources")}
+    ids = list(sources) if sources is not None else None
+    status = [{**r, "url": urls.get(r["source"])} for r in history.status(store, source_ids=ids)
+              if _wanted(r["code"], codes)]
+    shown = {r["source"] for r in status}
+    failing = {r["source"]: r for r in history.failing_sources(store) if r["source"] in shown}
+    captures = _Captures(store, out_dir / CAPTURES)
+    ends = {r["id"]: (r["old_document_id"], r["new_document_id"])
+            for r in store.query("select id, old_document_id, new_document_id from changes")}
+    views = []
+    for row in change_rows(store):
+        if not _wanted(row["code"], codes) or (ids is not None and row["source_id"] not in ids):
+            continue
+        old_id, new_id = ends[row["id"]]
+        views.append(ChangeView(make_item(row), captures.side(old_id, row, "old"), captures.side(new_id, row, "new")))
+    return ReportData(iso(clock()), status, failing, views)
+
+
+def _wanted(code: str, codes: Collection[str] | None) -> bool:
+    return not codes or code in codes
+
+
+class _Captures:
+    """Stored versions as report sides, each raw capture copied once into the report folder."""
+
+    def __init__(self, store: Store, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self.copied: dict[str, tuple[str | None, str]] = {}
+
+    def side(self, document_id: int | None, row: Row, which: str) -> Side | None:
+        """One end (``old`` or ``new``) of a change row; None for the missing old end of a first capture."""
+        if document_id is None:
+            return None
+        doc = next(self.store.query("select * from documents where id = ?", [document_id]), None)
+        if doc is None:
+            return None
+        href, note = self.copy(doc)
+        pa = row.get(f"{which}_prior_auth")
+        return Side(
+            version=int(doc["id"]), captured_at=doc["fetched_at"], effective_date=doc["effective_date"],
+            status=row.get(f"{which}_status"), prior_auth=None if pa is None else bool(pa),
+            text=row.get(f"{which}_text") or "", sha256=doc["sha256"], href=href, note=note,
+        )
+
+    def copy(self, doc: Row) -> tuple[str | None, str]:
+        """Copy a document's raw body to ``captures/<sha>.<ext>``: (relative href, "") or (None, why not)."""
+        sha = doc["sha256"]
+        if sha not in self.copied:
+            self.copied[sha] = self._copy(sha, _extension(doc), doc.get("raw_pruned_at"))
+        return self.copied[sha]
+
+    def _copy(self, sha: str, ext: str, pruned_at: str | None) -> tuple[str | None, str]:
+        name = f"{sha}.{ext}"
+        target = self.folder / name
+        if not target.exists():
+            try:
+                body = self.store.load_raw(sha)
+            except StoreError:
+                why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
+                return None, f"capture {why}; the text above is all that is kept"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, body)
+        return f"{CAPTURES}/{name}", ""
+
+
+def _extension(doc: Row) -> str:
+    """The capture's file extension, from the document's kind or else its content type."""
+    if doc.get("kind") in EXTENSIONS:
+        return EXTENSIONS[doc["kind"]]
+    ctype = (doc.get("content_type") or "").lower()
+    return next((ext for key, ext in (("pdf", "pdf"), ("html", "html"), ("json", "json")) if key in ctype), "bin")
+
+
+def _write_atomic(path: Path, body: bytes) -> None:
+    """Write a file whole or not at all (a reader never sees half a report)."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+        tmp.write(body)
+    os.chmod(tmp.name, 0o644)
+    os.replace(tmp.name, path)
