@@ -86,7 +86,7 @@ def test_parts_in_order_grouped_by_payer_then_code() -> None:
     text = render(d, "text")
     order = ["STATUS CHANGES (3)", "Aetna 0006 · CPT 64600: covered → not covered", "\nCigna\n",
              "Cigna 0005 · CPT 64600", "Cigna 0003 · CPT 64610", "TEXT CHANGES (1)", "wording changed (still covered)",
-             "CODES ADDED OR REMOVED (1)", "BCBS anthem 0002 · CPT 64600: added (covered)", "DATES AND OTHER DETAILS",
+             "CODES ADDED OR REMOVED (1)", "Anthem 0002 · CPT 64600: added (covered)", "DATES AND OTHER DETAILS",
              "FIRST CAPTURES", "2 sources captured for the first time", "COULD NOT BE CHECKED (1 source)"]
     position = 0
     for marker in order:

@@ -178,11 +178,11 @@ def read_capped(source: Source, response: requests.Response, max_bytes: int) -> 
 
 # Markers of pages that anti-bot services serve instead of the document, with status 200.
 _CHALLENGES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Akamai access-denied page", re.compile(r"access denied.{0,2000}reference\s*#", re.S)),
-    ("Cloudflare challenge", re.compile(r"just a moment\.\.\.|cf-browser-verification|challenge-platform|cf_chl_")),
-    ("Imperva/Incapsula block", re.compile(r"incapsula incident id|_incapsula_resource")),
-    ("bot-protection interstitial", re.compile(r"pardon our interruption|captcha-delivery|px-captcha")),
-    ("captcha", re.compile(r"g-recaptcha|h-captcha|hcaptcha\.com|verify you are (a )?human|are you a robot")),
+    ("an Akamai access-denied page", re.compile(r"access denied.{0,2000}reference\s*#", re.S)),
+    ("a Cloudflare challenge", re.compile(r"just a moment\.\.\.|cf-browser-verification|challenge-platform|cf_chl_")),
+    ("an Imperva/Incapsula block page", re.compile(r"incapsula incident id|_incapsula_resource")),
+    ("a bot-protection interstitial", re.compile(r"pardon our interruption|captcha-delivery|px-captcha")),
+    ("a captcha", re.compile(r"g-recaptcha|h-captcha|hcaptcha\.com|verify you are (a )?human|are you a robot")),
 )
 _CHALLENGE_MAX = 256 * 1024  # challenge pages are small; a long policy that cites "captcha" is not one
 
@@ -197,7 +197,7 @@ def check_body(source: Source, body: bytes, content_type: str | None) -> str:
         for name, pattern in _CHALLENGES:
             if pattern.search(head):
                 raise FetchError(
-                    f"{source.url}: the site served a {name} instead of the policy; "
+                    f"{source.url}: the site served {name} instead of the policy; "
                     "the last good version is kept",
                     error_class="challenge",
                 )

@@ -36,9 +36,21 @@ def code_label(code: str) -> str:
     return f"{'CPT' if code[:1].isdigit() else 'HCPCS'} {code}"
 
 
+PLAN_NAMES = {
+    "anthem": "Anthem", "horizon-nj": "Horizon BCBSNJ", "bcbs-al": "BCBS of Alabama", "florida-blue": "Florida Blue",
+    "premera": "Premera Blue Cross", "ngs": "NGS", "first-coast": "First Coast", "noridian": "Noridian",
+    "novitas": "Novitas", "palmetto": "Palmetto GBA", "cgs": "CGS", "wps": "WPS",
+}
+"""Display names of the plan slugs used in sources.toml (BCBS plans, Medicare contractors)."""
+
+
 def payer_name(payer: str, plan: str | None = None) -> str:
-    """"Cigna", "BCBS horizon-nj"."""
-    return PAYER_NAMES.get(payer, payer) + (f" {plan}" if plan else "")
+    """"Cigna", "Horizon BCBSNJ" (a BCBS plan goes by its own name), "Medicare (NGS)"."""
+    name = PAYER_NAMES.get(payer, payer)
+    if not plan:
+        return name
+    plan_name = PLAN_NAMES.get(plan, plan)
+    return plan_name if payer == "bcbs" and plan in PLAN_NAMES else f"{name} ({plan_name})"
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
