@@ -23,10 +23,9 @@ from tracker.notify.blocks import slack_message
 from tracker.notify.digest import Digest, make_digest, plural
 from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
 from tracker.notify.webhook import SessionFactory, Sleep, post_slack
+from tracker.schedule import schedule_settings
 from tracker.sources import Config
 from tracker.store import Store
-
-DEFAULT_MAX_FAILURES = 3
 
 
 @dataclass(frozen=True)
@@ -125,10 +124,7 @@ def _line(d: Delivery) -> str:
 
 def max_failures(config: Config) -> int:
     """``[schedule] max_failures``: failed runs in a row before a source is reported as stale."""
-    value = config.schedule.get("max_failures", DEFAULT_MAX_FAILURES)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{config.path}: [schedule] key 'max_failures' must be a positive integer, not {value!r}")
-    return value
+    return schedule_settings(config.schedule, str(config.path)).max_failures
 
 
 def build_digest(
