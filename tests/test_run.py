@@ -240,3 +240,14 @@ def test_extract_command_on_a_truncated_pdf(tmp_path: Path, work: Workdir) -> No
     doc.write_bytes(samples.truncated_pdf())
     result = work.cli("extract", str(doc))
     assert result.exit_code == 3 and "Error:" in result.output and "Traceback" not in result.output
+
+
+def test_a_login_page_after_a_good_version_is_a_failure_not_a_removal(site: PolicyServer, work: Workdir) -> None:
+    run(work)
+    login = (b"<html><head><title>Sign In | Provider Portal</title></head><body><h1>Sign in to your account</h1>"
+             b"<form action='/login' method='post'><input name='user'><input type='password' name='pw'></form>"
+             b"<p>Effective 01/01/2026 all providers must register.</p></body></html>")
+    site.set("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74", login)
+    output = run(work, exit_code=1)
+    assert "horizon-142: unreadable:" in output and "not recognisably the same policy" in output
+    assert [k for k in kinds(work) if k[1] != "new"] == []

@@ -197,13 +197,23 @@ def _extract(source: Source, fetched: Fetched) -> Extraction:
 
 
 def _refuse_blank(source: Source, old: Version | None, new: Version) -> None:
-    """A page with no tracked code and no policy metadata is an error page, not a policy that dropped the code."""
+    """A page without the tracked codes that is not recognisably the same policy is an error page, not a removal.
+
+    A policy that drops a code keeps its number (or, where none is printed, its title or dates);
+    a login page, a "page moved" notice or an empty shell served with 200 does not.
+    """
     if old is None or not old.views or new.views:
         return
-    meta = new.metadata
-    if meta.title is None and meta.policy_number is None and meta.effective_date is None:
+    before, after = old.metadata, new.metadata
+    if before.policy_number:
+        same_policy = after.policy_number == before.policy_number
+    else:
+        same_policy = after.title is not None or after.effective_date is not None
+    if not same_policy:
+        found = f"policy number {after.policy_number!r}" if after.policy_number else "no policy number"
         raise FetchError(
-            f"{source.url}: the page has none of the tracked codes and no policy title, number or date; "
-            "it looks like an error or placeholder page, so the last good version is kept",
+            f"{source.url}: the page has none of the tracked codes and is not recognisably the same policy "
+            f"(was policy {before.policy_number or before.title!r}, now {found}); it looks like an error, login or "
+            "placeholder page, so the last good version is kept. If the policy really was replaced, check the URL.",
             error_class="unreadable",
         )
