@@ -116,8 +116,12 @@ def test_status_move_range_edit_and_rerender(site: PolicyServer, work: Workdir) 
     ]
     [removed] = work.json("changes", "--source", "horizon-142", "--since", "2000-01-01")[1:]
     assert removed["kind"] == "removed" and removed["diff"]
-    history = work.json("history", "cigna-0525", "--code", "64600")
-    assert len(history) == 2 and history[0]["text"] == history[1]["text"]  # a new capture, the same text
+    assert len(work.json("history", "cigna-0525", "--code", "64600")) == 1  # other bytes, same text: no version
+    db = sqlite3.connect(work.data / "tracker.db")
+    [(rerendered,)] = db.execute(
+        "select sha256 from fetches where source_id = 'cigna-0525' and run_id = 2 and outcome = 'unchanged'"
+    ).fetchall()
+    assert (work.data / "raw" / rerendered[:2] / f"{rerendered}.gz").exists()  # the body itself is kept
 
 
 def test_cigna_moves_to_experimental(site: PolicyServer, work: Workdir) -> None:
@@ -249,5 +253,48 @@ def test_a_login_page_after_a_good_version_is_a_failure_not_a_removal(site: Poli
              b"<p>Effective 01/01/2026 all providers must register.</p></body></html>")
     site.set("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74", login)
     output = run(work, exit_code=1)
-    assert "horizon-142: unreadable:" in output and "not recognisably the same policy" in output
+    assert "horizon-142: unreadable:" in output and "none of the tracked codes and it asks to sign in" in output
     assert [k for k in kinds(work) if k[1] != "new"] == []
+
+
+def test_a_new_url_never_reuses_the_old_urls_validators(server: PolicyServer, work: Workdir) -> None:
+    serve(server, aetna=1, cigna=1, horizon=1, etag=True)
+    work.write_sources(sources_toml(server))
+    run(work)
+    server.set("/cpb/medical/data/300_399/0374-moved.html", samples.aetna_cpb_html(2), etag=True)
+    work.write_sources(sources_toml(server).replace("0374.html", "0374-moved.html"))
+    run(work)
+    [(headers, status)] = server.hits("/cpb/medical/data/300_399/0374-moved.html")
+    assert "If-None-Match" not in headers and status == 200
+    assert ("aetna-0374", "changed", "covered", "not_covered") in kinds(work)
+
+
+def test_a_newly_tracked_code_is_read_from_the_unchanged_document(site: PolicyServer, work: Workdir) -> None:
+    run(work)
+    work.write_sources(sources_toml(site).replace('codes = ["64600"]', 'codes = ["64600", "64605"]'))
+    run(work)
+    new = [k for k in kinds(work, code="64605")]
+    assert ("horizon-142", "new", None, "covered") in new  # 64605 is inside "64600-64681"
+    status = {r["source"]: r["status"] for r in work.json("status", "--code", "64605")}
+    assert status["horizon-142"] == "covered"
+    assert [k for k in kinds(work, code="64600") if k[1] != "new"] == []
+
+
+def test_a_redirect_elsewhere_after_a_good_version_is_a_failure(site: PolicyServer, work: Workdir) -> None:
+    run(work)
+    site.set("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74", b"", status=302, headers={"Location": "/portal/home"})
+    site.set("/portal/home", b"<html><head><title>Provider Portal</title></head><body><h1>Welcome</h1></body></html>")
+    output = run(work, exit_code=1)
+    assert "horizon-142: unreadable:" in output and "redirected to" in output
+    assert [k for k in kinds(work) if k[1] != "new"] == []
+
+
+def test_a_per_request_nonce_makes_no_new_version(site: PolicyServer, work: Workdir) -> None:
+    page = samples.aetna_cpb_html(1)
+    for nonce in (b"a1b2", b"c3d4", b"e5f6"):
+        site.set("/cpb/medical/data/300_399/0374.html",
+                 page.replace(b"<head>", b'<head><meta name="csp-nonce" content="' + nonce + b'">', 1))
+        run(work)
+    assert len(work.json("history", "aetna-0374")) == 1
+    [latest] = work.json("runs", "--limit", "1")
+    assert {s["source"]: s["outcome"] for s in latest["sources"]}["aetna-0374"] == "unchanged"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import requests
 
@@ -22,7 +24,7 @@ from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
 from tracker.fetch import Attempt, Fetched, Validators, fetch, fetch_all, make_session
 from tracker.mcd import TokenCache, fetch_article
-from tracker.models import Extraction
+from tracker.models import Extraction, Metadata
 from tracker.sources import Config, Source
 from tracker.store import FetchRecord, Store, StoredDocument
 
@@ -87,7 +89,7 @@ def run_check(
     store.sync_sources(config.sources, iso(clock()))
     run = RunResult(store.start_run(iso(clock()), only, len(sources)))
     last = {s.id: store.last_document(s.id) for s in sources}
-    validators = {sid: _validators(store, doc) for sid, doc in last.items()}
+    validators = {s.id: _validators(store, s, last[s.id]) for s in sources}
 
     # One token cache per run: Medicare sources share the API host, so one worker fetches them in turn.
     tokens = TokenCache(clock)
@@ -123,11 +125,18 @@ def _log(result: SourceResult) -> None:
         log.info("source=%s outcome=%s changes=%d", result.source.id, result.outcome, len(result.changes))
 
 
-def _validators(store: Store, doc: StoredDocument | None) -> Validators | None:
-    """Conditional-GET validators, only while the last body is still on disk to fall back on."""
-    if doc is None or not store.raw_path(doc.sha256).exists():
+def _validators(store: Store, source: Source, doc: StoredDocument | None) -> Validators | None:
+    """Conditional-GET validators of the last body fetched from this URL, when a 304 can be trusted.
+
+    Not when the URL changed (the validators belong to another document), not when the tracked
+    codes changed (the stored body must be read again for them), not when the body is gone.
+    """
+    if doc is None or doc.url != source.url or doc.version.codes != frozenset(source.codes):
         return None
-    return Validators(doc.etag, doc.last_modified)
+    etag, last_modified, sha = store.last_validators(source.id, source.url)
+    if sha is None or not store.raw_path(sha).exists():
+        return None
+    return Validators(etag, last_modified)
 
 
 def _check_one(attempt: Attempt, last: StoredDocument | None, store: Store, run_id: int, clock: Clock) -> SourceResult:
@@ -167,24 +176,32 @@ def _check_body(
     if fetched.not_modified:
         if last is None:
             raise FetchError(f"{source.url}: HTTP 304 but no earlier version is stored", error_class="http-status")
-        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "not_modified": True,
-                                          "sha256": last.sha256, "document_id": last.id}))
+        *_, sha = store.last_validators(source.id, source.url)
+        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "not_modified": True, "sha256": sha,
+                                          "document_id": last.id}))
         return SourceResult(source, "unchanged")
     sha = hashlib.sha256(fetched.body).hexdigest()
     base.update(sha256=sha, size=len(fetched.body))
-    if last is not None and last.sha256 == sha:
+    same_codes = last is not None and last.version.codes == frozenset(source.codes)
+    if last is not None and same_codes and last.sha256 == sha:
         store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "document_id": last.id}))
         return SourceResult(source, "unchanged")
     extraction = _extract(source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
-    _refuse_blank(source, old, version)
+    if last is not None and version == old:
+        # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
+        store.save_raw(sha, fetched.body)
+        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "document_id": last.id}))
+        return SourceResult(source, "unchanged")
+    _refuse_blank(source, fetched, old, version)
     changes = diff_versions(old, version)
     outcome = "new" if last is None else ("changed" if changes else "unchanged")
+    moved = old is None or version.metadata.effective_date != old.metadata.effective_date
     store.record_version(
         source=source, fetched=fetched, sha256=sha, now=iso(clock()), extraction=extraction, version=version,
         changes=changes, run_id=run_id, fetch=FetchRecord(**{**base, "outcome": outcome}),
-        previous_id=last.id if last else None,
+        previous_id=last.id if last else None, effective_date=version.metadata.effective_date if moved else None,
     )
     return SourceResult(source, outcome, tuple(changes))
 
@@ -196,24 +213,47 @@ def _extract(source: Source, fetched: Fetched) -> Extraction:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
 
 
-def _refuse_blank(source: Source, old: Version | None, new: Version) -> None:
+_LOGIN = re.compile(
+    rb"<input[^>]+type\s*=\s*[\"']?password|<title>[^<]*\b(sign|log)\s?in\b|<h1[^>]*>[^<]*\b(sign|log)\s?in\b", re.I
+)
+
+
+def _refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Version) -> None:
     """A page without the tracked codes that is not recognisably the same policy is an error page, not a removal.
 
-    A policy that drops a code keeps its number (or, where none is printed, its title or dates);
-    a login page, a "page moved" notice or an empty shell served with 200 does not.
+    A policy that drops a code keeps its number (or, where none is printed, its title) and its
+    address; a login page, a redirect elsewhere, a "page moved" notice or an empty shell served
+    with 200 does not.
     """
     if old is None or not old.views or new.views:
         return
-    before, after = old.metadata, new.metadata
-    if before.policy_number:
-        same_policy = after.policy_number == before.policy_number
-    else:
-        same_policy = after.title is not None or after.effective_date is not None
-    if not same_policy:
-        found = f"policy number {after.policy_number!r}" if after.policy_number else "no policy number"
+    reason = _not_the_policy(fetched, old.metadata, new.metadata)
+    if reason:
         raise FetchError(
-            f"{source.url}: the page has none of the tracked codes and is not recognisably the same policy "
-            f"(was policy {before.policy_number or before.title!r}, now {found}); it looks like an error, login or "
-            "placeholder page, so the last good version is kept. If the policy really was replaced, check the URL.",
+            f"{source.url}: the page has none of the tracked codes and {reason}; it looks like an error, login "
+            "or placeholder page, so the last good version is kept. If the policy really moved, update its url.",
             error_class="unreadable",
         )
+
+
+def _not_the_policy(fetched: Fetched, before: Metadata, after: Metadata) -> str | None:
+    if fetched.final_url and _where(fetched.final_url) != _where(fetched.url):
+        return f"the request was redirected to {fetched.final_url}"
+    if fetched.kind == "html" and _LOGIN.search(fetched.body[:200_000]):
+        return "it asks to sign in"
+    if before.policy_number and after.policy_number != before.policy_number:
+        return f"its policy number is {after.policy_number or 'missing'} (was {before.policy_number})"
+    if not before.policy_number and before.title and _fold(after.title) != _fold(before.title):
+        return f"its title is {after.title!r} (was {before.title!r})"
+    if not (before.policy_number or before.title) and after.effective_date is None:
+        return "it carries no policy title, number or date"
+    return None
+
+
+def _where(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.netloc.lower(), parts.path.rstrip("/")
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())

@@ -56,6 +56,8 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     not_modified: bool = False
+    final_url: str | None = None
+    """Where redirects led, when that is not ``url``."""
 
 
 def make_session(settings: FetchSettings) -> requests.Session:
@@ -124,6 +126,7 @@ def _fetched(
         etag=response.headers.get("ETag"),
         last_modified=response.headers.get("Last-Modified"),
         not_modified=not_modified,
+        final_url=response.url if response.url != source.url else None,
     )
 
 

@@ -36,8 +36,7 @@ class StoredDocument:
 
     id: int
     sha256: str
-    etag: str | None
-    last_modified: str | None
+    url: str
     version: Version
 
 
@@ -152,7 +151,15 @@ class Store:
         }
         meta = Metadata(**{k: doc[k] for k in Metadata.__dataclass_fields__})
         version = Version(meta, frozenset(json.loads(doc["codes"])), views)
-        return StoredDocument(doc["id"], doc["sha256"], doc["etag"], doc["last_modified"], version)
+        return StoredDocument(doc["id"], doc["sha256"], doc["url"], version)
+
+    def last_validators(self, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:
+        """ETag, Last-Modified and sha256 of the last body fetched from ``url`` for this source (not a failure)."""
+        row = next(self.query(
+            "select etag, last_modified, sha256 from fetches where source_id = ? and url = ? and outcome != 'error' "
+            "and sha256 is not null order by id desc limit 1", [source_id, url]
+        ), None)
+        return (row["etag"], row["last_modified"], row["sha256"]) if row else (None, None, None)
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Append one attempt to the fetch log."""
@@ -161,8 +168,13 @@ class Store:
     def record_version(
         self, *, source: Source, fetched: Fetched, sha256: str, now: str, extraction: Extraction,
         version: Version, changes: Sequence[Change], run_id: int, fetch: FetchRecord, previous_id: int | None,
+        effective_date: str | None,
     ) -> int:
-        """Store a new good version, its sections, its changes and the fetch, in one transaction."""
+        """Store a new good version, its sections, its changes and the fetch, in one transaction.
+
+        ``effective_date`` is the date the changes take effect, when the document says so
+        (a new effective date); None when the document's effective date did not move.
+        """
         self.save_raw(sha256, fetched.body)
         with self.db.atomic():
             doc_id = self._insert_document(source, fetched, sha256, now, version)
@@ -172,7 +184,7 @@ class Store:
                     {"run_id": run_id, "source_id": source.id, "payer": source.payer, "plan": source.plan,
                      "code": change.code, "kind": change.kind, "old_status": change.old_status,
                      "new_status": change.new_status, "old_document_id": previous_id, "new_document_id": doc_id,
-                     "detected_at": now, "effective_date": version.metadata.effective_date,
+                     "detected_at": now, "effective_date": effective_date,
                      "summary": change.summary, "diff": change.diff}
                 )
             self.record_fetch(FetchRecord(**{**fetch.__dict__, "document_id": doc_id}))
@@ -201,17 +213,15 @@ class Store:
         )
 
     def needed_shas(self) -> set[str]:
-        """Raw bodies that versions need: each source's first and latest capture, and both ends of every change."""
-        sql = """
-            select sha256 from documents where id in (
-                select min(id) from documents group by source_id
-                union select max(id) from documents group by source_id
-                union select new_document_id from changes
-                union select old_document_id from changes where old_document_id is not null)"""
-        return {row["sha256"] for row in self.query(sql)}
+        """Raw bodies that versions need: the body of every stored version."""
+        return {row["sha256"] for row in self.query("select distinct sha256 from documents")}
 
-    def prune(self, cutoff: str, now: str) -> PruneReport:
-        """Delete raw bodies last seen before ``cutoff`` that no version needs (byte-only re-captures, failures)."""
+    def prune(self, cutoff: str) -> PruneReport:
+        """Delete raw bodies last seen before ``cutoff`` that are no version's body.
+
+        Those are the bodies kept only in the fetch log: byte-only re-captures (same policy text
+        as the version before) and what failing servers sent. Database rows are never deleted.
+        """
         needed = self.needed_shas()
         report = PruneReport()
         for path in sorted(self.raw_dir.glob("*/*.gz")):
@@ -222,10 +232,6 @@ class Store:
             report.bytes += path.stat().st_size
             path.unlink()
             report.deleted += 1
-            with self.db.atomic():
-                self.db.execute(
-                    "update documents set raw_pruned_at = ? where sha256 = ? and raw_pruned_at is null", [now, sha]
-                )
         return report
 
     def _last_seen(self, sha: str, path: Path) -> str:

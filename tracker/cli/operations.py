@@ -134,17 +134,18 @@ def schedule(obj: Context, run_now: bool) -> None:
 def prune(obj: Context, keep_days: int) -> None:
     """Drop old raw captures that no stored version needs.
 
-    Kept always: each source's first and latest capture and both ends of every change.
-    Dropped when older than N days: byte-only re-captures (same text as the version before)
-    and the bodies of failed fetches. Database rows are never deleted.
+    Kept always: the body of every stored version. Dropped when last seen more than N days
+    ago: byte-only re-captures (other bytes, the same policy text as the version before) and
+    the bodies of failed fetches, which only the fetch log refers to. Database rows are never
+    deleted.
 
     Example:
 
         tracker prune --keep-days 90
     """
-    moment = now()
+    cutoff = (now() - timedelta(days=keep_days)).isoformat()
     with hold(obj.data_dir / "run.lock"):
-        report = obj.store().prune((moment - timedelta(days=keep_days)).isoformat(), moment.isoformat())
+        report = obj.store().prune(cutoff)
     click.echo(f"Deleted {report.deleted} raw capture(s) ({report.bytes:,} bytes); kept {report.kept}.")
 
 
