@@ -136,8 +136,13 @@ def as_of_agrees(db: sqlite3.Connection, store: Store, days: tuple[str, ...]) ->
 
 
 def test_policy_text_as_of_a_date_for_every_source(db: sqlite3.Connection, store: Store) -> None:
-    assert as_of_agrees(db, store, ("2026-02-15", "2026-03-01", "2026-04-21", "2026-05-01", "1990-01-01")) == {
-        "effective_date"}
+    days = ("2026-02-15", "2026-03-01", "2026-04-21", "2026-05-01", "1990-01-01")
+    # Aetna's "Effective" date is the original one and does not move: its revision counts from its capture day.
+    assert as_of_agrees(db, store, days) == {"effective_date", "captured_at"}
+    [aetna] = query(db, "policy_text_as_of", code="64600", date="2026-05-01", source="aetna-0374")[:1]
+    assert (aetna["basis"], aetna["status"]) == ("captured_at", "not_covered")  # captured 2026-04-22
+    [before] = query(db, "policy_text_as_of", code="64600", date="2026-04-21", source="aetna-0374")[:1]
+    assert (before["basis"], before["status"]) == ("effective_date", "covered")
 
 
 def test_policy_text_as_of_a_date_without_effective_dates(data: Path, tmp_path: Path) -> None:

@@ -175,24 +175,21 @@ def failing_sources(store: Store) -> list[Row]:
 def version_at(store: Store, source_id: str, code: str, moment: str | None) -> Row | None:
     """The version of a source in force on ``moment`` (YYYY-MM-DD; None = the latest), with its sections.
 
-    In force = the latest version whose effective date is on or before the date; when
-    no stored version states an effective date that early, the latest one captured by then.
+    In force = the version with the latest start on or before the date, where a version starts
+    on its effective date when that date moved forward, else on the day it was captured (the
+    ``versions_in_force`` view); ``basis`` says which.
     """
-    docs = list(store.query("select * from documents where source_id = ? order by id", [source_id]))
-    if not docs:
-        return None
-    day = moment[:10] if moment else None
-    by_effective = [d for d in docs if d["effective_date"] and (day is None or d["effective_date"] <= day)]
-    by_capture = [d for d in docs if day is None or d["fetched_at"][:10] <= day]
-    if day is None:
-        doc, basis = docs[-1], "latest"
-    elif by_effective:
-        doc, basis = max(by_effective, key=lambda d: (d["effective_date"], d["id"])), "effective_date"
-    elif by_capture:
-        doc, basis = by_capture[-1], "captured_at"
+    if moment is None:
+        row = next(store.query(
+            "select d.*, 'latest' as basis from documents d where source_id = ? order by id desc limit 1", [source_id]
+        ), None)
     else:
-        return None
-    return _version_row(store, doc, code, day, basis)
+        row = next(store.query(
+            """select d.*, v.basis from versions_in_force v join documents d on d.id = v.id
+               where v.source_id = ? and v.in_force_from <= ? order by v.in_force_from desc, v.id desc limit 1""",
+            [source_id, moment[:10]],
+        ), None)
+    return _version_row(store, row, code, moment[:10] if moment else None, row["basis"]) if row else None
 
 
 def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str) -> Row:

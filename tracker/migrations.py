@@ -83,3 +83,24 @@ def m003_raw_pruned(db: Database) -> None:
 def m004_sections_fts(db: Database) -> None:
     """Full-text search over every version of every section (FTS5, kept in step by triggers)."""
     db.table("sections").enable_fts(["heading", "text"], fts_version="FTS5", create_triggers=True)
+
+
+@migrations()
+def m005_versions_in_force(db: Database) -> None:
+    """versions_in_force: the day from which each stored version governs, and on what basis.
+
+    A version is in force from its effective date when it is the source's first version or its
+    effective date is later than every earlier version's; otherwise (no date, or a date that did
+    not move, as Aetna's original "Effective" date) from the day it was captured.
+    """
+    db.create_view("versions_in_force", """
+        select id, source_id,
+               case when moved then effective_date else substr(fetched_at, 1, 10) end as in_force_from,
+               case when moved then 'effective_date' else 'captured_at' end as basis
+        from (
+            select d.*, d.effective_date is not null and (
+                       max(d.effective_date) over earlier is null and count(*) over earlier = 0
+                       or d.effective_date > max(d.effective_date) over earlier) as moved
+            from documents d
+            window earlier as (partition by d.source_id order by d.id rows between unbounded preceding and 1 preceding)
+        )""")
