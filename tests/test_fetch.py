@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -120,3 +121,13 @@ def test_fetch_all_paces_one_host_and_isolates_failures(server: PolicyServer) ->
     assert sleeps == [1.5, 1.5]  # one host: three requests, a pause between each
     outcomes = {a.source.id: type(a.result).__name__ for a in attempts}
     assert outcomes == {"a": "Fetched", "b": "Fetched", "c": "FetchError"}
+
+
+def test_a_long_retry_after_ends_the_attempt_instead_of_holding_the_run(server: PolicyServer) -> None:
+    server.set("/later.html", b"<html>policy</html>", fail_first=99, retry_after="3600")
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="retry after 3600 s, longer than the 120 s") as info:
+        fetch(source(server.url("/later.html")), make_session(FAST), FAST)
+    assert time.monotonic() - started < 5
+    assert (info.value.error_class, info.value.http_status) == ("http-status", 503)
+    assert len(server.hits("/later.html")) == 1

@@ -92,3 +92,9 @@ def test_diff_with_one_version(server: PolicyServer, work: Workdir) -> None:
     work.cli("run", "--no-notify")
     result = work.cli("diff", "cigna-0525")
     assert result.exit_code == 2 and "only one version stored" in result.output
+
+
+def test_read_commands_never_create_a_database(work: Workdir) -> None:
+    result = work.cli("status")
+    assert result.exit_code == 3 and "no history database at" in result.output and "tracker run" in result.output
+    assert not (work.data / "tracker.db").exists()

@@ -167,3 +167,13 @@ def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> 
     assert len(list(store.query("select * from fetches"))) == 5  # rows are never deleted
     result = work.cli("prune", "--keep-days", "30")
     assert result.exit_code == 0 and "Deleted 0 raw capture(s)" in result.output
+
+
+def test_a_run_left_open_by_a_killed_process_is_marked_aborted(server: PolicyServer, work: Workdir) -> None:
+    server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
+    work.write_sources(cigna_only(server))
+    store = open_store(work.data)
+    store.start_run("2026-11-01T06:00:00+00:00", (), 1)  # never finished: its process was killed
+    assert work.cli("run", "--no-notify").exit_code == 0
+    statuses = [(r["id"], r["status"]) for r in work.json("runs")]
+    assert statuses == [(2, "ok"), (1, "aborted")]

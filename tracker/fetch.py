@@ -22,6 +22,7 @@ from datetime import datetime
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from tracker.errors import FetchError
@@ -60,9 +61,34 @@ class Fetched:
     """Where redirects led, when that is not ``url``."""
 
 
+class RetryAfterTooLong(Exception):
+    """A 429/503 asked to come back later than a run waits (not an OSError, which requests would wrap)."""
+
+    def __init__(self, status: int, seconds: float, limit: float) -> None:
+        super().__init__(f"HTTP {status} asking to retry after {seconds:.0f} s, longer than the {limit:.0f} s "
+                         "a run waits ([fetch] max_retry_after); the next run tries again")
+        self.status = status
+
+
+class PoliteRetry(Retry):
+    """urllib3's Retry, except that a Retry-After beyond ``max_retry_after`` ends the attempt.
+
+    Honouring "Retry-After: 3600" three times would hold the run (and its lock) for hours.
+    """
+
+    max_retry_after = 120.0
+
+    def sleep_for_retry(self, response: BaseHTTPResponse) -> bool:
+        seconds = self.get_retry_after(response)
+        if seconds is not None and seconds > self.max_retry_after:
+            raise RetryAfterTooLong(response.status, seconds, self.max_retry_after)
+        return super().sleep_for_retry(response)
+
+
 def make_session(settings: FetchSettings) -> requests.Session:
     """A Session with the tracker's User-Agent and retry policy."""
-    retry = Retry(
+    retry_class = type("Retry", (PoliteRetry,), {"max_retry_after": settings.max_retry_after})
+    retry = retry_class(
         total=settings.retries,
         connect=settings.retries,
         read=settings.retries,
@@ -94,6 +120,8 @@ def fetch(
         response = session.get(
             source.url, headers=headers, timeout=(settings.timeout, settings.read_timeout), stream=True
         )
+    except RetryAfterTooLong as exc:
+        raise FetchError(f"{source.url}: {exc}", error_class="http-status", http_status=exc.status) from exc
     except requests.RequestException as exc:
         raise FetchError(f"{source.url}: {reason_of(exc)}", error_class=error_class_of(exc)) from exc
     with response:

@@ -44,14 +44,13 @@ def run_once(
     """Load the config, take the run lock, check the sources, escalate failures, send the digest."""
     config = load_config(sources_path)
     settings = schedule_settings(config.schedule, str(config.path))
-    if notify:  # a bad [notify] table stops the run before any fetch, not after
-        notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    notify_settings(config.notify, env, where=f"{config.path}: [notify]")  # a bad [notify] stops before any fetch
     total = len(config.select(tuple(only)))
     with hold(data_dir / RUN_LOCK):
         store = open_store(data_dir)
         result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
         outcome = JobOutcome(result, total, summary(result, total))
-        escalated = escalations(store, settings.max_failures)
+        escalated = escalations(store, settings.max_failures, [s.id for s in config.sources])
         for line in escalated[1:]:
             log.warning("%s", line.strip())
         outcome.lines += escalated
@@ -84,14 +83,14 @@ def summary(result: RunResult, total: int) -> list[str]:
     return lines
 
 
-def escalations(store: Store, max_failures: int) -> list[str]:
-    """Sources that failed ``max_failures`` runs in a row or more: since when, and why."""
+def escalations(store: Store, max_failures: int, source_ids: Sequence[str]) -> list[str]:
+    """Configured sources that failed ``max_failures`` runs in a row or more: since when, and why."""
     lines = []
     for row in history.failing_sources(store):
-        if row["failures_in_a_row"] < max_failures:
+        if row["failures_in_a_row"] < max_failures or row["source"] not in source_ids:
             continue
-        since = f"since {row['last_success'][:10]}" if row["last_success"] else "ever (never checked successfully)"
-        line = (f"  {row['source']} has not been checked {since}: {row['failures_in_a_row']} failed runs in a row; "
+        since = f"been checked since {row['last_success'][:10]}" if row["last_success"] else "ever been checked"
+        line = (f"  {row['source']} has not {since}: {row['failures_in_a_row']} failed runs in a row; "
                 f"last error: {row['error_class']}: {row['error']}")
         if row["gone_in_a_row"] >= max_failures:
             line += (f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: "

@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import soupsieve
+
 from tracker.errors import ConfigError
 
 PAYERS = ("aetna", "bcbs", "cigna", "uhc", "medicare")
 KINDS = ("html", "pdf", "mcd-article")
 TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
 SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
-FETCH_KEYS = ("timeout", "read_timeout", "retries", "backoff", "delay", "max_bytes", "parallel", "user_agent")
+FETCH_KEYS = (
+    "timeout", "read_timeout", "retries", "backoff", "delay", "max_bytes", "parallel", "user_agent", "max_retry_after",
+)
 NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
 DEFAULT_API = "https://api.coverage.cms.gov"
@@ -74,6 +78,7 @@ class FetchSettings:
     max_bytes: int = 50 * 1024 * 1024
     parallel: int = 4
     user_agent: str = DEFAULT_USER_AGENT
+    max_retry_after: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,9 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         "article_id", lambda v: isinstance(v, int) and v > 0, "the article number, e.g. 57452",
         required=kind == "mcd-article",
     )
+    if kind == "mcd-article" and raw.get("payer") != "medicare":
+        raise loc.error(f"{where}: kind 'mcd-article' is a Medicare article: key 'payer' must be \"medicare\"",
+                        index, "payer")
     api = need("api", _is_http_url, "an http(s) URL", required=False)
     url = need("url", _is_http_url, "an http(s) URL", required=kind != "mcd-article")
     if url is None:
@@ -237,10 +245,20 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         codes=own_codes,
         plan=need("plan", text, "a plan name such as anthem", required=False),
         kind=kind,
-        selector=need("selector", text, "a CSS selector", required=False),
+        selector=need("selector", _is_selector, "a valid CSS selector such as \"#main\"", required=False),
         article_id=article_id,
         api=api,
     )
+
+
+def _is_selector(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        soupsieve.compile(value)
+    except soupsieve.SelectorSyntaxError:
+        return False
+    return True
 
 
 def _is_http_url(value: Any) -> bool:

@@ -118,7 +118,10 @@ class Store:
                     self.table("sources").insert({**row, "first_seen_at": now})
 
     def start_run(self, now: str, only: Sequence[str], total: int) -> int:
-        """Open a run row; return its id."""
+        """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
+        self.db.execute(
+            "update runs set status = 'aborted', finished_at = ? where finished_at is null", [now]
+        )
         table = self.table("runs").insert(
             {"started_at": now, "status": "running", "only": json.dumps(list(only)), "sources_total": total,
              "sources_ok": 0, "sources_failed": 0, "changes": 0}
@@ -252,8 +255,13 @@ def _bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-def open_store(data_dir: Path) -> Store:
-    """Open (creating if needed) the data dir and its database, and bring the schema up to date."""
+def open_store(data_dir: Path, *, create: bool = True) -> Store:
+    """Open the data dir and its database (creating them unless ``create`` is false); bring the schema up to date."""
+    if not create and not (data_dir / DB_NAME).exists():
+        raise StoreError(
+            f"no history database at {data_dir / DB_NAME}: run `tracker run` first, "
+            "or point --data / TRACKER_DATA at the data directory"
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(data_dir / DB_NAME, timeout=30, check_same_thread=False)

@@ -33,8 +33,8 @@ class Context:
         return load_config(self.sources_path)
 
     def store(self) -> Store:
-        """The history database in the data dir."""
-        return open_store(self.data_dir)
+        """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
+        return open_store(self.data_dir, create=False)
 
 
 class TrackerGroup(click.Group):
