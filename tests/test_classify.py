@@ -128,3 +128,20 @@ def test_summarize_prior_auth_true_wins_and_history_is_ignored() -> None:
 def test_summarize_edge_cases() -> None:
     assert summarize([]) == ("absent", None)
     assert summarize([_section("Background", "mentioned")]) == ("mentioned", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Neurolysis (64600) is no longer considered experimental and is medically necessary when criteria are met.",
+         "covered"),
+        ("This procedure is not investigational; it is covered if selection criteria are met.", "covered"),
+        ("The procedure is not considered experimental or investigational but is not medically necessary.",
+         "not_covered"),
+        ("No longer considered investigational.", "mentioned"),
+    ],
+    ids=["no-longer-experimental", "not-investigational", "negated-then-denied",
+         "negation-alone-takes-no-stance"],
+)
+def test_negated_experimental_wording_does_not_decide(text: str, expected: str) -> None:
+    assert classify_status(text) == expected

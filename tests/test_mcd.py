@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 import sqlite3
@@ -438,3 +440,9 @@ def test_discover_command_json_and_text(catalog: CoverageAPI, work: Workdir) -> 
     assert failing.exit_code == 1 and "warning: A52725 not checked" in failing.stderr
     none = work.cli("discover", "medicare", "--code", "99213", "--state", "AZ", "--api", catalog.base)
     assert none.exit_code == 0 and "No current article in AZ lists 99213" in none.stdout
+    catalog.faults.clear()
+    table = list(csv.DictReader(io.StringIO(work.cli("discover", "medicare", "--code", "64600", "--csv", "--api",
+                                                     catalog.base).stdout)))
+    assert [r["article"] for r in table] == ["A52725", "A56034", "A57452", "A57788"]
+    unreachable = work.cli("discover", "medicare", "--code", "64600", "--api", "http://127.0.0.1:9")
+    assert unreachable.exit_code == 1 and "Error:" in unreachable.output and "Traceback" not in unreachable.output

@@ -298,3 +298,22 @@ def test_a_per_request_nonce_makes_no_new_version(site: PolicyServer, work: Work
     assert len(work.json("history", "aetna-0374")) == 1
     [latest] = work.json("runs", "--limit", "1")
     assert {s["source"]: s["outcome"] for s in latest["sources"]}["aetna-0374"] == "unchanged"
+
+
+def test_a_charset_declared_only_in_the_http_header_is_honoured(server: PolicyServer, work: Workdir) -> None:
+    text = samples.aetna_cpb_html(1).decode("utf-8").replace('<meta charset="utf-8">', "")
+    text = text.replace("Trigeminal Neuralgia: Treatments</h1>", "Trigeminal Neuralgia: Treatments – café</h1>", 1)
+    server.set("/p.html", text.encode("cp1252", "replace"), content_type="text/html; charset=windows-1252")
+    work.write_sources(f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "aetna-0374"
+        payer = "aetna"
+        title = "t"
+        url = "{server.url('/p.html')}"
+    """)
+    run(work)
+    [version] = work.json("history", "aetna-0374")
+    assert version["title"] and "�" not in version["title"]
+    assert version["title"].endswith("Treatments - café")  # dashes are normalized; é decoded as cp1252

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import Message
 from urllib.parse import urlsplit
 
 import requests
@@ -208,7 +209,8 @@ def _check_body(
 
 def _extract(source: Source, fetched: Fetched) -> Extraction:
     try:
-        return extract(fetched.body, fetched.kind or "html", source.codes, selector=source.selector)
+        return extract(fetched.body, fetched.kind or "html", source.codes, selector=source.selector,
+                       encoding=charset_of(fetched.content_type))
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
 
@@ -216,6 +218,15 @@ def _extract(source: Source, fetched: Fetched) -> Extraction:
 _LOGIN = re.compile(
     rb"<input[^>]+type\s*=\s*[\"']?password|<title>[^<]*\b(sign|log)\s?in\b|<h1[^>]*>[^<]*\b(sign|log)\s?in\b", re.I
 )
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, if any ("text/html; charset=windows-1252")."""
+    if not content_type:
+        return None
+    header = Message()
+    header["Content-Type"] = content_type
+    return header.get_content_charset()
 
 
 def _refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Version) -> None:

@@ -102,11 +102,19 @@ PRIOR_AUTH_RULES: tuple[Rule, ...] = (
 
 # Coverage words that take no stance: disclaimers above code lists.
 _NEUTRAL = re.compile(r"[^.]*\bdoes\s+not\s+(?:constitute\s+or\s+)?imply\b[^.]*\.?", re.IGNORECASE)
+# "no longer considered experimental", "is not investigational": a stance *against* E/I/U, so the
+# keyword must not decide; the rest of the sentence ("... and is medically necessary") does.
+_EIU = r"(?:experimental|investigational|unproven)"
+_NEGATED_EIU = re.compile(
+    rf"\b(?:no\s+longer|not)\s+(?:(?:be|being|considered|deemed|regarded\s+as)\s+)*{_EIU}"
+    rf"(?:\s*(?:,|/|\bor\b|\band\b)\s*{_EIU})*\b",
+    re.IGNORECASE,
+)
 
 
 def match_rule(rules: Iterable[Rule], text: str) -> Rule | None:
-    """The first rule of ``rules`` that matches ``text`` (disclaimers removed), or None."""
-    text = _NEUTRAL.sub(" ", text)
+    """The first rule of ``rules`` that matches ``text`` (disclaimers and negated E/I/U removed), or None."""
+    text = _NEGATED_EIU.sub(" ", _NEUTRAL.sub(" ", text))
     return next((rule for rule in rules if rule.pattern.search(text)), None)
 
 

@@ -68,8 +68,13 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
         tracker runs --limit 5
     """
     rows = hist.runs(obj.store(), limit=limit)
-    if as_json or as_csv:
-        emit(rows, as_json, as_csv, [])
+    if as_csv:  # one line per run and source, so that the outcomes survive the flat format
+        flat = [{**{k: v for k, v in r.items() if k not in ("sources", "only")}, "run_id": r["id"], **s}
+                for r in rows for s in r["sources"]]
+        emit(flat, False, True, [])
+        return
+    if as_json:
+        emit(rows, True, False, [])
         return
     for r in rows:
         click.echo(f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from tracker import history as hist
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, FetchError, TrackerError
 from tracker.lock import LockedError
 from tracker.sources import Config, load_config
 from tracker.store import Store, open_store
@@ -49,6 +49,9 @@ class TrackerGroup(click.Group):
         except LockedError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_LOCKED)
+        except FetchError as exc:  # a service that could not be reached (discover): like a source not checked
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_SOURCES_FAILED)
         except TrackerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_STORE)

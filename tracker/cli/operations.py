@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -18,6 +17,7 @@ from tracker.discover import DISCOVER_LIMIT
 from tracker.errors import FetchError, TrackerError
 from tracker.job import run_once
 from tracker.lock import hold
+from tracker.output import emit, output_options
 from tracker.sources import CODE_RE, DEFAULT_API, FetchSettings
 
 
@@ -58,9 +58,11 @@ def discover() -> None:
 @click.option("--api", default=DEFAULT_API, show_default=True, help="The CMS Coverage API base URL.")
 @click.option("--limit", type=click.IntRange(min=1), default=DISCOVER_LIMIT, show_default=True,
               help="Open at most this many articles (two paced calls each).")
-@click.option("--json", "as_json", is_flag=True, help="Output a JSON array (and nothing else) on stdout.")
+@output_options
 @click.pass_obj
-def discover_medicare(obj: Context, code: str, state: str | None, api: str, limit: int, as_json: bool) -> None:
+def discover_medicare(
+    obj: Context, code: str, state: str | None, api: str, limit: int, as_json: bool, as_csv: bool
+) -> None:
     """The current Medicare Billing and Coding Articles that list a code (ranges included), with their LCDs.
 
     Reads the CMS Coverage API's local articles report, opens each current article's code
@@ -86,8 +88,8 @@ def discover_medicare(obj: Context, code: str, state: str | None, api: str, limi
     with make_session(settings) as session:
         rows = find_articles(code, state=state, api=api, session=session, settings=settings, limit=limit,
                              on_error=warn)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, [])
     elif rows:
         click.echo("\n".join(r["toml"] for r in rows), nl=False)
     else:

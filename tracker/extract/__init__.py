@@ -19,15 +19,18 @@ KINDS = ("html", "pdf", "mcd-article")
 """Document kinds extraction reads ("json" is read as "mcd-article", the only JSON the tracker keeps)."""
 
 
-def extract(body: bytes, kind: str, codes: Sequence[str], *, selector: str | None = None) -> Extraction:
+def extract(
+    body: bytes, kind: str, codes: Sequence[str], *, selector: str | None = None, encoding: str | None = None
+) -> Extraction:
     """Extract metadata and the sections of ``codes`` from a document.
 
-    ``kind`` is "html", "pdf" or "mcd-article". Raises ExtractError when the
-    document cannot be read.
+    ``kind`` is "html", "pdf" or "mcd-article"; ``encoding`` is the charset the server
+    declared for an HTML page (it comes before the page's own <meta>, as browsers do).
+    Raises ExtractError when the document cannot be read.
     """
     codes = [c.strip().upper() for c in codes if c.strip()]
     if kind == "html":
-        return extract_html(body, codes, selector=selector)
+        return extract_html(body, codes, selector=selector, encoding=encoding)
     if kind == "pdf":
         return pdf.read_pdf(body, codes)
     if kind in ("mcd-article", "json"):  # "json" is what sniff_kind calls a saved capture (tracker extract)
@@ -35,11 +38,13 @@ def extract(body: bytes, kind: str, codes: Sequence[str], *, selector: str | Non
     raise ExtractError(f"unknown document kind {kind!r}; expected one of: html, pdf, mcd-article")
 
 
-def extract_html(body: bytes, codes: Sequence[str], *, selector: str | None = None) -> Extraction:
+def extract_html(
+    body: bytes, codes: Sequence[str], *, selector: str | None = None, encoding: str | None = None
+) -> Extraction:
     """Metadata and sections of an HTML page (``selector`` limits the sections to part of it)."""
     if not body.strip():
         raise ExtractError("HTML document is empty")
-    soup = html.parse(body)
+    soup = html.parse(body, encoding)
     page = html.blocks_of(soup)
     blocks = html.blocks_of(soup, selector) if selector else page
     reader = Reader(codes)

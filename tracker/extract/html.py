@@ -25,10 +25,13 @@ _SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def parse(body: bytes) -> BeautifulSoup:
-    """The document tree (lxml parser); undecodable bytes become U+FFFD rather than an error."""
+def parse(body: bytes, encoding: str | None = None) -> BeautifulSoup:
+    """The document tree (lxml parser); undecodable bytes become U+FFFD rather than an error.
+
+    ``encoding`` is the server's declared charset: tried first, as browsers do (a BOM still wins).
+    """
     try:
-        return BeautifulSoup(body, "lxml")
+        return BeautifulSoup(body, "lxml", from_encoding=encoding)
     except Exception as exc:  # lxml raises assorted errors on garbage input
         raise ExtractError(f"HTML could not be parsed: {exc}") from exc
 
