@@ -98,7 +98,7 @@ def test_status_line_subject_and_links() -> None:
     d = digest([change(525), change(2, old="covered", new="covered"), change(3, "removed", new="absent")])
     [status] = [i for i in d.items if i.part == "status"]
     assert status.headline == "Cigna 0525 · CPT 64600: covered → experimental, effective 2026-04-21"
-    assert d.subject == "Policy changes: 3 (Cigna 64600 covered → experimental)"
+    assert d.subject == "Policy changes: 3 (Cigna 64600 covered → experimental, +2 more)"
     assert d.headline == "3 policy changes"
     text = render(d, "text")
     assert "    Policy 525\n    https://example.org/cigna-525\n" in text

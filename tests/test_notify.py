@@ -266,7 +266,7 @@ def test_two_runs_send_one_email_and_one_slack_post_then_nothing(tracker: Tracke
     second = tracker.run()
     assert [(d.channel, d.status, d.changes) for d in second.deliveries] == [("email", "sent", 3), ("slack", "sent", 3)]
     [message] = tracker.mailbox.messages
-    assert message["Subject"] == "Policy changes: 3 (Aetna 64600 covered → not covered, +1 more)"
+    assert message["Subject"] == "Policy changes: 3 (Aetna 64600 covered → not covered, +2 more)"
     assert message["From"] == "Policy Tracker <tracker@example.org>"
     assert message["To"] == "billing@example.org, policy@example.org"
     assert message["Date"].datetime == tracker.clock.now

@@ -177,3 +177,34 @@ def test_a_run_left_open_by_a_killed_process_is_marked_aborted(server: PolicySer
     assert work.cli("run", "--no-notify").exit_code == 0
     statuses = [(r["id"], r["status"]) for r in work.json("runs")]
     assert statuses == [(2, "ok"), (1, "aborted")]
+
+
+def test_sigterm_during_a_run_finishes_the_source_in_progress_then_exits(server: PolicyServer, work: Workdir) -> None:
+    for name in ("a", "b", "c"):
+        server.set(f"/{name}.html", samples.aetna_cpb_html(1), delay=1.5)
+    work.write_sources("codes = [\"64600\"]\n" + "".join(
+        f'[[source]]\nid = "{name}"\npayer = "aetna"\ntitle = "{name}"\nurl = "{server.url(f"/{name}.html")}"\n'
+        for name in ("a", "b", "c")
+    ), fetch="[fetch]\ndelay = 0\nretries = 0\nread_timeout = 10\n")
+    proc = tracker_process(work, "--log-level", "INFO", "schedule", "--run-now")
+    try:
+        routes = [server.routes[f"/{name}.html"] for name in ("a", "b", "c")]
+        assert wait_for(lambda: sum(r.hits for r in routes) >= 1, timeout=20), "the run did not start"
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGINT)  # a second signal while stopping changes nothing
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "still finishing the run in progress" in stderr and "scheduler stopped" in stderr
+    assert "Traceback" not in stderr
+    with sqlite3.connect(work.data / "tracker.db") as db:
+        [(status, ok)] = db.execute("select status, sources_ok from runs").fetchall()
+    assert (status, ok) == ("interrupted", 1)
+    assert sum(r.hits for r in routes) == 1  # the sources not started were left for the next run
+
+
+def test_days_that_wrap_past_sunday_are_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"days 'sun-thu'.*list the days instead"):
+        schedule_settings({"days": "sun-thu"})
+    assert schedule_settings({"days": ["sun", "mon", "tue", "wed", "thu"]}).days == "sun,mon,tue,wed,thu"

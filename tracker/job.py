@@ -64,7 +64,7 @@ def summary(result: RunResult, total: int) -> list[str]:
     """The few lines a run prints."""
     counts = {o: sum(r.outcome == o for r in result.results) for o in ("new", "changed", "unchanged", "error")}
     lines = [
-        f"Run {result.run_id}: checked {total - counts['error']} of {total} sources: "
+        f"Run {result.run_id}: checked {len(result.results) - counts['error']} of {total} sources: "
         f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, {counts['error']} failed."
     ]
     if result.interrupted:
@@ -78,7 +78,8 @@ def summary(result: RunResult, total: int) -> list[str]:
     if baseline:
         lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
     if result.failed:
-        lines.append(f"Failures: {len(result.failed)} source(s) could not be checked; their last good version is kept:")
+        lines.append(f"Failures: {len(result.failed)} source(s) could not be checked "
+                     "(a last good version, where there is one, is kept):")
         lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in results if r.outcome == "error"]
     return lines
 

@@ -59,10 +59,18 @@ def schedule_settings(table: Mapping[str, Any], where: str = "sources.toml") -> 
     max_failures = table.get("max_failures", 3)
     if not isinstance(max_failures, int) or isinstance(max_failures, bool) or max_failures < 1:
         raise ConfigError(f"{where}: [schedule] max_failures must be a positive integer, not {max_failures!r}")
-    return ScheduleSettings(
+    settings = ScheduleSettings(
         hour=int(match.group(1)), minute=int(match.group(2)), second=int(match.group(3) or 0),
         timezone=tz, days=_days(table.get("days", "*"), where), max_failures=max_failures,
     )
+    try:
+        _trigger(settings)
+    except ValueError as exc:  # e.g. "sun-thu": cron ranges do not wrap past Sunday
+        raise ConfigError(
+            f"{where}: [schedule] days {table.get('days')!r}: {exc}; list the days instead, "
+            'e.g. ["sun", "mon", "tue", "wed", "thu"]'
+        ) from None
+    return settings
 
 
 def _days(value: Any, where: str) -> str:
@@ -80,38 +88,70 @@ def _days(value: Any, where: str) -> str:
 def build_scheduler(settings: ScheduleSettings, job: Callable[[], None], *, run_now: bool = False) -> BlockingScheduler:
     """A BlockingScheduler with the daily job: cron trigger, one instance, misfires coalesced."""
     scheduler = BlockingScheduler(timezone=settings.timezone)
-    trigger = CronTrigger(
-        day_of_week=settings.days, hour=settings.hour, minute=settings.minute, second=settings.second,
-        timezone=settings.timezone,
-    )
     options: dict[str, Any] = {}
     if run_now:
         options["next_run_time"] = datetime.now(ZoneInfo(settings.timezone))
     scheduler.add_job(
-        job, trigger, id="daily-check", name="daily policy check", max_instances=1, coalesce=True,
+        job, _trigger(settings), id="daily-check", name="daily policy check", max_instances=1, coalesce=True,
         misfire_grace_time=settings.misfire_grace_time, replace_existing=True, **options,
     )
     return scheduler
 
 
-def serve(scheduler: BlockingScheduler, stop: threading.Event) -> None:
-    """Run the scheduler in the foreground until SIGINT/SIGTERM; a run in progress ends after its current sources."""
+def _trigger(settings: ScheduleSettings) -> CronTrigger:
+    return CronTrigger(
+        day_of_week=settings.days, hour=settings.hour, minute=settings.minute, second=settings.second,
+        timezone=settings.timezone,
+    )
+
+
+class Runner:
+    """Wraps the job so that a stop can wait for the run in progress, outside any scheduler lock."""
+
+    def __init__(self, job: Callable[[], None]) -> None:
+        self.job = job
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def __call__(self) -> None:
+        self.idle.clear()
+        try:
+            self.job()
+        finally:
+            self.idle.set()
+
+
+def serve(scheduler: BlockingScheduler, runner: Runner, stop: threading.Event) -> None:
+    """Run the scheduler in the foreground until SIGINT/SIGTERM; a run in progress ends after its current sources.
+
+    The signal handler only asks: it sets ``stop`` (the run finishes the sources it has started)
+    and shuts the scheduler down without waiting; the wait for the run happens here, after the
+    scheduler's loop has returned, so no scheduler lock is held while the run ends.
+    """
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            log.info("received %s again: still finishing the run in progress", signal.Signals(signum).name)
+            return
         log.info("received %s: finishing the sources in progress, then stopping", signal.Signals(signum).name)
         stop.set()
-        scheduler.shutdown(wait=True)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler.add_listener(lambda event: _log_next(scheduler), _EVENTS)
+    scheduler.add_listener(lambda event: _log_next(scheduler, stop), _EVENTS)
     scheduler.start()  # blocks until shutdown
+    runner.idle.wait()
+    log.info("scheduler stopped")
 
 
 _EVENTS = EVENT_SCHEDULER_STARTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED
 
 
-def _log_next(scheduler: BlockingScheduler) -> None:
+def _log_next(scheduler: BlockingScheduler, stop: threading.Event) -> None:
+    if stop.is_set() or not scheduler.running:
+        return
     job = scheduler.get_job("daily-check")
     if job is not None and job.next_run_time is not None:
         log.info("next run at %s", job.next_run_time.isoformat())

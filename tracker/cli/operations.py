@@ -110,7 +110,7 @@ def schedule(obj: Context, run_now: bool) -> None:
 
         tracker --log-level INFO schedule --run-now
     """
-    from tracker.schedule import build_scheduler, schedule_settings, serve
+    from tracker.schedule import Runner, build_scheduler, schedule_settings, serve
 
     config = obj.config()
     settings = schedule_settings(config.schedule, str(config.path))
@@ -124,9 +124,10 @@ def schedule(obj: Context, run_now: bool) -> None:
         except TrackerError as exc:  # a locked or broken run must not stop the scheduler
             logging.getLogger("tracker").error("run not done: %s", exc)
 
+    runner = Runner(job)
     with hold(obj.data_dir / "schedule.lock", what="scheduler"):
         logging.getLogger("tracker").setLevel(min(logging.INFO, logging.getLogger().level))
-        serve(build_scheduler(settings, job, run_now=run_now), stop)
+        serve(build_scheduler(settings, runner, run_now=run_now), runner, stop)
 
 
 @click.command()

@@ -208,10 +208,10 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        """"Policy changes: 3 (Cigna 64600 covered → experimental)"."""
+        """"Policy changes: 3 (Cigna 64600 covered → experimental, +2 more)"."""
         if self.items:
             lead = [i for i in self.items if i.part == "status"] or list(self.items)
-            more = f", +{len(lead) - 1} more" if len(lead) > 1 and lead[0].part == "status" else ""
+            more = f", +{len(self.items) - 1} more" if len(self.items) > 1 else ""
             return f"Policy changes: {len(self.items)} ({lead[0].short}{more})"
         if self.failures:
             return f"Policy tracker: {plural(len(self.failures), 'source')} could not be checked"
