@@ -411,6 +411,25 @@ def test_failing_source_listed_and_escalated_once(tracker: Tracker) -> None:
     assert len(tracker.mailbox.messages) == 2 and len(tracker.slack.posts) == 2
 
 
+def test_an_escalation_whose_delivery_failed_is_sent_with_the_next_run(tracker: Tracker) -> None:
+    tracker.configure(uhc=True, schedule="[schedule]\nmax_failures = 2\n")
+    tracker.serve(1)
+    tracker.run()
+    tracker.serve(2, uhc_fails=True)
+    tracker.run()  # a change and a first failure
+    tracker.mailbox.inbox.refuse = "451 4.3.0 Try again later"
+    tracker.slack.answers.append((500, {}, b"oops"))
+    failed = tracker.run()  # the source reaches max_failures, but both deliveries fail
+    assert [d.status for d in failed.deliveries] == ["failed", "failed"]
+    assert len(tracker.mailbox.messages) == 1 and len(tracker.slack.posts) == 2  # the refused post is counted
+    tracker.mailbox.inbox.refuse = None
+    retried = tracker.run()  # still failing: the alert that did not get through goes out now
+    assert [d.status for d in retried.deliveries] == ["sent", "sent"]
+    assert "has not been checked since" in _flat(_parts(tracker.mailbox.messages[1])["text/plain"])
+    tracker.run()  # and only once
+    assert len(tracker.mailbox.messages) == 2 and len(tracker.slack.posts) == 3
+
+
 # ----------------------------------------------------------------------------- secrets, TLS and login
 
 

@@ -104,3 +104,9 @@ def m005_versions_in_force(db: Database) -> None:
             from documents d
             window earlier as (partition by d.source_id order by d.id rows between unbounded preceding and 1 preceding)
         )""")
+
+
+@migrations()
+def m006_escalation_deliveries(db: Database) -> None:
+    """deliveries.source_id: rows for "source failing N runs" alerts, which belong to a source, not a change."""
+    db.table("deliveries").add_column("source_id", str)

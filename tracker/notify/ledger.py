@@ -68,12 +68,35 @@ def failure_rows(store: Store, source_ids: Iterable[str]) -> list[Row]:
     return rows
 
 
-def escalations(store: Store, run_id: int, failures: Sequence[Row], max_failures: int) -> list[str]:
-    """Sources that reached exactly ``max_failures`` failures in a row with this run: alerted once."""
-    failed_now = {r["source_id"] for r in store.query(
-        "select source_id from fetches where run_id = ? and outcome = 'error'", [run_id]
-    )}
-    return [r["source"] for r in failures if r["failures_in_a_row"] == max_failures and r["source"] in failed_now]
+def escalations(store: Store, channel: str, failures: Sequence[Row], max_failures: int) -> list[str]:
+    """Sources failing ``max_failures`` runs in a row or more that ``channel`` was not yet told about.
+
+    Told = a ``sent`` alert row for the source on that channel since its last success: one alert
+    per failure streak, and an alert whose delivery failed is retried with the next digest.
+    """
+    due = []
+    for row in failures:
+        if row["failures_in_a_row"] < max_failures:
+            continue
+        told = store.query(
+            "select 1 from deliveries where source_id = ? and channel = ? and status = 'sent' and attempted_at >= ?",
+            [row["source"], channel, row["last_success"] or ""],
+        )
+        if next(told, None) is None:
+            due.append(row["source"])
+    return due
+
+
+def record_alerts(
+    store: Store, source_ids: Iterable[str], channel: str, *, run_id: int | None, at: str, status: str,
+    error: str | None = None,
+) -> None:
+    """Append one delivery row per escalated source (``error`` must already be redacted)."""
+    rows = [{"change_id": None, "source_id": sid, "channel": channel, "run_id": run_id, "attempted_at": at,
+             "status": status, "error": error} for sid in source_ids]
+    if rows:
+        with store.db.atomic():
+            store.table("deliveries").insert_all(rows)
 
 
 def record(

@@ -163,12 +163,17 @@ def notify_run(
     if not settings.channels:
         return report
     limit = max_failures(config)
-    escalated = ledger.escalations(store, run_id, ledger.failure_rows(store, [s.id for s in config.sources]), limit)
+    failures = ledger.failure_rows(store, [s.id for s in config.sources])
     for channel in settings.channels:
         digest = build_digest(store, config, pending_for=channel, clock=clock)
+        escalated = ledger.escalations(store, channel, failures, limit)
         # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
         if digest.items or escalated or settings.send_when_no_changes:
-            report.deliveries.append(_deliver(store, channel, digest, settings, transport, run_id))
+            delivery = _deliver(store, channel, digest, settings, transport, run_id)
+            ledger.record_alerts(store, escalated, channel, run_id=run_id, at=iso(transport.clock()),
+                                 status=ledger.SENT if delivery.status == "sent" else ledger.FAILED,
+                                 error=None if delivery.status == "sent" else delivery.detail)
+            report.deliveries.append(delivery)
         else:
             report.deliveries.append(Delivery(channel, "idle"))
     return report
