@@ -218,3 +218,11 @@ def test_slack_escapes_and_neutralizes_markup() -> None:
     assert "<https://example.org/p?a=1&amp;b=2|A ¦ B &lt;C&gt;>" in section
     assert "CPT®∗ Codes: a" in section and "~&lt;~ *&amp;*" in section and "∼x∼" in section
     assert "<C>" not in section and " < " not in section
+
+
+def test_a_freak_url_never_pushes_a_slack_section_over_its_limit() -> None:
+    row = change(1, url="https://example.org/" + "x" * 5000)
+    message = slack_message(digest([row]))
+    texts = [b["text"]["text"] for b in message.payload["blocks"] if b.get("type") == "section"]
+    assert texts and max(len(t) for t in texts) <= MAX_TEXT
+    assert "link too long for Slack" in "".join(texts)

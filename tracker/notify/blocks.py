@@ -20,6 +20,8 @@ from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, plural
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
 MAX_HEADER = 150
+MAX_LINK = 1000
+"""Longest policy link put in a message; a longer URL is left to the email."""
 MAX_TOTAL = 12_000
 """Characters across all blocks. Not documented, but Slack answers ``msg_blocks_too_long`` from about
 13,000 (slackapi/bolt-js#2509), so the message stays under that."""
@@ -149,9 +151,12 @@ def pack(digest: Digest, max_blocks: int, max_chars: int) -> tuple[list[str], li
 def item_text(item: Item) -> str:
     """One item in mrkdwn: label and event, the policy link, the shortened word diff."""
     head = f"• *{text(item.label)}*: {text(item.what)}"
+    policy = link(item.url, clip(item.title, 200))
+    if len(policy) > MAX_LINK:  # a freak URL would overflow the section on its own
+        policy = f"{text(clip(item.title, 200))} _(link too long for Slack; see the email)_"
     if item.part == "metadata":
-        return f"{head} — {link(item.url, clip(item.title, 200))}"
-    lines = [head, link(item.url, clip(item.title, 200))]
+        return f"{head} — {policy}"
+    lines = [head, policy]
     if item.words:
         lines.append("> " + diff_text(item.words, item.source_id))
     entry = "\n".join(lines)
