@@ -339,7 +339,7 @@ def test_smtp_refusing_is_recorded_and_retried_once(tracker: Tracker, refusal: s
     assert email_report.status == "failed" and failed.failed == [email_report]
     reason = "connection refused" if refusal == "server down" else "the server answered 554 5.7.1 Message rejected"
     assert reason in email_report.detail
-    assert failed.lines()[0].endswith("2 changes will be retried with the next run.")
+    assert failed.lines()[0].endswith("of its 2 changes, those not yet delivered on email go out with the next run.")
     rows = [r for r in tracker.deliveries() if r["channel"] == "email"]
     assert rows and all(r["status"] == "failed" and reason in r["error"] for r in rows)
     assert len(tracker.slack.posts) == 1  # the other channel is not held back

@@ -279,7 +279,15 @@ def make_failure(row: Row, max_failures: int) -> Failure:
     return Failure(
         source_id=row["source"], payer=row["payer"], plan=row.get("plan"), title=row.get("title") or row["source"],
         url=row.get("url") or "", policy_number=row.get("policy_number"), error_class=row.get("error_class"),
-        error=row.get("error"), failures_in_a_row=int(row["failures_in_a_row"]), last_success=row.get("last_success"),
+        error=_without_url(row.get("error"), row.get("url")), failures_in_a_row=int(row["failures_in_a_row"]),
+        last_success=row.get("last_success"),
         stale=int(row["failures_in_a_row"]) >= max_failures,
         moved=int(row.get("gone_in_a_row") or 0) >= max_failures,
     )
+
+
+def _without_url(error: str | None, url: str | None) -> str | None:
+    """The fetch error minus its leading "URL: ": the digest links the policy on its own line."""
+    if error and url and error.startswith(f"{url}: "):
+        return error[len(url) + 2:]
+    return error

@@ -118,7 +118,7 @@ def _line(d: Delivery) -> str:
     if d.status == "sent":
         later = f"; {d.left_out} more follow with the next digest" if d.left_out else ""
         return f"Notifications: {d.channel}: digest sent ({changes}) {d.detail}{later}."
-    retry = f"; {changes} will be retried with the next run" if d.changes else ""
+    retry = f"; of its {changes}, those not yet delivered on {d.channel} go out with the next run" if d.changes else ""
     return f"Notifications: {d.channel}: delivery failed: {d.detail}{retry}."
 
 
