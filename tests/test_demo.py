@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from tests import samples
 from tracker.demo import DATA_DIR, DEMO_SOURCES, run_demo
 from tracker.errors import ConfigError
 from tracker.extract import extract
+
+from .test_report import ticking
 
 GENERATED: dict[str, Callable[[], bytes]] = {
     "aetna-0374.v1.html": lambda: samples.aetna_cpb_html(1),
@@ -59,8 +61,7 @@ def test_bundled_files_are_small() -> None:
 
 def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     lines: list[str] = []
-    moments = iter(datetime(2026, 4, 22, 6, 0, tzinfo=UTC) + timedelta(seconds=i) for i in range(10_000))
-    result = run_demo(tmp_path / "demo", out=lines.append, clock=lambda: next(moments))
+    result = run_demo(tmp_path / "demo", out=lines.append, clock=ticking(datetime(2026, 4, 22, 6, 0, tzinfo=UTC)))
     printed = "\n".join(lines)
     found = sorted((source, c.kind, c.old_status, c.new_status) for source, c in result.changes)
     assert ("cigna-0525", "changed", "covered", "experimental") in found

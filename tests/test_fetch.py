@@ -131,3 +131,15 @@ def test_a_long_retry_after_ends_the_attempt_instead_of_holding_the_run(server: 
     assert time.monotonic() - started < 5
     assert (info.value.error_class, info.value.http_status) == ("http-status", 503)
     assert len(server.hits("/later.html")) == 1
+
+
+def test_a_worker_that_dies_never_leaves_the_run_waiting(server: PolicyServer) -> None:
+    server.set("/a", b"<html>a</html>")
+    sources = [Source(id=i, payer="aetna", title=i, url=server.url("/a"), codes=("64600",)) for i in ("a", "b")]
+
+    def broken_clock() -> datetime:
+        raise RuntimeError("clock broke")
+
+    with pytest.raises(RuntimeError, match="clock broke"):
+        list(fetch_all(sources, lambda s, session: fetch(s, session, FAST), session_factory=lambda: make_session(FAST),
+                       parallel=2, delay=0, clock=broken_clock))

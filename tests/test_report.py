@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,9 +46,15 @@ PDF = "application/pdf"
 
 
 def ticking(start: datetime) -> Clock:
-    """A clock that moves one second per reading."""
+    """A clock that moves one second per reading (thread-safe: fetch workers read it too)."""
     moments = iter(start + timedelta(seconds=i) for i in range(1_000_000))
-    return lambda: next(moments)
+    lock = threading.Lock()
+
+    def read() -> datetime:
+        with lock:
+            return next(moments)
+
+    return read
 
 
 @dataclass

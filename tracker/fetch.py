@@ -298,14 +298,20 @@ def fetch_all(
     results: queue.Queue[Attempt | None] = queue.Queue()
 
     def work(host_sources: list[Source]) -> None:
-        with session_factory() as session:
-            for i, source in enumerate(host_sources):
-                if stop is not None and stop.is_set():
-                    results.put(None)
-                    continue
-                if i and delay:
-                    sleep(delay)
-                results.put(_attempt(fetch_one, source, session, clock))
+        done = 0
+        try:
+            with session_factory() as session:
+                for i, source in enumerate(host_sources):
+                    if stop is not None and stop.is_set():
+                        results.put(None)
+                    else:
+                        if i and delay:
+                            sleep(delay)
+                        results.put(_attempt(fetch_one, source, session, clock))
+                    done += 1
+        finally:
+            for _ in host_sources[done:]:  # a worker that dies must not leave the caller waiting
+                results.put(None)
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(by_host)))) as pool:
         futures = [pool.submit(work, group) for group in by_host.values()]
@@ -314,7 +320,7 @@ def fetch_all(
             if attempt is not None:
                 yield attempt
         for future in futures:
-            future.result()
+            future.result()  # re-raises what killed a worker, if anything did
 
 
 def _attempt(

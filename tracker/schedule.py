@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from tracker.errors import ConfigError
 
 log = logging.getLogger("tracker")
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 _DAYS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
@@ -114,6 +115,10 @@ class Runner:
         self.idle.set()
 
     def __call__(self) -> None:
+        # The run's threads must not take SIGINT/SIGTERM: a signal that lands on one of them never
+        # wakes the scheduler's main thread, which sleeps until the next run (seen: a stop ignored
+        # for the whole run). Blocked here, inherited by the threads the run starts.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         self.idle.clear()
         try:
             self.job()
@@ -138,8 +143,8 @@ def serve(scheduler: BlockingScheduler, runner: Runner, stop: threading.Event) -
         if scheduler.running:
             scheduler.shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     scheduler.add_listener(lambda event: _log_next(scheduler, stop), _EVENTS)
     scheduler.start()  # blocks until shutdown
     runner.idle.wait()
