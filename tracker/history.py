@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from tracker.errors import ConfigError
-from tracker.store import Store
+from tracker.store import Store, as_bool
 
 Row = dict[str, Any]
 
@@ -75,7 +75,7 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> Row:
     return {
         "source": src["id"], "payer": src["payer"], "plan": src["plan"], "title": src["title"], "code": code,
         "status": cov["status"] if cov else ("absent" if looked else None),
-        "prior_auth": _bool(cov["prior_auth"]) if cov else None,
+        "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "effective_date": doc["effective_date"] if doc else None,
         "policy_number": doc["policy_number"] if doc else None,
         "checked_at": checked, "changed_at": changed,
@@ -114,7 +114,7 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Ro
             rows.append({
                 "source": source_id, "version": doc["id"], "captured_at": doc["fetched_at"], "sha256": doc["sha256"],
                 "code": tracked, "status": cov["status"] if cov else "absent",
-                "prior_auth": _bool(cov["prior_auth"]) if cov else None,
+                "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
                 "effective_date": doc["effective_date"], "last_review_date": doc["last_review_date"],
                 "policy_number": doc["policy_number"], "title": doc["title"],
                 "text": cov["text"] if cov else None,
@@ -138,20 +138,22 @@ def _one(store: Store, sql: str, *params: Any) -> Any:
     return row[0] if row else None
 
 
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
-
-
 def _duration(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def failing_sources(store: Store) -> list[Row]:
-    """Sources whose latest fetch failed: how many runs in a row (and how many of them 404/410), since when, why."""
+def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> list[Row]:
+    """Sources whose latest fetch failed: how many runs in a row (and how many of them 404/410), since when, why.
+
+    ``source_ids`` limits the answer to those sources (the ones still in sources.toml).
+    """
+    wanted = None if source_ids is None else set(source_ids)
     rows = []
     for src in store.query("select id, payer, plan, title, url from sources order by id"):
+        if wanted is not None and src["id"] not in wanted:
+            continue
         fetches = list(store.query(
             "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
             "order by id desc limit 1000", [src["id"]]
@@ -199,13 +201,13 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
         [doc["id"], code],
     ))
     for s in sections:
-        s["prior_auth"] = _bool(s["prior_auth"])
+        s["prior_auth"] = as_bool(s["prior_auth"])
     return {
         "source": doc["source_id"], "code": code, "as_of": day, "basis": basis, "version": doc["id"],
         "captured_at": doc["fetched_at"], "effective_date": doc["effective_date"],
         "last_review_date": doc["last_review_date"], "policy_number": doc["policy_number"], "title": doc["title"],
         "url": doc["url"], "sha256": doc["sha256"], "raw_pruned_at": doc["raw_pruned_at"],
-        "status": cov["status"] if cov else "absent", "prior_auth": _bool(cov["prior_auth"]) if cov else None,
+        "status": cov["status"] if cov else "absent", "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "text": cov["text"] if cov else None, "sections": sections,
     }
 

@@ -87,8 +87,8 @@ def summary(result: RunResult, total: int) -> list[str]:
 def escalations(store: Store, max_failures: int, source_ids: Sequence[str]) -> list[str]:
     """Configured sources that failed ``max_failures`` runs in a row or more: since when, and why."""
     lines = []
-    for row in history.failing_sources(store):
-        if row["failures_in_a_row"] < max_failures or row["source"] not in source_ids:
+    for row in history.failing_sources(store, source_ids):
+        if row["failures_in_a_row"] < max_failures:
             continue
         since = f"been checked since {row['last_success'][:10]}" if row["last_success"] else "ever been checked"
         line = (f"  {row['source']} has not {since}: {row['failures_in_a_row']} failed runs in a row; "

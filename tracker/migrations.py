@@ -75,7 +75,7 @@ def m002_deliveries(db: Database) -> None:
 
 @migrations()
 def m003_raw_pruned(db: Database) -> None:
-    """documents.raw_pruned_at: when `tracker prune` dropped the raw body of a byte-only re-capture."""
+    """documents.raw_pruned_at: when a version's raw body was dropped (prune now keeps every version's body)."""
     db.table("documents").add_column("raw_pruned_at", str)
 
 

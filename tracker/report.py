@@ -55,7 +55,7 @@ def gather(
     status = [{**r, "url": urls.get(r["source"])} for r in history.status(store, source_ids=ids)
               if _wanted(r["code"], codes)]
     shown = {r["source"] for r in status}
-    failing = {r["source"]: r for r in history.failing_sources(store) if r["source"] in shown}
+    failing = {r["source"]: r for r in history.failing_sources(store, shown)}
     captures = _Captures(store, out_dir / CAPTURES)
     ends = {r["id"]: (r["old_document_id"], r["new_document_id"])
             for r in store.query("select id, old_document_id, new_document_id from changes")}

@@ -149,7 +149,7 @@ class Store:
             return None
         doc = rows[0]
         views = {
-            r["code"]: CodeView(r["status"], _bool(r["prior_auth"]), r["text"])
+            r["code"]: CodeView(r["status"], as_bool(r["prior_auth"]), r["text"])
             for r in self.table("coverage").rows_where("document_id = ?", [doc["id"]])
         }
         meta = Metadata(**{k: doc[k] for k in Metadata.__dataclass_fields__})
@@ -251,7 +251,8 @@ class Store:
         return self.db.query(sql, params)
 
 
-def _bool(value: Any) -> bool | None:
+def as_bool(value: Any) -> bool | None:
+    """A stored 0/1/NULL flag as True/False/None."""
     return None if value is None else bool(value)
 
 

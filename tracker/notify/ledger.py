@@ -58,8 +58,7 @@ def latest_change_run(store: Store) -> int | None:
 
 def failure_rows(store: Store, source_ids: Iterable[str]) -> list[Row]:
     """The configured sources whose latest fetch failed, with the policy number of their last good version."""
-    wanted = set(source_ids)
-    rows = [r for r in failing_sources(store) if r["source"] in wanted]
+    rows = failing_sources(store, source_ids)
     for row in rows:
         doc = next(store.query(
             "select policy_number from documents where source_id = ? order by id desc limit 1", [row["source"]]
