@@ -144,22 +144,38 @@ def report(pdf: Path, html: Path, runs: int) -> None:
     cli = measure_cli(pdf, runs)
     web = measure("html", html, runs)
     ratio = fast["seconds"] / naive["seconds"]
-    print(f"(a) extract(), library       {fast['seconds']:7.3f} s  (child wall {fast['wall']:.3f} s)"
-          f"  peak RSS {fast['rss_mb']:.0f} MB")
-    print(f"(a) tracker extract --json   {cli['wall']:7.3f} s  wall, start-up included"
-          f"            peak RSS {cli['rss_mb']:.0f} MB")
-    print(f"(b) naive extract_text()     {naive['seconds']:7.3f} s  (child wall {naive['wall']:.3f} s)"
-          f"  peak RSS {naive['rss_mb']:.0f} MB")
+    print(
+        f"(a) extract(), library       {fast['seconds']:7.3f} s  (child wall {fast['wall']:.3f} s)"
+        f"  peak RSS {fast['rss_mb']:.0f} MB"
+    )
+    print(
+        f"(a) tracker extract --json   {cli['wall']:7.3f} s  wall, start-up included"
+        f"            peak RSS {cli['rss_mb']:.0f} MB"
+    )
+    print(
+        f"(b) naive extract_text()     {naive['seconds']:7.3f} s  (child wall {naive['wall']:.3f} s)"
+        f"  peak RSS {naive['rss_mb']:.0f} MB"
+    )
     print(f"    full analysis            {full['seconds']:7.3f} s")
-    print(f"ratio (a)/(b) {ratio:.3f}  (child wall {fast['wall'] / naive['wall']:.3f}, "
-          f"CLI wall / naive wall {cli['wall'] / naive['wall']:.3f})")
+    print(
+        f"ratio (a)/(b) {ratio:.3f}  (child wall {fast['wall'] / naive['wall']:.3f}, "
+        f"CLI wall / naive wall {cli['wall'] / naive['wall']:.3f})"
+    )
     same = fast["sections"] == full["sections"] == cli["sections"]
-    print(f"64600 sections: {len(fast['sections'])} (pages {[s['page'] for s in fast['sections']]}); "
-          f"identical to the full analysis: {same}")
-    print(f"HTML bulletin: {html.stat().st_size / 1e6:.2f} MB in {web['seconds']:.3f} s "
-          f"(child wall {web['wall']:.3f} s), {len(web['sections'])} sections")
-    checks = {"ratio <= 0.1": ratio <= 0.1, "peak RSS <= 150 MB": max(fast["rss_mb"], cli["rss_mb"]) <= 150,
-              "same sections as full analysis": same, "HTML < 0.5 s": web["seconds"] < 0.5}
+    print(
+        f"64600 sections: {len(fast['sections'])} (pages {[s['page'] for s in fast['sections']]}); "
+        f"identical to the full analysis: {same}"
+    )
+    print(
+        f"HTML bulletin: {html.stat().st_size / 1e6:.2f} MB in {web['seconds']:.3f} s "
+        f"(child wall {web['wall']:.3f} s), {len(web['sections'])} sections"
+    )
+    checks = {
+        "ratio <= 0.1": ratio <= 0.1,
+        "peak RSS <= 150 MB": max(fast["rss_mb"], cli["rss_mb"]) <= 150,
+        "same sections as full analysis": same,
+        "HTML < 0.5 s": web["seconds"] < 0.5,
+    }
     print("targets: " + ", ".join(f"{name}: {'ok' if ok else 'MISSED'}" for name, ok in checks.items()))
     if not all(checks.values()):
         raise SystemExit(1)

@@ -35,15 +35,17 @@ REPORT_PATH = "/v1/reports/local-coverage-articles/"
 
 DESCRIPTIONS = {
     "64400": "Injection(s), anesthetic agent(s) and/or steroid; trigeminal nerve, each branch (ie, ophthalmic, "
-             "maxillary, mandibular)",
+    "maxillary, mandibular)",
     "64405": "Injection(s), anesthetic agent(s) and/or steroid; greater occipital nerve",
     "64450": "Injection(s), anesthetic agent(s) and/or steroid; other peripheral nerve or branch",
     "64600": D64600,
     "64605": D64605,
     "64999": "Unlisted procedure, nervous system",
 }
-COVERED = ("<p>The following CPT codes are considered reasonable and necessary when billed for the "
-           "peripheral nerve blocks described in the related LCD.</p>")
+COVERED = (
+    "<p>The following CPT codes are considered reasonable and necessary when billed for the "
+    "peripheral nerve blocks described in the related LCD.</p>"
+)
 NON_COVERED = "<p>The following CPT codes are non-covered for the treatment of chronic pain.</p>"
 
 
@@ -59,31 +61,68 @@ class ArticleVersion:
 
 
 def article_version(
-    article_id: int, version: int, *, title: str, effective: str, groups: dict[int, tuple[str, list[str]]],
-    history: list[tuple[str, str]], lcds: tuple[tuple[int, int], ...] = (), ranges: dict[str, str] | None = None,
+    article_id: int,
+    version: int,
+    *,
+    title: str,
+    effective: str,
+    groups: dict[int, tuple[str, list[str]]],
+    history: list[tuple[str, str]],
+    lcds: tuple[tuple[int, int], ...] = (),
+    ranges: dict[str, str] | None = None,
 ) -> ArticleVersion:
     """An article version: ``groups`` maps a group number to (paragraph HTML, codes); ``history`` is (date, text)."""
     base = {"article_id": article_id, "article_version": version}
     codes = [
-        {**base, "hcpc_code_id": code, "hcpc_code_version": 1, "hcpc_code_group": group,
-         "long_description": DESCRIPTIONS.get(code[:5], "Destruction by neurolytic agent"),
-         "short_description": DESCRIPTIONS.get(code[:5], "Neurolytic agent")[:28],
-         "range": (ranges or {}).get(code, ""), "last_updated": effective}
-        for group, (_, listed) in groups.items() for code in listed
+        {
+            **base,
+            "hcpc_code_id": code,
+            "hcpc_code_version": 1,
+            "hcpc_code_group": group,
+            "long_description": DESCRIPTIONS.get(code[:5], "Destruction by neurolytic agent"),
+            "short_description": DESCRIPTIONS.get(code[:5], "Neurolytic agent")[:28],
+            "range": (ranges or {}).get(code, ""),
+            "last_updated": effective,
+        }
+        for group, (_, listed) in groups.items()
+        for code in listed
     ]
     return ArticleVersion(
-        article={**base, "article_type": 1, "article_type_description": "Billing and Coding", "title": title,
-                 "article_pub_date": effective, "article_eff_date": effective, "article_end_date": "",
-                 "status": "A", "display_id": article_id, "last_updated": effective, "thirty_percent": "N"},
+        article={
+            **base,
+            "article_type": 1,
+            "article_type_description": "Billing and Coding",
+            "title": title,
+            "article_pub_date": effective,
+            "article_eff_date": effective,
+            "article_end_date": "",
+            "status": "A",
+            "display_id": article_id,
+            "last_updated": effective,
+            "thirty_percent": "N",
+        },
         codes=codes,
-        groups=[{**base, "hcpc_code_group": g, "paragraph": p, "last_updated": effective}
-                for g, (p, _) in groups.items()],
-        history=[{**base, "rev_hist_num": n, "rev_hist_date": d, "rev_hist_exp": text, "last_updated": d}
-                 for n, (d, text) in enumerate(history, 1)],
-        related=[{**base, "related_num": n, "r_article_id": None, "r_article_version": None, "r_lcd_id": lcd,
-                  "r_lcd_version": ver, "r_contractor_id": None, "last_updated": effective,
-                  "url": f"https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid={lcd}&ver={ver}"}
-                 for n, (lcd, ver) in enumerate(lcds, 1)],
+        groups=[
+            {**base, "hcpc_code_group": g, "paragraph": p, "last_updated": effective} for g, (p, _) in groups.items()
+        ],
+        history=[
+            {**base, "rev_hist_num": n, "rev_hist_date": d, "rev_hist_exp": text, "last_updated": d}
+            for n, (d, text) in enumerate(history, 1)
+        ],
+        related=[
+            {
+                **base,
+                "related_num": n,
+                "r_article_id": None,
+                "r_article_version": None,
+                "r_lcd_id": lcd,
+                "r_lcd_version": ver,
+                "r_contractor_id": None,
+                "last_updated": effective,
+                "url": f"https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid={lcd}&ver={ver}",
+            }
+            for n, (lcd, ver) in enumerate(lcds, 1)
+        ],
     )
 
 
@@ -95,33 +134,46 @@ def a57452(version: int, *, move_64600: bool = False, reword: bool = False) -> A
     group1 = COVERED.replace("considered ", "") if reword else COVERED
     covered = ["64400", "64405", "64450"] + ([] if move_64600 else ["64600"])
     return article_version(
-        57452, version, title="Billing and Coding: Peripheral Nerve Blocks",
+        57452,
+        version,
+        title="Billing and Coding: Peripheral Nerve Blocks",
         effective="01/01/2024" if version == 41 else "10/01/2024",
         groups={1: (group1, covered), 2: (NON_COVERED, ["64999"] + (["64600"] if move_64600 else []))},
-        history=NGS_HISTORY[: 1 if version == 41 else 2], lcds=((36850, 24),),
+        history=NGS_HISTORY[: 1 if version == 41 else 2],
+        lcds=((36850, 24),),
     )
 
 
 def a57788(version: int, *, drop_64600: bool = False) -> ArticleVersion:
     """First Coast Billing and Coding: Peripheral Nerve Blocks; version 35 may drop 64600."""
     return article_version(
-        57788, version, title="Billing and Coding: Peripheral Nerve Blocks",
+        57788,
+        version,
+        title="Billing and Coding: Peripheral Nerve Blocks",
         effective="10/01/2023" if version == 34 else "10/01/2024",
         groups={1: (COVERED, ["64400", "64405"] + ([] if drop_64600 else ["64600", "64605"]))},
-        history=[("10/01/2023", "Revised for annual update.")] + ([("10/01/2024", "Codes revised.")]
-                                                                   if version == 35 else []),
+        history=[("10/01/2023", "Revised for annual update.")]
+        + ([("10/01/2024", "Codes revised.")] if version == 35 else []),
         lcds=((33933, 30),),
     )
 
 
-def report_row(article_id: int, version: int, title: str, contractor: str, effective: str, *,
-               retired: str = "N/A") -> Row:
+def report_row(
+    article_id: int, version: int, title: str, contractor: str, effective: str, *, retired: str = "N/A"
+) -> Row:
     """A /v1/reports/local-coverage-articles/ row (field names of DataReportsLocalCoverageArticle)."""
     return {
-        "document_id": str(article_id), "document_version": version, "document_display_id": f"A{article_id}",
-        "document_type": "Article", "note": "" if retired == "N/A" else "Retired", "title": title,
-        "contractor_name_type": contractor, "updated_on": effective, "updated_on_sort": "20240918141625",
-        "effective_date": effective, "retirement_date": retired,
+        "document_id": str(article_id),
+        "document_version": version,
+        "document_display_id": f"A{article_id}",
+        "document_type": "Article",
+        "note": "" if retired == "N/A" else "Retired",
+        "title": title,
+        "contractor_name_type": contractor,
+        "updated_on": effective,
+        "updated_on_sort": "20240918141625",
+        "effective_date": effective,
+        "retirement_date": retired,
         "url": f"https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleid={article_id}&ver={version}",
     }
 
@@ -144,9 +196,17 @@ class CoverageAPI:
         self.current: dict[int, int] = {}
         self.report: list[Row] = []
         self.report_states: dict[str, set[int]] = {}
-        self.states: list[Row] = [{"state_id": i, "description": n} for i, n in
-                                  ((5, "California"), (10, "Florida"), (14, "Illinois"), (33, "New York"),
-                                   (3, "Arizona"), (50, "Wisconsin"))]
+        self.states: list[Row] = [
+            {"state_id": i, "description": n}
+            for i, n in (
+                (5, "California"),
+                (10, "Florida"),
+                (14, "Illinois"),
+                (33, "New York"),
+                (3, "Arizona"),
+                (50, "Wisconsin"),
+            )
+        ]
         self.token_field = "token"
         self.valid: set[str] = set()
         self.issued = 0
@@ -245,9 +305,12 @@ class CoverageAPI:
 
 
 def _envelope(rows: list[Row]) -> bytes:
-    meta = {"status": {"id": 200, "message": "OK"},
-            "notes": f"Served {datetime.now(UTC).isoformat()}",  # changes on every answer, like a timestamp
-            "fields": sorted(rows[0]) if rows else [], "children": []}
+    meta = {
+        "status": {"id": 200, "message": "OK"},
+        "notes": f"Served {datetime.now(UTC).isoformat()}",  # changes on every answer, like a timestamp
+        "fields": sorted(rows[0]) if rows else [],
+        "children": [],
+    }
     return json.dumps({"meta": meta, "data": rows}).encode()
 
 
@@ -257,8 +320,12 @@ def _error(status: int, message: str) -> tuple[int, str, bytes]:
 
 def _fault(kind: str) -> tuple[int, str, bytes]:
     if kind == "html":  # what a proxy in front of the API serves during maintenance, with 200
-        return 200, "text/html", b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>The " \
-                                 b"Medicare Coverage Database is down for maintenance</h1></body></html>"
+        return (
+            200,
+            "text/html",
+            b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>The "
+            b"Medicare Coverage Database is down for maintenance</h1></body></html>",
+        )
     if kind == "no-envelope":
         return 200, "application/json", json.dumps([{"article_id": 57452}]).encode()
     if kind == "500":

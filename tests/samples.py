@@ -49,8 +49,7 @@ from reportlab.platypus import (
 )
 
 D64600 = (
-    "Destruction by neurolytic agent, trigeminal nerve; supraorbital, infraorbital, mental, or inferior "
-    "alveolar branch"
+    "Destruction by neurolytic agent, trigeminal nerve; supraorbital, infraorbital, mental, or inferior alveolar branch"
 )
 D64605 = "Destruction by neurolytic agent, trigeminal nerve; second and third division branches at foramen ovale"
 D64610 = (
@@ -80,7 +79,7 @@ FILLER = (
 
 def _page(title: str, chrome_top: str, body: str, chrome_bottom: str) -> bytes:
     html = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title>\n"
         "<script>window.dataLayer = window.dataLayer || []; dataLayer.push({'codes': '64600'});</script>\n"
         "<style>td { vertical-align: top } .hidden { display: none }</style></head>\n"
@@ -100,20 +99,36 @@ def aetna_cpb_html(version: int = 1) -> bytes:
     """Aetna CPB 0374 page; version 2 moves 64600 from the covered to the not-covered table."""
     if version == 1:
         dates = ("06/17/2025", "03/09/2000", "04/08/2026")
-        covered = [("61450", "Craniectomy, subtemporal, for section, compression, or decompression of sensory "
-                    "root of gasserian ganglion"), ("61790", D61790), ("64600", D64600), ("64605", D64605),
-                   ("64610", D64610)]
+        covered = [
+            (
+                "61450",
+                "Craniectomy, subtemporal, for section, compression, or decompression of sensory "
+                "root of gasserian ganglion",
+            ),
+            ("61790", D61790),
+            ("64600", D64600),
+            ("64605", D64605),
+            ("64610", D64610),
+        ]
         not_covered = [("64999", D64999 + " [pulsed radiofrequency]")]
     else:
         dates = ("04/14/2026", "03/09/2000", "04/14/2027")
-        covered = [("61450", "Craniectomy, subtemporal, for section, compression, or decompression of sensory "
-                    "root of gasserian ganglion"), ("61790", D61790), ("64605", D64605), ("64610", D64610)]
+        covered = [
+            (
+                "61450",
+                "Craniectomy, subtemporal, for section, compression, or decompression of sensory "
+                "root of gasserian ganglion",
+            ),
+            ("61790", D61790),
+            ("64605", D64605),
+            ("64610", D64610),
+        ]
         not_covered = [("64600", D64600), ("64999", D64999 + " [pulsed radiofrequency]")]
     chrome_top = (
-        "<header class=\"site-header\"><a href=\"#\" onclick=\"window.close()\">Close Window</a>"
-        "<nav><ul><li><a href=\"/\">Aetna Home</a></li><li><a href=\"/providers\">Health care professionals"
-        "</a></li><li><a href=\"/cpb\">Clinical Policy Bulletins (64600 search)</a></li></ul></nav></header>\n"
-        "<nav aria-label=\"breadcrumb\">Home &gt; Health Care Professionals &gt; Clinical Policy Bulletins"
+        '<header class="site-header"><a href="#" onclick="window.close()">Close Window</a>'
+        '<nav><ul><li><a href="/">Aetna Home</a></li><li><a href="/providers">Health care professionals'
+        '</a></li><li><a href="/cpb">Clinical Policy Bulletins (64600 search)</a></li></ul></nav></header>\n'
+        '<nav aria-label="breadcrumb">Home &gt; Health Care Professionals &gt; Clinical Policy Bulletins'
         " &gt; Medical</nav>"
     )
     body = f"""<main id="main"><div class="cpb-content">
@@ -165,11 +180,11 @@ def aetna_cpb_html(version: int = 1) -> bytes:
     Eur J Neurol. 2019;26(6):831-849. PMID 30860637.</li></ol>
 </div></main>"""
     chrome_bottom = (
-        "<footer><p>Copyright 2026 Aetna Inc.</p><nav><a href=\"#\">Privacy</a> | <a href=\"#\">Legal</a></nav>"
-        "</footer>"
+        '<footer><p>Copyright 2026 Aetna Inc.</p><nav><a href="#">Privacy</a> | <a href="#">Legal</a></nav></footer>'
     )
-    return _page("Trigeminal Neuralgia: Treatments - Medical Clinical Policy Bulletins | Aetna", chrome_top,
-                 body, chrome_bottom)
+    return _page(
+        "Trigeminal Neuralgia: Treatments - Medical Clinical Policy Bulletins | Aetna", chrome_top, body, chrome_bottom
+    )
 
 
 # --------------------------------------------------------------------------- Anthem
@@ -180,8 +195,8 @@ def anthem_guideline_html(version: int = 1) -> bytes:
     dates = ("06/28/2024", "05/09/2024") if version == 1 else ("07/01/2025", "05/08/2025")
     qualifier = "[when specified as radiofrequency neurolysis]"
     chrome_top = (
-        "<header><div class=\"brand\">Anthem Blue Cross and Blue Shield</div><nav><a href=\"/\">Home</a>"
-        " <a href=\"/providers\">Providers</a> <a href=\"/medpolicies\">Medical Policies</a></nav></header>"
+        '<header><div class="brand">Anthem Blue Cross and Blue Shield</div><nav><a href="/">Home</a>'
+        ' <a href="/providers">Providers</a> <a href="/medpolicies">Medical Policies</a></nav></header>'
     )
     body = f"""<div id="guideline">
 <h1>Radiofrequency Neurolysis and Pulsed Radiofrequency Therapy for Trigeminal Neuralgia</h1>
@@ -233,8 +248,12 @@ def anthem_guideline_html(version: int = 1) -> bytes:
 <tr><td>New</td><td>05/11/2023</td><td>MPTAC review. Initial document development.</td></tr></table>
 </div>"""
     chrome_bottom = "<footer>&copy; 2024 Elevance Health. All rights reserved.</footer>"
-    return _page("CG-SURG-89 Radiofrequency Neurolysis and Pulsed Radiofrequency Therapy for Trigeminal "
-                 "Neuralgia", chrome_top, body, chrome_bottom)
+    return _page(
+        "CG-SURG-89 Radiofrequency Neurolysis and Pulsed Radiofrequency Therapy for Trigeminal Neuralgia",
+        chrome_top,
+        body,
+        chrome_bottom,
+    )
 
 
 # --------------------------------------------------------------------------- Horizon
@@ -244,8 +263,8 @@ def horizon_range_html(version: int = 1) -> bytes:
     """Horizon BCBSNJ Policy 142 page; 64600 only inside "64600-64681" (version 2: "64605-64681")."""
     codes = "61790, 61791, 64600-64681" if version == 1 else "61790, 61791, 64605-64681"
     chrome_top = (
-        "<table width=\"100%\" class=\"banner\"><tr><td><img src=\"/logo.gif\" alt=\"Horizon BCBSNJ\">"
-        "</td><td><font size=\"2\">Medical Policy Manual</font></td></tr></table>"
+        '<table width="100%" class="banner"><tr><td><img src="/logo.gif" alt="Horizon BCBSNJ">'
+        '</td><td><font size="2">Medical Policy Manual</font></td></tr></table>'
     )
     body = f"""<form name="_MedicalPolicy" action="">
 <table border="0" width="100%"><tr><td>
@@ -280,7 +299,7 @@ def horizon_range_html(version: int = 1) -> bytes:
    2014;10(1):25-33.</p>
 </td></tr></table></form>"""
     chrome_bottom = (
-        "<p class=\"footer\"><font size=\"1\">&copy; 2020 Horizon Blue Cross Blue Shield of New Jersey</font></p>"
+        '<p class="footer"><font size="1">&copy; 2020 Horizon Blue Cross Blue Shield of New Jersey</font></p>'
     )
     return _page("Percutaneous Neurolysis for Trigeminal Neuralgia", chrome_top, body, chrome_bottom)
 
@@ -291,10 +310,10 @@ def horizon_range_html(version: int = 1) -> bytes:
 def bcbs_trap_html() -> bytes:
     """BCBS Alabama MP-314 print page: 64605/64610 and numbers containing 64600, never 64600."""
     chrome_top = (
-        "<nav class=\"portlet-topper\"><a href=\"/c/portal/login\">Sign in</a> <a href=\"/web/guest/home\">Home"
-        "</a></nav>"
+        '<nav class="portlet-topper"><a href="/c/portal/login">Sign in</a> <a href="/web/guest/home">Home</a></nav>'
     )
-    body = """<div class="portlet-body"><article>
+    body = (
+        """<div class="portlet-body"><article>
 <h1>Occipital Neuralgia and Headache Treatment</h1>
 <p>Policy #: MP-314</p>
 <p>Effective Date: 10/15/2024</p>
@@ -312,13 +331,22 @@ def bcbs_trap_html() -> bytes:
 <p>Claims under reference 64600123 were reprocessed in 2023.</p>
 <h2>Coding</h2>
 <table><tr><th>Codes</th><th>Number</th><th>Description</th></tr>
-<tr><td>CPT</td><td>64605</td><td>""" + D64605 + """</td></tr>
-<tr><td>CPT</td><td>64610</td><td>""" + D64610 + """</td></tr>
+<tr><td>CPT</td><td>64605</td><td>"""
+        + D64605
+        + """</td></tr>
+<tr><td>CPT</td><td>64610</td><td>"""
+        + D64610
+        + """</td></tr>
 <tr><td>CPT</td><td>64615 &#8211; 64681</td><td>Chemodenervation and other destruction codes</td></tr>
 </table>
 </article></div>"""
-    return _page("Occipital Neuralgia and Headache Treatment - BCBS Alabama", chrome_top, body,
-                 "<footer>Printed 11/02/2024</footer>")
+    )
+    return _page(
+        "Occipital Neuralgia and Headache Treatment - BCBS Alabama",
+        chrome_top,
+        body,
+        "<footer>Printed 11/02/2024</footer>",
+    )
 
 
 # --------------------------------------------------------------------------- failures
@@ -329,7 +357,7 @@ def challenge_html() -> bytes:
     return (
         b"<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n \n"
         b"You don't have permission to access \"http&#58;&#47;&#47;www&#46;aetna&#46;com&#47;cpb&#47;medical"
-        b"&#47;data&#47;300&#95;399&#47;0374&#46;html\" on this server.<P>\n"
+        b'&#47;data&#47;300&#95;399&#47;0374&#46;html" on this server.<P>\n'
         b"Reference&#32;&#35;18&#46;5f3b2e17&#46;1745312345&#46;1a2b3c4d\n"
         b"<P>https&#58;&#47;&#47;errors&#46;edgesuite&#46;net&#47;18&#46;5f3b2e17&#46;1745312345&#46;1a2b3c4d</P>\n"
         b"</BODY>\n</HTML>\n"
@@ -408,8 +436,9 @@ Decorate = Callable[[Canvas, int, int], None]
 
 class _Doc(BaseDocTemplate):
     def __init__(self, buf: io.BytesIO, decorate: Decorate, total: int, after: bool, **kw: Any) -> None:
-        super().__init__(buf, pagesize=letter, leftMargin=54, rightMargin=54, topMargin=64, bottomMargin=72,
-                         invariant=1, **kw)
+        super().__init__(
+            buf, pagesize=letter, leftMargin=54, rightMargin=54, topMargin=64, bottomMargin=72, invariant=1, **kw
+        )
         self.heading_pages: dict[str, int] = {}
         frame = Frame(54, 72, letter[0] - 108, letter[1] - 136, id="body")
 
@@ -424,8 +453,9 @@ class _Doc(BaseDocTemplate):
             self.heading_pages.setdefault(flowable.getPlainText(), self.page)
 
 
-def _render(story: Callable[[dict[str, int]], list[Flowable]], decorate: Decorate, *, rerender: bool,
-            meta: dict[str, str]) -> bytes:
+def _render(
+    story: Callable[[dict[str, int]], list[Flowable]], decorate: Decorate, *, rerender: bool, meta: dict[str, str]
+) -> bytes:
     """Lay out twice: the first pass learns the page count and the heading pages for the TOC."""
     pages: dict[str, int] = {}
     total = 0
@@ -433,8 +463,9 @@ def _render(story: Callable[[dict[str, int]], list[Flowable]], decorate: Decorat
         buf = io.BytesIO()
         kw: dict[str, Any] = dict(meta)
         if rerender:
-            kw.update(producer="Acrobat Distiller 23.0 (Windows)", creator="Word", author="Policy Unit",
-                      pageCompression=0)
+            kw.update(
+                producer="Acrobat Distiller 23.0 (Windows)", creator="Word", author="Policy Unit", pageCompression=0
+            )
         else:
             kw.update(pageCompression=1)
         doc = _Doc(buf, decorate, total, after=rerender, **kw)
@@ -470,8 +501,15 @@ def _cigna_decorate(page: int, total: int, canvas: Canvas) -> None:
     canvas.restoreState()
 
 
-CIGNA_SECTIONS = ("Overview", "Coverage Policy", "General Background", "Medicare Coverage Determinations",
-                  "Coding Information", "References", "Revision Details")
+CIGNA_SECTIONS = (
+    "Overview",
+    "Coverage Policy",
+    "General Background",
+    "Medicare Coverage Determinations",
+    "Coding Information",
+    "References",
+    "Revision Details",
+)
 
 
 def _cigna_story(version: int, background: int) -> Callable[[dict[str, int]], list[Flowable]]:
@@ -485,55 +523,84 @@ def _cigna_story(version: int, background: int) -> Callable[[dict[str, int]], li
     def story(pages: dict[str, int]) -> list[Flowable]:
         flow: list[Flowable] = [
             _p("Medical Coverage Policy", BOLD),
-            Leader("Effective Date", effective), Leader("Next Review Date", review),
-            Leader("Coverage Policy Number", "0525"), Spacer(1, 8),
+            Leader("Effective Date", effective),
+            Leader("Next Review Date", review),
+            Leader("Coverage Policy Number", "0525"),
+            Spacer(1, 8),
             Paragraph("Peripheral Nerve Destruction for Pain Conditions", TITLE),
             _p("Table of Contents", BOLD),
             *[Leader(name, str(pages.get(name, 1)), width=260) for name in CIGNA_SECTIONS],
-            Spacer(1, 6), _p("Related Coverage Resources", BOLD),
-            _p("Radiofrequency Joint Denervation/Ablation"), _p("INSTRUCTIONS FOR USE", BOLD),
-            _p("The following Coverage Policy applies to health benefit plans administered by Cigna Companies. "
-               "Coverage Policies are intended to provide guidance in interpreting certain standard benefit "
-               "plans administered by Cigna Companies. In the event of a conflict, a customer's benefit plan "
-               "document always supersedes the information in the Coverage Policies."),
+            Spacer(1, 6),
+            _p("Related Coverage Resources", BOLD),
+            _p("Radiofrequency Joint Denervation/Ablation"),
+            _p("INSTRUCTIONS FOR USE", BOLD),
+            _p(
+                "The following Coverage Policy applies to health benefit plans administered by Cigna Companies. "
+                "Coverage Policies are intended to provide guidance in interpreting certain standard benefit "
+                "plans administered by Cigna Companies. In the event of a conflict, a customer's benefit plan "
+                "document always supersedes the information in the Coverage Policies."
+            ),
             _heading("Overview"),
-            _p("This Coverage Policy addresses peripheral nerve destruction, including chemical neurolysis, "
-               "cryoablation and radiofrequency ablation, for the treatment of pain conditions."),
+            _p(
+                "This Coverage Policy addresses peripheral nerve destruction, including chemical neurolysis, "
+                "cryoablation and radiofrequency ablation, for the treatment of pain conditions."
+            ),
             _heading("Coverage Policy"),
-            _p("Destruction by neurolytic agent of the supraorbital, infraorbital, mental or inferior "
-               "alveolar branch of the trigeminal nerve is considered medically necessary for the treatment "
-               "of trigeminal neuralgia when ALL of the following criteria are met:"),
-            *_bullets(["pain is refractory to at least two anticonvulsant medications",
-                       "a diagnostic nerve block of the same branch provided at least 50% relief"]),
-            _p("Peripheral nerve destruction for any other indication, including cryoablation of any "
-               "peripheral nerve, is considered experimental, investigational or unproven."),
+            _p(
+                "Destruction by neurolytic agent of the supraorbital, infraorbital, mental or inferior "
+                "alveolar branch of the trigeminal nerve is considered medically necessary for the treatment "
+                "of trigeminal neuralgia when ALL of the following criteria are met:"
+            ),
+            *_bullets(
+                [
+                    "pain is refractory to at least two anticonvulsant medications",
+                    "a diagnostic nerve block of the same branch provided at least 50% relief",
+                ]
+            ),
+            _p(
+                "Peripheral nerve destruction for any other indication, including cryoablation of any "
+                "peripheral nerve, is considered experimental, investigational or unproven."
+            ),
             _heading("General Background"),
             *_background(background),
             _heading("Medicare Coverage Determinations"),
-            _grid([("Contractor", "Determination Name/Number", "Revision Effective Date"),
-                   ("NCD", "Induced Lesions of Nerve Tracts (160.1)", "3/1/2006"),
-                   ("LCD", "No Local Coverage Determination found", "")], (90, 250, 110)),
+            _grid(
+                [
+                    ("Contractor", "Determination Name/Number", "Revision Effective Date"),
+                    ("NCD", "Induced Lesions of Nerve Tracts (160.1)", "3/1/2006"),
+                    ("LCD", "No Local Coverage Determination found", ""),
+                ],
+                (90, 250, 110),
+            ),
             _p("Note: Please review the current Medicare Policy for the most up-to-date information."),
             _heading("Coding Information"),
             _p("Notes:"),
-            _p("1. This list of codes may not be all-inclusive since the American Medical Association (AMA) "
-               "and Centers for Medicare & Medicaid Services (CMS) code updates may occur more frequently "
-               "than policy updates."),
-            _p("Considered Medically Necessary when criteria in the applicable policy statements listed "
-               "above are met:", BOLD),
+            _p(
+                "1. This list of codes may not be all-inclusive since the American Medical Association (AMA) "
+                "and Centers for Medicare & Medicaid Services (CMS) code updates may occur more frequently "
+                "than policy updates."
+            ),
+            _p(
+                "Considered Medically Necessary when criteria in the applicable policy statements listed "
+                "above are met:",
+                BOLD,
+            ),
             _grid(head + necessary, (80, 370)),
             Spacer(1, 8),
             _p("Considered Experimental/Investigational/Unproven:", BOLD),
             _grid(head + unproven, (80, 370)),
-            _p("*Current Procedural Terminology (CPT\u00ae) \u00a92025 American Medical Association: "
-               "Chicago, IL.", FOOTNOTE),
+            _p(
+                "*Current Procedural Terminology (CPT\u00ae) \u00a92025 American Medical Association: Chicago, IL.",
+                FOOTNOTE,
+            ),
             _heading("References"),
             _p("1. Zakrzewska JM, Linskey ME. Trigeminal neuralgia. BMJ. 2014;348:g474."),
-            _p("2. Sweet WH, Wepsic JG. Controlled thermocoagulation of trigeminal ganglion and rootlets for "
-               "differential destruction of pain fibers. J Neurosurg. 1974;40(2):143-156."),
+            _p(
+                "2. Sweet WH, Wepsic JG. Controlled thermocoagulation of trigeminal ganglion and rootlets for "
+                "differential destruction of pain fibers. J Neurosurg. 1974;40(2):143-156."
+            ),
             _heading("Revision Details"),
-            _grid([("Type of Revision", "Summary of Changes", "Date"), *_cigna_revisions(version)],
-                  (100, 270, 80)),
+            _grid([("Type of Revision", "Summary of Changes", "Date"), *_cigna_revisions(version)], (100, 270, 80)),
         ]
         return flow
 
@@ -541,8 +608,10 @@ def _cigna_story(version: int, background: int) -> Callable[[dict[str, int]], li
 
 
 SUBHEADS = ("Clinical Studies", "Professional Societies", "Comparative Effectiveness", "Adverse Events")
-MENTION = ("Peripheral branch neurolysis (CPT 64600) with alcohol or glycerol can be repeated when pain "
-           "recurs; most series report relief lasting 6 to 12 months.")
+MENTION = (
+    "Peripheral branch neurolysis (CPT 64600) with alcohol or glycerol can be repeated when pain "
+    "recurs; most series report relief lasting 6 to 12 months."
+)
 
 
 def _background(paragraphs: int) -> list[Flowable]:
@@ -560,8 +629,14 @@ def _background(paragraphs: int) -> list[Flowable]:
 def _cigna_revisions(version: int) -> list[tuple[str, str, str]]:
     rows = [("Annual Review", "No clinical policy statement changes.", "04/15/2025")]
     if version == 2:
-        rows.insert(0, ("Focused Review", "Moved CPT code 64600 from medically necessary to experimental, "
-                        "investigational, unproven.", "04/21/2026"))
+        rows.insert(
+            0,
+            (
+                "Focused Review",
+                "Moved CPT code 64600 from medically necessary to experimental, investigational, unproven.",
+                "04/21/2026",
+            ),
+        )
     return rows
 
 
@@ -598,33 +673,55 @@ def uhc_policy_pdf(version: int = 1) -> bytes:
     """UHC commercial policy 2025T0080G; version 2 turns the 64600 statement from unproven to proven."""
     effective = ("January 1, 2026", "01/01/2026") if version == 1 else ("July 1, 2026", "07/01/2026")
     title = "Occipital Nerve Injections and Ablation (Including Occipital Neuralgia and Headache)"
-    stance = ("is unproven and not medically necessary for the treatment of headache due to insufficient "
-              "evidence of efficacy" if version == 1 else
-              "is proven and medically necessary for the treatment of supraorbital neuralgia when a "
-              "diagnostic block provided at least 50% relief")
-    decorate = _footer([f"{title}    Page {{page}} of {{total}}",
-                        f"UnitedHealthcare Commercial Medical Policy    Effective {effective[1]}",
-                        "Proprietary Information of UnitedHealthcare. Copyright 2026 United HealthCare Services, Inc."])
+    stance = (
+        "is unproven and not medically necessary for the treatment of headache due to insufficient evidence of efficacy"
+        if version == 1
+        else "is proven and medically necessary for the treatment of supraorbital neuralgia when a "
+        "diagnostic block provided at least 50% relief"
+    )
+    decorate = _footer(
+        [
+            f"{title}    Page {{page}} of {{total}}",
+            f"UnitedHealthcare Commercial Medical Policy    Effective {effective[1]}",
+            "Proprietary Information of UnitedHealthcare. Copyright 2026 United HealthCare Services, Inc.",
+        ]
+    )
 
     def story(pages: dict[str, int]) -> list[Flowable]:
-        toc = ("Coverage Rationale", "Applicable Codes", "Description of Services", "Clinical Evidence",
-               "References", "Policy History/Revision Information", "Instructions for Use")
+        toc = (
+            "Coverage Rationale",
+            "Applicable Codes",
+            "Description of Services",
+            "Clinical Evidence",
+            "References",
+            "Policy History/Revision Information",
+            "Instructions for Use",
+        )
         return [
-            _p("UnitedHealthcare\u00ae Commercial", BOLD), _p("Medical Policy", BOLD),
+            _p("UnitedHealthcare\u00ae Commercial", BOLD),
+            _p("Medical Policy", BOLD),
             Paragraph(_esc(title), TITLE),
-            _p("Policy Number: 2025T0080G"), _p(f"Effective Date: {effective[0]}"),
+            _p("Policy Number: 2025T0080G"),
+            _p(f"Effective Date: {effective[0]}"),
             _p("Table of Contents", BOLD),
             *[Leader(name, str(pages.get(name, 1)), width=260) for name in toc],
             _heading("Coverage Rationale"),
-            _p("Occipital nerve block is proven and medically necessary for the treatment of occipital "
-               "neuralgia and cervicogenic headache."),
+            _p(
+                "Occipital nerve block is proven and medically necessary for the treatment of occipital "
+                "neuralgia and cervicogenic headache."
+            ),
             _p(f"Destruction of the supraorbital nerve by neurolytic agent (CPT code 64600) {stance}."),
             _heading("Applicable Codes"),
-            _p("The following list(s) of procedure and/or diagnosis codes is provided for reference purposes "
-               "only and may not be all inclusive. Listing of a code in this policy does not imply that the "
-               "service described by the code is a covered or non-covered health service."),
-            _grid([("CPT Code", "Description"), ("64405", D64405), ("64600*", D64600),
-                   ("64640", D64640)], (80, 370), ruled=False),
+            _p(
+                "The following list(s) of procedure and/or diagnosis codes is provided for reference purposes "
+                "only and may not be all inclusive. Listing of a code in this policy does not imply that the "
+                "service described by the code is a covered or non-covered health service."
+            ),
+            _grid(
+                [("CPT Code", "Description"), ("64405", D64405), ("64600*", D64600), ("64640", D64640)],
+                (80, 370),
+                ruled=False,
+            ),
             _p("CPT\u00ae is a registered trademark of the American Medical Association", FOOTNOTE),
             _p("*Prior authorization is not required for this code.", FOOTNOTE),
             _heading("Description of Services"),
@@ -634,14 +731,20 @@ def uhc_policy_pdf(version: int = 1) -> bytes:
             _heading("References"),
             _p("Ducic I, et al. Neurolysis of the greater occipital nerve. Plast Reconstr Surg. 2009."),
             _heading("Policy History/Revision Information"),
-            _grid([("Date", "Summary of Changes"),
-                   (effective[1], "Applicable Codes: added CPT code 64600 to the list of applicable codes.")],
-                  (90, 360)),
+            _grid(
+                [
+                    ("Date", "Summary of Changes"),
+                    (effective[1], "Applicable Codes: added CPT code 64600 to the list of applicable codes."),
+                ],
+                (90, 360),
+            ),
             _heading("Instructions for Use"),
-            _p("This Medical Policy provides assistance in interpreting UnitedHealthcare standard benefit "
-               "plans. When deciding coverage, the federal, state or contractual requirements for benefit "
-               "plan coverage must be referenced as the terms of the federal, state or contractual "
-               "requirements for benefit plan coverage may differ from the standard benefit plan."),
+            _p(
+                "This Medical Policy provides assistance in interpreting UnitedHealthcare standard benefit "
+                "plans. When deciding coverage, the federal, state or contractual requirements for benefit "
+                "plan coverage must be referenced as the terms of the federal, state or contractual "
+                "requirements for benefit plan coverage may differ from the standard benefit plan."
+            ),
         ]
 
     return _render(story, decorate, rerender=False, meta={"title": title})

@@ -43,10 +43,16 @@ def test_prior_auth_rule(rule: Rule) -> None:
         ("Coverage Policy", "mentioned"),
         ("Peripheral branch neurolysis (CPT 64600) can be repeated.", "mentioned"),
         # Disclaimers above code lists take no stance.
-        ("Listing of a code in this policy does not imply that the service described by the code is a covered "
-         "or non-covered health service.", "mentioned"),
-        ("Inclusion or exclusion of a code does not constitute or imply member coverage or provider "
-         "reimbursement policy.", "mentioned"),
+        (
+            "Listing of a code in this policy does not imply that the service described by the code is a covered "
+            "or non-covered health service.",
+            "mentioned",
+        ),
+        (
+            "Inclusion or exclusion of a code does not constitute or imply member coverage or provider "
+            "reimbursement policy.",
+            "mentioned",
+        ),
     ],
 )
 def test_status_precedence(text: str, status: str) -> None:
@@ -102,8 +108,10 @@ def test_section_tier(heading: str, tier: int) -> None:
 
 
 def test_summarize_prefers_code_tables_over_incidental_mentions() -> None:
-    sections = [_section("Coding Information › Considered Experimental/Investigational/Unproven", "experimental"),
-                _section("Revision Details", "covered")]
+    sections = [
+        _section("Coding Information › Considered Experimental/Investigational/Unproven", "experimental"),
+        _section("Revision Details", "covered"),
+    ]
     assert summarize(sections) == ("experimental", None)
 
 
@@ -113,8 +121,10 @@ def test_summarize_falls_back_to_policy_statements_when_tables_take_no_stance() 
 
 
 def test_summarize_most_favourable_status_within_a_tier() -> None:
-    sections = [_section("Coding › Pulsed Radiofrequency", "experimental"),
-                _section("Coding › Radiofrequency Neurolysis", "covered")]
+    sections = [
+        _section("Coding › Pulsed Radiofrequency", "experimental"),
+        _section("Coding › Radiofrequency Neurolysis", "covered"),
+    ]
     assert summarize(sections)[0] == "covered"
 
 
@@ -133,15 +143,18 @@ def test_summarize_edge_cases() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Neurolysis (64600) is no longer considered experimental and is medically necessary when criteria are met.",
-         "covered"),
+        (
+            "Neurolysis (64600) is no longer considered experimental and is medically necessary when criteria are met.",
+            "covered",
+        ),
         ("This procedure is not investigational; it is covered if selection criteria are met.", "covered"),
-        ("The procedure is not considered experimental or investigational but is not medically necessary.",
-         "not_covered"),
+        (
+            "The procedure is not considered experimental or investigational but is not medically necessary.",
+            "not_covered",
+        ),
         ("No longer considered investigational.", "mentioned"),
     ],
-    ids=["no-longer-experimental", "not-investigational", "negated-then-denied",
-         "negation-alone-takes-no-stance"],
+    ids=["no-longer-experimental", "not-investigational", "negated-then-denied", "negation-alone-takes-no-stance"],
 )
 def test_negated_experimental_wording_does_not_decide(text: str, expected: str) -> None:
     assert classify_status(text) == expected

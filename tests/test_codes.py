@@ -85,8 +85,18 @@ def test_in_range(low: str, high: str, expected: bool) -> None:
     assert in_range("64600", low, high) is expected
 
 
-@pytest.mark.parametrize("token,expected", [("64600", True), ("64600*", True), ("0213T", True), ("C9727", True),
-                                            ("G50.0", False), ("2024", False), ("CPT", False)])
+@pytest.mark.parametrize(
+    "token,expected",
+    [
+        ("64600", True),
+        ("64600*", True),
+        ("0213T", True),
+        ("C9727", True),
+        ("G50.0", False),
+        ("2024", False),
+        ("CPT", False),
+    ],
+)
 def test_is_code_like(token: str, expected: bool) -> None:
     assert is_code_like(token) is expected
 

@@ -94,8 +94,11 @@ def test_all_changes_to_a_code_since_a_date(db: sqlite3.Connection, store: Store
 def test_status_of_a_code_across_payers(db: sqlite3.Connection, store: Store) -> None:
     rows = query(db, "status_of_a_code", code="64600")
     assert {r["source"]: r["status"] for r in rows} == {
-        "aetna-0374": "not_covered", "cigna-0525": "experimental", "horizon-142": "absent",
-        "anthem-cg-surg-89": "covered"}
+        "aetna-0374": "not_covered",
+        "cigna-0525": "experimental",
+        "horizon-142": "absent",
+        "anthem-cg-surg-89": "covered",
+    }
     assert {r["source"]: r["latest_error"] for r in rows}["anthem-cg-surg-89"] == "challenge"
     keys = ("status", "effective_date", "policy_number", "checked_at", "changed_at")
     library = {r["source"]: r for r in history.status(store, code="64600")}
@@ -114,7 +117,8 @@ def test_policy_text_as_of_a_date(db: sqlite3.Connection, store: Store) -> None:
     assert rows and {r["version"] for r in rows} == {expected["version"]}
     assert {(r["status"], r["basis"], r["sha256"]) for r in rows} == {("covered", "effective_date", expected["sha256"])}
     assert [(r["heading"], r["text"], r["page"]) for r in rows] == [
-        (s["heading"], s["text"], s["page"]) for s in expected["sections"]]
+        (s["heading"], s["text"], s["page"]) for s in expected["sections"]
+    ]
     latest = query(db, "policy_text_as_of", code="64600", date="2026-05-01", source="cigna-0525")
     assert {r["status"] for r in latest} == {"experimental"}
 

@@ -14,29 +14,66 @@ from tracker.notify import Digest, make_digest, render
 from tracker.notify.blocks import MAX_BLOCKS, MAX_TEXT, MAX_TOTAL, slack_message
 
 NOW = "2026-04-22 06:00 UTC"
-COVERED = ("Coding Information › Considered Medically Necessary when criteria are met\n"
-           "CPT Codes: 64600 | Description: Destruction by neurolytic agent, trigeminal nerve")
+COVERED = (
+    "Coding Information › Considered Medically Necessary when criteria are met\n"
+    "CPT Codes: 64600 | Description: Destruction by neurolytic agent, trigeminal nerve"
+)
 EXPERIMENTAL = COVERED.replace("Medically Necessary when criteria are met", "Experimental/Investigational/Unproven")
 
 
-def change(cid: int, kind: str = "changed", *, payer: str = "cigna", code: str = "64600", old: str | None = "covered",
-           new: str | None = "experimental", old_text: str | None = COVERED, new_text: str | None = EXPERIMENTAL,
-           **extra: Any) -> dict[str, Any]:
+def change(
+    cid: int,
+    kind: str = "changed",
+    *,
+    payer: str = "cigna",
+    code: str = "64600",
+    old: str | None = "covered",
+    new: str | None = "experimental",
+    old_text: str | None = COVERED,
+    new_text: str | None = EXPERIMENTAL,
+    **extra: Any,
+) -> dict[str, Any]:
     """A change row as ledger.change_rows returns it."""
     source = extra.pop("source_id", f"{payer}-{cid}")
-    return {"id": cid, "run_id": 1, "source_id": source, "payer": payer, "plan": None, "code": code, "kind": kind,
-            "old_status": old, "new_status": new, "detected_at": "2026-04-22T06:00:00+00:00",
-            "effective_date": "2026-04-21", "summary": "", "title": f"Policy {cid}", "policy_number": f"{cid:04d}",
-            "url": f"https://example.org/{source}", "old_text": old_text, "new_text": new_text,
-            "old_prior_auth": None, "new_prior_auth": None, **extra}
+    return {
+        "id": cid,
+        "run_id": 1,
+        "source_id": source,
+        "payer": payer,
+        "plan": None,
+        "code": code,
+        "kind": kind,
+        "old_status": old,
+        "new_status": new,
+        "detected_at": "2026-04-22T06:00:00+00:00",
+        "effective_date": "2026-04-21",
+        "summary": "",
+        "title": f"Policy {cid}",
+        "policy_number": f"{cid:04d}",
+        "url": f"https://example.org/{source}",
+        "old_text": old_text,
+        "new_text": new_text,
+        "old_prior_auth": None,
+        "new_prior_auth": None,
+        **extra,
+    }
 
 
 def failure(source: str, runs: int, **extra: Any) -> dict[str, Any]:
     """A failing-source row as ledger.failure_rows returns it."""
-    return {"source": source, "payer": "uhc", "plan": None, "title": f"Title of {source}",
-            "url": f"https://example.org/{source}", "failures_in_a_row": runs,
-            "last_success": "2026-04-01T06:00:00+00:00", "error_class": "timeout",
-            "error": "read timed out after 60 s", "policy_number": None, **extra}
+    return {
+        "source": source,
+        "payer": "uhc",
+        "plan": None,
+        "title": f"Title of {source}",
+        "url": f"https://example.org/{source}",
+        "failures_in_a_row": runs,
+        "last_success": "2026-04-01T06:00:00+00:00",
+        "error_class": "timeout",
+        "error": "read timed out after 60 s",
+        "policy_number": None,
+        **extra,
+    }
 
 
 def digest(changes: list[dict[str, Any]], failures: list[dict[str, Any]] | None = None) -> Digest:
@@ -48,7 +85,10 @@ def digest(changes: list[dict[str, Any]], failures: list[dict[str, Any]] | None 
 
 def test_word_diff_marks_insertions_and_deletions() -> None:
     assert word_diff("a b c d", "a b x d") == (
-        Segment(SAME, "a b"), Segment(DELETE, "c"), Segment(INSERT, "x"), Segment(SAME, "d"),
+        Segment(SAME, "a b"),
+        Segment(DELETE, "c"),
+        Segment(INSERT, "x"),
+        Segment(SAME, "d"),
     )
     assert word_diff("same  words\n here", "same words here") == ()  # whitespace is not a change
 
@@ -80,14 +120,28 @@ def test_parts_in_order_grouped_by_payer_then_code() -> None:
     ]
     d = digest(rows, [failure("uhc-9", 1)])
     assert [(p, [i.change_id for i in items]) for p, items in d.parts] == [
-        ("status", [6, 5, 3]), ("text", [4]), ("codes", [2]), ("metadata", [1]),
+        ("status", [6, 5, 3]),
+        ("text", [4]),
+        ("codes", [2]),
+        ("metadata", [1]),
     ]
     assert d.baseline_ids == (7, 8, 9) and d.baseline_sources == 2 and d.change_ids == (6, 5, 3, 4, 2, 1, 7, 8, 9)
     text = render(d, "text")
-    order = ["STATUS CHANGES (3)", "Aetna 0006 · CPT 64600: covered → not covered", "\nCigna\n",
-             "Cigna 0005 · CPT 64600", "Cigna 0003 · CPT 64610", "TEXT CHANGES (1)", "wording changed (still covered)",
-             "CODES ADDED OR REMOVED (1)", "Anthem 0002 · CPT 64600: added (covered)", "DATES AND OTHER DETAILS",
-             "FIRST CAPTURES", "2 sources captured for the first time", "COULD NOT BE CHECKED (1 source)"]
+    order = [
+        "STATUS CHANGES (3)",
+        "Aetna 0006 · CPT 64600: covered → not covered",
+        "\nCigna\n",
+        "Cigna 0005 · CPT 64600",
+        "Cigna 0003 · CPT 64610",
+        "TEXT CHANGES (1)",
+        "wording changed (still covered)",
+        "CODES ADDED OR REMOVED (1)",
+        "Anthem 0002 · CPT 64600: added (covered)",
+        "DATES AND OTHER DETAILS",
+        "FIRST CAPTURES",
+        "2 sources captured for the first time",
+        "COULD NOT BE CHECKED (1 source)",
+    ]
     position = 0
     for marker in order:
         position = text.index(marker, position)  # ValueError if out of order
@@ -120,16 +174,25 @@ def test_metadata_change_is_one_compact_line() -> None:
 
 
 def test_failures_say_how_long_a_source_has_been_failing() -> None:
-    d = digest([], [failure("uhc-1", 1), failure("uhc-2", 3), failure("uhc-3", 5, last_success=None),
-                    failure("uhc-4", 4, gone_in_a_row=4, error_class="http-status", error="HTTP 404 Not Found")])
+    d = digest(
+        [],
+        [
+            failure("uhc-1", 1),
+            failure("uhc-2", 3),
+            failure("uhc-3", 5, last_success=None),
+            failure("uhc-4", 4, gone_in_a_row=4, error_class="http-status", error="HTTP 404 Not Found"),
+        ],
+    )
     assert d.subject == "Policy tracker: 4 sources could not be checked"
     what = {f.source_id: f.what for f in d.failures}
     assert what["uhc-1"] == "could not be checked: timeout: read timed out after 60 s"
-    assert what["uhc-2"] == ("has not been checked since 2026-04-01 (3 failed runs in a row); "
-                             "last error: timeout: read timed out after 60 s")
+    assert what["uhc-2"] == (
+        "has not been checked since 2026-04-01 (3 failed runs in a row); last error: timeout: read timed out after 60 s"
+    )
     assert what["uhc-3"].startswith("has not been checked successfully, ever (5 failed runs in a row)")
-    assert what["uhc-4"].endswith("HTTP 404 Not Found; the address answers 404/410: the policy has possibly moved "
-                                  "or been retired")
+    assert what["uhc-4"].endswith(
+        "HTTP 404 Not Found; the address answers 404/410: the policy has possibly moved or been retired"
+    )
 
 
 def test_an_empty_digest_renders_in_every_format() -> None:
@@ -158,8 +221,17 @@ class _Tags(HTMLParser):
 def test_html_escapes_policy_text_and_uses_inline_styles_only() -> None:
     old = "Dose < 5 mg & criteria <b>met</b>"
     new = "Dose < 10 mg & criteria <script>alert(1)</script> met"
-    d = digest([change(1, old_text=old, new_text=new, title="Nerve Ablation & <Destruction>",
-                       url="https://example.org/p?a=1&b=2")])
+    d = digest(
+        [
+            change(
+                1,
+                old_text=old,
+                new_text=new,
+                title="Nerve Ablation & <Destruction>",
+                url="https://example.org/p?a=1&b=2",
+            )
+        ]
+    )
     html = render(d, "html")
     assert "<script>" not in html and "<b>met" not in html and "< 5" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "mg &amp; criteria" in html
@@ -182,10 +254,18 @@ def _long_text(n: int, tag: str) -> str:
 
 
 def test_slack_200_changes_stay_within_limits_and_count_what_is_left_out() -> None:
-    rows = [change(i, payer=("aetna", "bcbs", "cigna", "uhc")[i % 4], code=f"6460{i % 10}",
-                   old=("covered" if i % 3 else "covered"), new=("experimental" if i % 2 else "covered"),
-                   old_text=_long_text(300, "old"), new_text=_long_text(300, "new"))
-            for i in range(1, 201)]
+    rows = [
+        change(
+            i,
+            payer=("aetna", "bcbs", "cigna", "uhc")[i % 4],
+            code=f"6460{i % 10}",
+            old=("covered" if i % 3 else "covered"),
+            new=("experimental" if i % 2 else "covered"),
+            old_text=_long_text(300, "old"),
+            new_text=_long_text(300, "new"),
+        )
+        for i in range(1, 201)
+    ]
     rows += [change(300 + i, "new", payer="medicare") for i in range(12)]
     d = digest(rows, [failure(f"uhc-{i}", 4) for i in range(40)])
     message = slack_message(d)
@@ -196,7 +276,8 @@ def test_slack_200_changes_stay_within_limits_and_count_what_is_left_out() -> No
     texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert all(0 < len(t) <= MAX_TEXT for t in texts)
     every_text = [b["text"]["text"] for b in blocks if "text" in b] + [
-        e["text"] for b in blocks for e in b.get("elements", [])]
+        e["text"] for b in blocks for e in b.get("elements", [])
+    ]
     assert sum(map(len, every_text)) <= MAX_TOTAL  # Slack's undocumented msg_blocks_too_long
     assert len(blocks[0]["text"]["text"]) <= 150 and blocks[0]["type"] == "header"
     shown = [cid for cid in message.change_ids if cid < 300]
@@ -212,8 +293,17 @@ def test_slack_200_changes_stay_within_limits_and_count_what_is_left_out() -> No
 
 
 def test_slack_escapes_and_neutralizes_markup() -> None:
-    d = digest([change(1, old_text="CPT®* Codes: a < b", new_text="CPT®* Codes: a & b ~x~",
-                       title="A | B <C>", url="https://example.org/p?a=1&b=2")])
+    d = digest(
+        [
+            change(
+                1,
+                old_text="CPT®* Codes: a < b",
+                new_text="CPT®* Codes: a & b ~x~",
+                title="A | B <C>",
+                url="https://example.org/p?a=1&b=2",
+            )
+        ]
+    )
     section = slack_message(d).payload["blocks"][2]["text"]["text"]
     assert "<https://example.org/p?a=1&amp;b=2|A ¦ B &lt;C&gt;>" in section
     assert "CPT®∗ Codes: a" in section and "~&lt;~ *&amp;*" in section and "∼x∼" in section

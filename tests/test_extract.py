@@ -54,8 +54,14 @@ def test_fixture_matches_expected(path: Path) -> None:
 
 def test_expected_files_cover_every_payer_layout() -> None:
     fixtures = {_load(p)["fixture"] for p in EXPECTED}
-    assert fixtures == {"aetna_cpb_html", "cigna_policy_pdf", "uhc_policy_pdf", "anthem_guideline_html",
-                        "horizon_range_html", "bcbs_trap_html"}
+    assert fixtures == {
+        "aetna_cpb_html",
+        "cigna_policy_pdf",
+        "uhc_policy_pdf",
+        "anthem_guideline_html",
+        "horizon_range_html",
+        "bcbs_trap_html",
+    }
 
 
 # --------------------------------------------------------------------------- PDF properties
@@ -95,19 +101,29 @@ def test_fast_path_reads_few_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_page_breaks_rejoin_paragraphs_and_tables_only() -> None:
-    page1 = [Block("paragraph", "Peripheral nerve destruction is", page=1),
-             Block("paragraph", "Clinical Studies", page=1, label=True),
-             Block("table", page=1, header=("Code", "Description"), rows=(("64600", "Destruction"),))]
+    page1 = [
+        Block("paragraph", "Peripheral nerve destruction is", page=1),
+        Block("paragraph", "Clinical Studies", page=1, label=True),
+        Block("table", page=1, header=("Code", "Description"), rows=(("64600", "Destruction"),)),
+    ]
     page2 = [Block("table", page=2, rows=(("64605", "Destruction"),))]
     page3 = [Block("paragraph", "considered medically necessary.", page=3)]
     page5 = [Block("paragraph", "not joined across a skipped page", page=5)]
     joined = join_pages([(1, page1), (2, page2), (3, page3), (5, page5)])
     assert [(b.kind, b.page, b.continued) for b in joined] == [
-        ("paragraph", 1, False), ("paragraph", 1, False), ("table", 1, False), ("table", 2, True),
-        ("paragraph", 3, False), ("paragraph", 5, False)]
+        ("paragraph", 1, False),
+        ("paragraph", 1, False),
+        ("table", 1, False),
+        ("table", 2, True),
+        ("paragraph", 3, False),
+        ("paragraph", 5, False),
+    ]
     bold_end = join_pages([(1, page1[:2]), (2, page3)])  # a bold subheading never runs on into text
-    assert [b.text for b in bold_end] == ["Peripheral nerve destruction is", "Clinical Studies",
-                                          "considered medically necessary."]
+    assert [b.text for b in bold_end] == [
+        "Peripheral nerve destruction is",
+        "Clinical Studies",
+        "considered medically necessary.",
+    ]
     cut = join_pages([(1, page1[:1]), (2, page3)])
     assert [b.text for b in cut] == ["Peripheral nerve destruction is considered medically necessary."]
 
@@ -210,9 +226,11 @@ def test_several_codes_in_document_order() -> None:
 
 
 def test_hcpcs_and_category_iii_codes() -> None:
-    page = (b"<html><body><h2>Coding</h2><p><b>Experimental and investigational codes:</b></p>"
-            b"<table><tr><th>Code</th><th>Description</th></tr><tr><td>0213T&#8211;0218T</td><td>Facet injection"
-            b"</td></tr><tr><td>C9727</td><td>Insertion of implants</td></tr></table></body></html>")
+    page = (
+        b"<html><body><h2>Coding</h2><p><b>Experimental and investigational codes:</b></p>"
+        b"<table><tr><th>Code</th><th>Description</th></tr><tr><td>0213T&#8211;0218T</td><td>Facet injection"
+        b"</td></tr><tr><td>C9727</td><td>Insertion of implants</td></tr></table></body></html>"
+    )
     result = extract(page, "html", ["0214T", "C9727", "C9728"])
     assert [(s.code, s.status) for s in result.sections] == [("0214T", "experimental"), ("C9727", "experimental")]
 
@@ -239,8 +257,10 @@ def test_identical_passages_are_reported_once() -> None:
 
 
 def test_bold_sentences_and_code_headings_still_yield_sections() -> None:
-    page = (b"<html><body><h2>Policy</h2><p><b>Aetna considers CPT 64600 experimental.</b></p>"
-            b"<h3>CPT 64600 billing guidance</h3><p>Bill one unit per branch.</p></body></html>")
+    page = (
+        b"<html><body><h2>Policy</h2><p><b>Aetna considers CPT 64600 experimental.</b></p>"
+        b"<h3>CPT 64600 billing guidance</h3><p>Bill one unit per branch.</p></body></html>"
+    )
     sections = extract(page, "html", ["64600"]).sections
     assert [(s.heading, s.text, s.status) for s in sections] == [
         ("Policy", "Aetna considers CPT 64600 experimental.", "experimental"),
@@ -249,11 +269,14 @@ def test_bold_sentences_and_code_headings_still_yield_sections() -> None:
 
 
 def test_list_item_carries_its_lead_in() -> None:
-    page = (b"<html><body><h2>Policy</h2><p>Aetna considers the following experimental and investigational:</p>"
-            b"<ul><li>Pulsed radiofrequency (CPT 64600)</li></ul></body></html>")
+    page = (
+        b"<html><body><h2>Policy</h2><p>Aetna considers the following experimental and investigational:</p>"
+        b"<ul><li>Pulsed radiofrequency (CPT 64600)</li></ul></body></html>"
+    )
     (section,) = extract(page, "html", ["64600"]).sections
-    assert section.text == ("Aetna considers the following experimental and investigational:\n"
-                            "Pulsed radiofrequency (CPT 64600)")
+    assert section.text == (
+        "Aetna considers the following experimental and investigational:\nPulsed radiofrequency (CPT 64600)"
+    )
     assert (section.heading, section.status) == ("Policy", "experimental")
 
 
@@ -286,8 +309,15 @@ def test_join_lines_undoes_hyphenation_but_keeps_ranges() -> None:
 
 @pytest.mark.parametrize(
     "raw,iso",
-    [("04/21/2026", "2026-04-21"), ("4/21/2026", "2026-04-21"), ("April 21, 2026", "2026-04-21"),
-     ("Apr. 21 2026", "2026-04-21"), ("2026-04-21", "2026-04-21"), ("13/45/2026", None), ("soon", None)],
+    [
+        ("04/21/2026", "2026-04-21"),
+        ("4/21/2026", "2026-04-21"),
+        ("April 21, 2026", "2026-04-21"),
+        ("Apr. 21 2026", "2026-04-21"),
+        ("2026-04-21", "2026-04-21"),
+        ("13/45/2026", None),
+        ("soon", None),
+    ],
 )
 def test_iso_date(raw: str, iso: str | None) -> None:
     assert iso_date(raw) == iso
@@ -311,8 +341,13 @@ def test_policy_number(text: str, number: str | None) -> None:
 
 
 def test_metadata_labels() -> None:
-    text = ("Original Effective Date: 05/22/2012\nEffective Date: 10/22/2018\nLast Reviewed: January 14, 2020\n"
-            "Next Review Date ........ 2021-01-14")
+    text = (
+        "Original Effective Date: 05/22/2012\nEffective Date: 10/22/2018\nLast Reviewed: January 14, 2020\n"
+        "Next Review Date ........ 2021-01-14"
+    )
     meta = metadata_from_text(text, "Percutaneous Neurolysis")
     assert (meta.effective_date, meta.last_review_date, meta.next_review_date) == (
-        "2018-10-22", "2020-01-14", "2021-01-14")
+        "2018-10-22",
+        "2020-01-14",
+        "2021-01-14",
+    )

@@ -112,12 +112,21 @@ def test_fetch_all_paces_one_host_and_isolates_failures(server: PolicyServer) ->
     server.set("/a", b"<html>a</html>")
     server.set("/b", b"<html>b</html>")
     sleeps: list[float] = []
-    sources = [Source(id=i, payer="aetna", title=i, url=server.url(p), codes=("64600",))
-               for i, p in (("a", "/a"), ("b", "/b"), ("c", "/nope"))]
-    attempts = list(fetch_all(
-        sources, lambda s, session: fetch(s, session, FAST), session_factory=lambda: make_session(FAST),
-        parallel=4, delay=1.5, clock=lambda: datetime.now(UTC), sleep=sleeps.append,
-    ))
+    sources = [
+        Source(id=i, payer="aetna", title=i, url=server.url(p), codes=("64600",))
+        for i, p in (("a", "/a"), ("b", "/b"), ("c", "/nope"))
+    ]
+    attempts = list(
+        fetch_all(
+            sources,
+            lambda s, session: fetch(s, session, FAST),
+            session_factory=lambda: make_session(FAST),
+            parallel=4,
+            delay=1.5,
+            clock=lambda: datetime.now(UTC),
+            sleep=sleeps.append,
+        )
+    )
     assert sleeps == [1.5, 1.5]  # one host: three requests, a pause between each
     outcomes = {a.source.id: type(a.result).__name__ for a in attempts}
     assert outcomes == {"a": "Fetched", "b": "Fetched", "c": "FetchError"}
@@ -141,5 +150,13 @@ def test_a_worker_that_dies_never_leaves_the_run_waiting(server: PolicyServer) -
         raise RuntimeError("clock broke")
 
     with pytest.raises(RuntimeError, match="clock broke"):
-        list(fetch_all(sources, lambda s, session: fetch(s, session, FAST), session_factory=lambda: make_session(FAST),
-                       parallel=2, delay=0, clock=broken_clock))
+        list(
+            fetch_all(
+                sources,
+                lambda s, session: fetch(s, session, FAST),
+                session_factory=lambda: make_session(FAST),
+                parallel=2,
+                delay=0,
+                clock=broken_clock,
+            )
+        )

@@ -69,8 +69,10 @@ def test_csv_exports(server: PolicyServer, work: Workdir) -> None:
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
         assert rows, command
     runs = list(csv.DictReader(io.StringIO(work.cli("runs", "--csv").stdout)))
-    assert [(r["run_id"], r["source"], r["outcome"]) for r in runs] == [("2", "cigna-0525", "changed"),
-                                                                       ("1", "cigna-0525", "new")]
+    assert [(r["run_id"], r["source"], r["outcome"]) for r in runs] == [
+        ("2", "cigna-0525", "changed"),
+        ("1", "cigna-0525", "new"),
+    ]
     status = list(csv.DictReader(io.StringIO(work.cli("status", "--csv").stdout)))
     assert status[0]["status"] == "experimental" and status[0]["code"] == "64600"
 

@@ -89,8 +89,9 @@ def run(work: Workdir, exit_code: int = 0) -> str:
 
 
 def changes(work: Workdir) -> list[tuple[str, str, str | None, str | None]]:
-    return sorted((c["source"], c["kind"], c["old_status"], c["new_status"])
-                  for c in work.json("changes") if c["kind"] != "new")
+    return sorted(
+        (c["source"], c["kind"], c["old_status"], c["new_status"]) for c in work.json("changes") if c["kind"] != "new"
+    )
 
 
 def data_calls(api: CoverageAPI) -> list[str | None]:
@@ -111,7 +112,9 @@ def test_one_token_per_run_shared_by_the_article_sources(api: CoverageAPI, medic
     assert len(api.hits(TOKEN_PATH)) == 1
     assert data_calls(api) == ["Bearer tok-1"] * 8  # 4 calls per article, one token
     assert [c.params for c in api.hits("/v1/data/article/hcpc-code")] == [
-        {"articleid": "57452", "ver": "41"}, {"articleid": "57788", "ver": "34"}]
+        {"articleid": "57452", "ver": "41"},
+        {"articleid": "57788", "ver": "34"},
+    ]
     run(medicare)
     assert len(api.hits(TOKEN_PATH)) == 2  # a new run, a new token
 
@@ -133,8 +136,16 @@ def test_token_that_lapses_mid_run_is_renewed_once(api: CoverageAPI, medicare: W
 
 def test_token_refused_twice_is_a_clear_failure(api: CoverageAPI) -> None:
     api.refuse_all = True
-    source = Source(id="mcd-a57452", payer="medicare", title="t", url=f"{api.base}/v1/data/article/?articleid=57452",
-                    codes=("64600",), kind="mcd-article", article_id=57452, api=api.base)
+    source = Source(
+        id="mcd-a57452",
+        payer="medicare",
+        title="t",
+        url=f"{api.base}/v1/data/article/?articleid=57452",
+        codes=("64600",),
+        kind="mcd-article",
+        article_id=57452,
+        api=api.base,
+    )
     with pytest.raises(FetchError) as info:
         fetch_article(source, make_session(FAST), FAST, TokenCache())
     assert info.value.error_class == "http-status" and info.value.http_status == 401
@@ -168,8 +179,14 @@ def test_status_rows_come_from_the_api(api: CoverageAPI, medicare: Workdir) -> N
     run(medicare)
     rows = {r["source"]: r for r in medicare.json("status", "--code", "64600")}
     assert rows["mcd-a57452"] | {"checked_at": None} == rows["mcd-a57452"] | {
-        "payer": "medicare", "plan": "ngs", "code": "64600", "status": "covered", "policy_number": "A57452",
-        "effective_date": "2024-01-01", "checked_at": None}
+        "payer": "medicare",
+        "plan": "ngs",
+        "code": "64600",
+        "status": "covered",
+        "policy_number": "A57452",
+        "effective_date": "2024-01-01",
+        "checked_at": None,
+    }
     assert rows["mcd-a57788"]["status"] == "covered" and rows["mcd-a57788"]["plan"] == "first-coast"
     [history] = medicare.json("history", "mcd-a57452")
     assert history["last_review_date"] == "2024-01-01"
@@ -253,45 +270,89 @@ def catalog(api: CoverageAPI) -> CoverageAPI:
     """Report rows as of 2025-08-17 (A57452 v42, A57788 v35 ...), with what each article lists."""
     nerve_blockade = "Billing and Coding: Nerve Blockade for Treatment of Chronic Pain and Neuropathy"
     api.serve(
-        a57452(42), a57788(35),
-        article_version(52725, 31, title=nerve_blockade, effective="01/01/2024",
-                        groups={1: (COVERED, ["64450", "64600"])}, history=[], lcds=((35457, 58),)),
-        article_version(56034, 34, title=nerve_blockade, effective="01/01/2024",
-                        groups={1: (COVERED, ["64590"])}, history=[], lcds=((35456, 65),),
-                        ranges={"64590": "64590-64610"}),
-        article_version(58777, 11, title="Billing and Coding: Epidural Steroid Injections for Pain Management",
-                        effective="11/30/2023", groups={1: (COVERED, ["64999"])}, history=[]),
+        a57452(42),
+        a57788(35),
+        article_version(
+            52725,
+            31,
+            title=nerve_blockade,
+            effective="01/01/2024",
+            groups={1: (COVERED, ["64450", "64600"])},
+            history=[],
+            lcds=((35457, 58),),
+        ),
+        article_version(
+            56034,
+            34,
+            title=nerve_blockade,
+            effective="01/01/2024",
+            groups={1: (COVERED, ["64590"])},
+            history=[],
+            lcds=((35456, 65),),
+            ranges={"64590": "64590-64610"},
+        ),
+        article_version(
+            58777,
+            11,
+            title="Billing and Coding: Epidural Steroid Injections for Pain Management",
+            effective="11/30/2023",
+            groups={1: (COVERED, ["64999"])},
+            history=[],
+        ),
     )
     api.report = [
         report_row(57452, 42, "Billing and Coding: Peripheral Nerve Blocks", NGS, "10/01/2024"),
         report_row(57788, 35, "Billing and Coding: Peripheral Nerve Blocks", FCSO, "10/01/2024"),
         report_row(52725, 31, nerve_blockade, NORIDIAN, "01/01/2024"),
         report_row(56034, 34, nerve_blockade, NORIDIAN, "01/01/2024"),
-        report_row(58777, 11, "Billing and Coding: Epidural Steroid Injections for Pain Management", WPS,
-                   "11/30/2023"),
-        report_row(59155, 3, "Response to Comments: Nerve Blockade for Treatment of Chronic Pain and Neuropathy",
-                   NORIDIAN, "09/04/2022"),
+        report_row(58777, 11, "Billing and Coding: Epidural Steroid Injections for Pain Management", WPS, "11/30/2023"),
+        report_row(
+            59155,
+            3,
+            "Response to Comments: Nerve Blockade for Treatment of Chronic Pain and Neuropathy",
+            NORIDIAN,
+            "09/04/2022",
+        ),
         report_row(55555, 9, "Billing and Coding: Retired Nerve Article", WPS, "01/01/2020", retired="09/22/2024"),
     ]
-    api.report_states = {"57452": {14, 33}, "57788": {10}, "52725": {5}, "56034": {3}, "58777": {50},
-                         "59155": {5}, "55555": {50}}
+    api.report_states = {
+        "57452": {14, 33},
+        "57788": {10},
+        "52725": {5},
+        "56034": {3},
+        "58777": {50},
+        "59155": {5},
+        "55555": {50},
+    }
     return api
 
 
 def test_discover_lists_articles_that_list_the_code(catalog: CoverageAPI, tmp_path: Path) -> None:
     pauses: list[float] = []
     settings = FetchSettings(delay=0.25, retries=1, backoff=0.01, timeout=2, read_timeout=2)
-    rows = discover("64600", api=catalog.base, session=make_session(settings), settings=settings,
-                    sleep=pauses.append)
+    rows = discover("64600", api=catalog.base, session=make_session(settings), settings=settings, sleep=pauses.append)
     assert [r["article"] for r in rows] == ["A52725", "A56034", "A57452", "A57788"]  # A56034 by its range
     ngs = rows[2]
     assert ngs | {"toml": ""} == {
-        "article": "A57452", "article_id": 57452, "version": 42, "title": "Billing and Coding: Peripheral Nerve Blocks",
-        "contractor": "National Government Services, Inc.", "plan": "ngs", "effective_date": "2024-10-01",
+        "article": "A57452",
+        "article_id": 57452,
+        "version": 42,
+        "title": "Billing and Coding: Peripheral Nerve Blocks",
+        "contractor": "National Government Services, Inc.",
+        "plan": "ngs",
+        "effective_date": "2024-10-01",
         "url": "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleid=57452&ver=42",
-        "lcds": [{"lcd": "L36850", "lcd_id": 36850, "version": 24,
-                  "url": "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=36850&ver=24"}],
-        "source_id": "mcd-a57452", "toml": ""}
+        "lcds": [
+            {
+                "lcd": "L36850",
+                "lcd_id": 36850,
+                "version": 24,
+                "url": "https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=36850&ver=24",
+            }
+        ],
+        "source_id": "mcd-a57452",
+        "toml": "",
+    }
     opened = {c.params["articleid"] for c in catalog.hits(CODES_PATH)}
     assert opened == {"57452", "57788", "52725", "56034", "58777"}  # no Response to Comments, nothing retired
     assert catalog.hits(REPORT_PATH)[0].params == {"status": "A"}
@@ -324,8 +385,14 @@ def test_discover_refuses_unknown_states_and_too_many_articles(catalog: Coverage
 def test_discover_reports_a_failing_article_and_goes_on(catalog: CoverageAPI) -> None:
     catalog.faults["/v1/data/article/related-documents"] = "html"
     failed: list[str] = []
-    rows = discover("64600", state="CA", api=catalog.base, session=make_session(FAST), settings=FAST,
-                    on_error=lambda row, exc: failed.append(f"{row['document_display_id']} {exc.error_class}"))
+    rows = discover(
+        "64600",
+        state="CA",
+        api=catalog.base,
+        session=make_session(FAST),
+        settings=FAST,
+        on_error=lambda row, exc: failed.append(f"{row['document_display_id']} {exc.error_class}"),
+    )
     assert rows == [] and failed == ["A52725 wrong-type"]
     with pytest.raises(FetchError, match="A52725 /v1/data/article/related-documents: "):
         discover("64600", state="CA", api=catalog.base, session=make_session(FAST), settings=FAST)
@@ -339,8 +406,13 @@ def test_extract_sections_and_metadata() -> None:
     body = write_document(version.article, version.codes, version.groups, version.history)
     found = extract(body, "mcd-article", ["64600", "64405", "99999"])
     assert found.metadata.to_dict() == {
-        "title": "Billing and Coding: Peripheral Nerve Blocks", "policy_number": "A57452",
-        "effective_date": "2024-10-01", "last_review_date": "2024-10-01", "next_review_date": None, "version": "42"}
+        "title": "Billing and Coding: Peripheral Nerve Blocks",
+        "policy_number": "A57452",
+        "effective_date": "2024-10-01",
+        "last_review_date": "2024-10-01",
+        "next_review_date": None,
+        "version": "42",
+    }
     assert [(s.code, s.heading, s.status) for s in found.sections] == [
         ("64600", "CPT/HCPCS Codes › Group 2 Codes", "not_covered"),
         ("64405", "CPT/HCPCS Codes › Group 1 Codes", "covered"),
@@ -348,7 +420,8 @@ def test_extract_sections_and_metadata() -> None:
     assert found.sections[0].text == (
         "The following CPT codes are non-covered for the treatment of chronic pain.\n"
         "Code: 64600 | Description: Destruction by neurolytic agent, trigeminal nerve; supraorbital, "
-        "infraorbital, mental, or inferior alveolar branch")
+        "infraorbital, mental, or inferior alveolar branch"
+    )
     assert found.sections[0].page is None and found.sections[0].prior_auth is None
 
 
@@ -357,8 +430,9 @@ def test_canonical_document_is_stable() -> None:
     first = write_document(version.article, version.codes, version.groups, version.history)
     shuffled = [dict(reversed(list(r.items()))) for r in version.codes]
     random.Random(4).shuffle(shuffled)
-    again = write_document(dict(reversed(list(version.article.items()))), shuffled, version.groups[::-1],
-                           version.history[::-1])
+    again = write_document(
+        dict(reversed(list(version.article.items()))), shuffled, version.groups[::-1], version.history[::-1]
+    )
     assert again == first and json.loads(first)["format"] == "tracker/mcd-article@1"
 
 
@@ -380,18 +454,30 @@ def test_codes_listed_alone_or_in_ranges(row: dict[str, str], listed: bool) -> N
 
 
 def test_range_row_is_a_section_with_its_range() -> None:
-    version = article_version(56034, 34, title="Billing and Coding: Nerve Blockade", effective="01/01/2024",
-                              groups={1: (NON_COVERED, ["64590"])}, history=[], ranges={"64590": "64590-64610"})
-    [section] = extract(write_document(version.article, version.codes, version.groups, []), "mcd-article",
-                        ["64600"]).sections
+    version = article_version(
+        56034,
+        34,
+        title="Billing and Coding: Nerve Blockade",
+        effective="01/01/2024",
+        groups={1: (NON_COVERED, ["64590"])},
+        history=[],
+        ranges={"64590": "64590-64610"},
+    )
+    [section] = extract(
+        write_document(version.article, version.codes, version.groups, []), "mcd-article", ["64600"]
+    ).sections
     assert section.status == "not_covered" and "Code: 64590-64610 |" in section.text
 
 
 def test_paragraph_html_is_plain_text() -> None:
-    assert paragraph_text("&lt;p&gt;Group&amp;nbsp;1: covered&lt;/p&gt;&lt;ul&gt;&lt;li&gt;64600&lt;/li&gt;") == \
-        "Group 1: covered 64600"
-    assert paragraph_text("<p>Non-<b>covered</b> when age &lt; 18 &amp; pain &gt; 6 months</p>") == \
-        "Non-covered when age < 18 & pain > 6 months"
+    assert (
+        paragraph_text("&lt;p&gt;Group&amp;nbsp;1: covered&lt;/p&gt;&lt;ul&gt;&lt;li&gt;64600&lt;/li&gt;")
+        == "Group 1: covered 64600"
+    )
+    assert (
+        paragraph_text("<p>Non-<b>covered</b> when age &lt; 18 &amp; pain &gt; 6 months</p>")
+        == "Non-covered when age < 18 & pain > 6 months"
+    )
     assert paragraph_text(COVERED).startswith("The following CPT codes are considered reasonable and necessary")
     assert paragraph_text(None) == ""
 
@@ -428,9 +514,15 @@ def test_discover_command_json_and_text(catalog: CoverageAPI, work: Workdir) -> 
     text = work.cli("discover", "medicare", "--code", "64600", "--state", "FL", "--api", catalog.base)
     assert text.exit_code == 0, text.output
     [source] = tomllib.loads(text.stdout)["source"]
-    assert source == {"id": "mcd-a57788", "payer": "medicare", "plan": "first-coast", "kind": "mcd-article",
-                      "title": "Billing and Coding: Peripheral Nerve Blocks (A57788, First Coast)",
-                      "article_id": 57788, "api": catalog.base}
+    assert source == {
+        "id": "mcd-a57788",
+        "payer": "medicare",
+        "plan": "first-coast",
+        "kind": "mcd-article",
+        "title": "Billing and Coding: Peripheral Nerve Blocks (A57788, First Coast)",
+        "article_id": 57788,
+        "api": catalog.base,
+    }
     bad = work.cli("discover", "medicare", "--code", "6460", "--api", catalog.base)
     assert bad.exit_code == 2 and "not a CPT/HCPCS code" in bad.output
     many = work.cli("discover", "medicare", "--code", "64600", "--limit", "2", "--api", catalog.base)
@@ -441,8 +533,11 @@ def test_discover_command_json_and_text(catalog: CoverageAPI, work: Workdir) -> 
     none = work.cli("discover", "medicare", "--code", "99213", "--state", "AZ", "--api", catalog.base)
     assert none.exit_code == 0 and "No current article in AZ lists 99213" in none.stdout
     catalog.faults.clear()
-    table = list(csv.DictReader(io.StringIO(work.cli("discover", "medicare", "--code", "64600", "--csv", "--api",
-                                                     catalog.base).stdout)))
+    table = list(
+        csv.DictReader(
+            io.StringIO(work.cli("discover", "medicare", "--code", "64600", "--csv", "--api", catalog.base).stdout)
+        )
+    )
     assert [r["article"] for r in table] == ["A52725", "A56034", "A57452", "A57788"]
     unreachable = work.cli("discover", "medicare", "--code", "64600", "--api", "http://127.0.0.1:9")
     assert unreachable.exit_code == 1 and "Error:" in unreachable.output and "Traceback" not in unreachable.output

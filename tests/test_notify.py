@@ -37,8 +37,12 @@ from .conftest import FAST_FETCH, PolicyServer
 PDF = "application/pdf"
 TOKEN = "xoxSECRETwebhookTOKEN0123456789"
 PASSWORD = "pw-Secret-4711"
-PATHS = {"aetna": "/cpb/0374.html", "cigna": "/coveragePolicies/mm_0525.pdf", "horizon": "/MedPol2/HNBE-8TVP74",
-         "uhc": "/uhc/ablation.html"}
+PATHS = {
+    "aetna": "/cpb/0374.html",
+    "cigna": "/coveragePolicies/mm_0525.pdf",
+    "horizon": "/MedPol2/HNBE-8TVP74",
+    "uhc": "/uhc/ablation.html",
+}
 
 
 # ----------------------------------------------------------------------------- a real SMTP server
@@ -175,16 +179,21 @@ class Tracker:
     sleeps: list[float] = field(default_factory=list)
     store: Store | None = None
 
-    def configure(self, *, cigna: bool = False, uhc: bool = False, notify: str | None = None,
-                  schedule: str = "") -> None:
+    def configure(
+        self, *, cigna: bool = False, uhc: bool = False, notify: str | None = None, schedule: str = ""
+    ) -> None:
         self.env = {"TRACKER_SLACK_WEBHOOK_URL": self.slack.url}
-        notify = notify if notify is not None else f"""
+        notify = (
+            notify
+            if notify is not None
+            else f"""
             email_to = ["billing@example.org", "policy@example.org"]
             email_from = "Policy Tracker <tracker@example.org>"
             smtp_host = "127.0.0.1"
             smtp_port = {self.mailbox.port}
             smtp_tls = "none"
             slack = true"""
+        )
         sources = [("aetna-0374", "aetna", "", "Trigeminal Neuralgia: Treatments", "aetna")]
         sources.append(("horizon-142", "bcbs", 'plan = "horizon-nj"', "Percutaneous Neurolysis", "horizon"))
         if cigna:
@@ -213,8 +222,9 @@ class Tracker:
         config = load_config(self.path / "sources.toml")
         self.store = self.store or open_store(self.path / "data")
         result = run_check(config, self.store, clock=self.clock)
-        return notify_run(self.store, config, run_id=result.run_id, env=self.env, clock=self.clock,
-                          sleep=self.sleeps.append)
+        return notify_run(
+            self.store, config, run_id=result.run_id, env=self.env, clock=self.clock, sleep=self.sleeps.append
+        )
 
     def deliveries(self) -> list[dict[str, Any]]:
         assert self.store
@@ -304,14 +314,16 @@ def test_no_changes_sends_nothing_unless_configured(tracker: Tracker) -> None:
     tracker.run()
     assert not tracker.mailbox.messages and not tracker.slack.posts
 
-    tracker.configure(notify=f"""
+    tracker.configure(
+        notify=f"""
         email_to = "billing@example.org"
         email_from = "tracker@example.org"
         smtp_host = "127.0.0.1"
         smtp_port = {tracker.mailbox.port}
         smtp_tls = "none"
         slack = false
-        send_when_no_changes = true""")
+        send_when_no_changes = true"""
+    )
     report = tracker.run()
     assert [d.status for d in report.deliveries] == ["sent"]
     [message] = tracker.mailbox.messages
@@ -403,8 +415,9 @@ def test_failing_source_listed_and_escalated_once(tracker: Tracker) -> None:
     assert [d.status for d in escalation.deliveries] == ["sent", "sent"]
     message = tracker.mailbox.messages[1]
     assert message["Subject"] == "Policy tracker: 1 source could not be checked"
-    assert "has not been checked since 2026-04-21 (2 failed runs in a row); last error: http-status" in \
-        _flat(_parts(message)["text/plain"])
+    assert "has not been checked since 2026-04-21 (2 failed runs in a row); last error: http-status" in _flat(
+        _parts(message)["text/plain"]
+    )
     assert "has not been checked since 2026-04-21" in json.dumps(tracker.slack.payloads[1], ensure_ascii=False)
 
     tracker.run()  # still failing: no new alert
@@ -456,8 +469,14 @@ def test_secrets_never_reach_the_db_or_the_output(tracker: Tracker, caplog: pyte
     config = load_config(tracker.path / "sources.toml")
     settings = notify_settings(config.notify, tracker.env)
     digest = build_digest(tracker.store, config, since="2000-01-01", clock=tracker.clock)
-    shown = [dump, repr(settings), str(settings), *report.lines(), *denied.lines(),
-             *(render(digest, fmt) for fmt in ("text", "html", "slack"))]
+    shown = [
+        dump,
+        repr(settings),
+        str(settings),
+        *report.lines(),
+        *denied.lines(),
+        *(render(digest, fmt) for fmt in ("text", "html", "slack")),
+    ]
     for text in shown:
         assert PASSWORD not in text and TOKEN not in text and tracker.slack.url not in text
     assert "[redacted]" in dump
@@ -477,18 +496,22 @@ def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, 
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return server, ssl.create_default_context(cafile=str(folder / "cert.pem"))
@@ -505,7 +528,8 @@ def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLCo
         options.update(ssl_context=server_tls, auth_require_tls=False)  # the whole session is TLS already
     box = Mailbox(inbox, _free_port()).start(**options)
     try:
-        (tmp_path / "sources.toml").write_text(textwrap.dedent(f"""
+        (tmp_path / "sources.toml").write_text(
+            textwrap.dedent(f"""
             [[source]]
             id = "aetna-0374"
             payer = "aetna"
@@ -517,7 +541,9 @@ def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLCo
             smtp_host = "127.0.0.1"
             smtp_tls = "{mode}"
             send_when_no_changes = true
-        """), encoding="utf-8")
+        """),
+            encoding="utf-8",
+        )
         config = load_config(tmp_path / "sources.toml")
         env = {"TRACKER_SMTP_PORT": str(box.port), "TRACKER_SMTP_USER": "tracker", "TRACKER_SMTP_PASSWORD": PASSWORD}
         store = open_store(tmp_path / "data")
@@ -532,14 +558,16 @@ def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLCo
 
 
 def test_starttls_never_falls_back_to_clear_text(tracker: Tracker) -> None:
-    tracker.configure(notify=f"""
+    tracker.configure(
+        notify=f"""
         email_to = "billing@example.org"
         email_from = "tracker@example.org"
         smtp_host = "127.0.0.1"
         smtp_port = {tracker.mailbox.port}
         smtp_tls = "starttls"
         slack = false
-        send_when_no_changes = true""")
+        send_when_no_changes = true"""
+    )
     tracker.serve(1)
     report = tracker.run()
     assert report.deliveries[0].status == "failed" and "STARTTLS" in report.deliveries[0].detail
@@ -586,22 +614,37 @@ def test_send_digest_without_a_channel_is_a_config_error(tracker: Tracker) -> No
 
 
 def test_settings_from_table_and_environment() -> None:
-    table = {"email_to": ["a@example.org"], "email_from": "t@example.org", "smtp_host": "mail.example.org",
-             "smtp_tls": "ssl", "slack": False}
+    table = {
+        "email_to": ["a@example.org"],
+        "email_from": "t@example.org",
+        "smtp_host": "mail.example.org",
+        "smtp_tls": "ssl",
+        "slack": False,
+    }
     s = notify_settings(table, {})
     assert (s.email_to, s.smtp_port, s.smtp_tls, s.channels) == (("a@example.org",), 465, "ssl", ("email",))
-    env = {"TRACKER_MAIL_TO": "x@example.org, y@example.org", "TRACKER_SMTP_HOST": "relay.example.org",
-           "TRACKER_SMTP_PORT": "2525", "TRACKER_SMTP_TLS": "STARTTLS", "TRACKER_MAIL_FROM": "f@example.org",
-           "TRACKER_SMTP_USER": "u", "TRACKER_SMTP_PASSWORD": PASSWORD, "TRACKER_SMTP_HOST_UNUSED": "x",
-           "TRACKER_SLACK_WEBHOOK_URL": f"https://hooks.slack.com/services/T0/B0/{TOKEN}"}
+    env = {
+        "TRACKER_MAIL_TO": "x@example.org, y@example.org",
+        "TRACKER_SMTP_HOST": "relay.example.org",
+        "TRACKER_SMTP_PORT": "2525",
+        "TRACKER_SMTP_TLS": "STARTTLS",
+        "TRACKER_MAIL_FROM": "f@example.org",
+        "TRACKER_SMTP_USER": "u",
+        "TRACKER_SMTP_PASSWORD": PASSWORD,
+        "TRACKER_SMTP_HOST_UNUSED": "x",
+        "TRACKER_SLACK_WEBHOOK_URL": f"https://hooks.slack.com/services/T0/B0/{TOKEN}",
+    }
     s = notify_settings(table, env)
     assert s.email_to == ("x@example.org", "y@example.org") and s.smtp_host == "relay.example.org"
     assert (s.smtp_port, s.smtp_tls, s.email_from, s.slack) == (2525, "starttls", "f@example.org", False)
     assert PASSWORD not in repr(s) and TOKEN not in repr(s)
-    assert s.redact(f"POST https://hooks.slack.com/services/T0/B0/{TOKEN} with {PASSWORD}") == \
-        "POST [redacted] with [redacted]"
-    assert notify_settings({}, {"TRACKER_SLACK_WEBHOOK_URL": f"https://hooks.slack.com/x/{TOKEN}"}).channels == \
-        ("slack",)
+    assert (
+        s.redact(f"POST https://hooks.slack.com/services/T0/B0/{TOKEN} with {PASSWORD}")
+        == "POST [redacted] with [redacted]"
+    )
+    assert notify_settings({}, {"TRACKER_SLACK_WEBHOOK_URL": f"https://hooks.slack.com/x/{TOKEN}"}).channels == (
+        "slack",
+    )
     assert notify_settings({}, {"TRACKER_MAIL_TO": "  "}) == NotifySettings()  # blank counts as unset
 
 
@@ -619,8 +662,16 @@ BAD = [
     ({"slack": True}, {}, "TRACKER_SLACK_WEBHOOK_URL is not set"),
     ({}, {"TRACKER_SLACK_WEBHOOK_URL": f"http://hooks.slack.com/{TOKEN}"}, "must be an https:// Slack webhook URL"),
     ({}, {"TRACKER_SMTP_USER": "u"}, "TRACKER_SMTP_USER and TRACKER_SMTP_PASSWORD go together"),
-    ({"email_to": "a@example.org", "email_from": "t@example.org", "smtp_host": "mail.example.org",
-      "smtp_tls": "none"}, {"TRACKER_SMTP_USER": "u", "TRACKER_SMTP_PASSWORD": PASSWORD}, "in clear"),
+    (
+        {
+            "email_to": "a@example.org",
+            "email_from": "t@example.org",
+            "smtp_host": "mail.example.org",
+            "smtp_tls": "none",
+        },
+        {"TRACKER_SMTP_USER": "u", "TRACKER_SMTP_PASSWORD": PASSWORD},
+        "in clear",
+    ),
 ]
 
 

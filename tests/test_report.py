@@ -33,8 +33,15 @@ from .conftest import FAST_FETCH, PolicyServer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 )
 PATHS = {
     "aetna-0374": "/cpb/medical/data/300_399/0374.html",
@@ -75,8 +82,12 @@ def serve(server: PolicyServer, version: int) -> None:
 
 
 def sources_toml(server: PolicyServer) -> str:
-    entries = [("aetna-0374", "aetna", None), ("cigna-0525", "cigna", None), ("horizon-142", "bcbs", "horizon-nj"),
-               ("anthem-cg-surg-89", "bcbs", "anthem")]
+    entries = [
+        ("aetna-0374", "aetna", None),
+        ("cigna-0525", "cigna", None),
+        ("horizon-142", "bcbs", "horizon-nj"),
+        ("anthem-cg-surg-89", "bcbs", "anthem"),
+    ]
     body = 'codes = ["64600"]\n'
     for sid, payer, plan in entries:
         plan_line = f'plan = "{plan}"\n' if plan else ""
@@ -123,8 +134,9 @@ def chromium(*args: str) -> str:
     binary = shutil.which("chromium") or "/usr/bin/chromium"
     assert Path(binary).exists(), "headless Chromium is required: apt-get install -y chromium (.ci/run does)"
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        proc = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=120
+        )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
@@ -135,8 +147,11 @@ def test_report_dom_in_chromium(built: Built) -> None:
     rows = {tr["data-source"]: tr for tr in dom.select("table#matrix-64600 tbody tr")}
     assert set(rows) == set(PATHS)
     assert {s: tr["data-status"] for s, tr in rows.items()} == {
-        "aetna-0374": "not_covered", "cigna-0525": "experimental", "horizon-142": "absent",
-        "anthem-cg-surg-89": "covered"}
+        "aetna-0374": "not_covered",
+        "cigna-0525": "experimental",
+        "horizon-142": "absent",
+        "anthem-cg-surg-89": "covered",
+    }
     assert "Experimental / investigational" in rows["cigna-0525"].get_text()
     assert "Not covered" in rows["aetna-0374"].get_text()
     assert "stale" in rows["anthem-cg-surg-89"]["class"] and "Stale" in rows["anthem-cg-surg-89"].get_text()
@@ -149,8 +164,7 @@ def test_report_dom_in_chromium(built: Built) -> None:
     horizon = dom.select_one('article.change[data-source="horizon-142"]')
     assert horizon is not None and horizon["data-kind"] == "removed" and horizon.find("del")
     timeline = [li["data-kind"] for li in dom.select("#timeline li")]
-    assert timeline.count("new") == 4 and sorted(k for k in timeline if k != "new") == ["changed", "changed",
-                                                                                       "removed"]
+    assert timeline.count("new") == 4 and sorted(k for k in timeline if k != "new") == ["changed", "changed", "removed"]
 
 
 def test_capture_links_resolve_to_the_stored_bytes(built: Built) -> None:
@@ -239,25 +253,79 @@ HOSTILE = 'Covered <script>alert("x")</script> & "quoted" <b>bold</b>'
 
 
 def hostile_view() -> ChangeView:
-    item = Item(change_id=7, part="status", kind="changed", source_id="evil<src>", payer="cigna", plan="a&b",
-                title="Title <i>&amp;</i>", policy_number="05<25", code="64600", url="javascript:alert(1)",
-                old_status="covered", new_status="experimental", effective_date="2026-04-21",
-                summary="s", detected_at="2026-04-21T06:00:00+00:00")
-    old = Side(1, "2026-03-01T06:00:00+00:00", "2025-01-01", "covered", None, HOSTILE, "a" * 64,
-               "captures/" + "a" * 64 + ".html")
-    new = Side(2, "2026-04-21T06:00:00+00:00", "2026-04-21", "experimental", True, HOSTILE + " <now> experimental",
-               "b" * 64, None, "capture pruned on 2026-09-01")
+    item = Item(
+        change_id=7,
+        part="status",
+        kind="changed",
+        source_id="evil<src>",
+        payer="cigna",
+        plan="a&b",
+        title="Title <i>&amp;</i>",
+        policy_number="05<25",
+        code="64600",
+        url="javascript:alert(1)",
+        old_status="covered",
+        new_status="experimental",
+        effective_date="2026-04-21",
+        summary="s",
+        detected_at="2026-04-21T06:00:00+00:00",
+    )
+    old = Side(
+        1,
+        "2026-03-01T06:00:00+00:00",
+        "2025-01-01",
+        "covered",
+        None,
+        HOSTILE,
+        "a" * 64,
+        "captures/" + "a" * 64 + ".html",
+    )
+    new = Side(
+        2,
+        "2026-04-21T06:00:00+00:00",
+        "2026-04-21",
+        "experimental",
+        True,
+        HOSTILE + " <now> experimental",
+        "b" * 64,
+        None,
+        "capture pruned on 2026-09-01",
+    )
     return ChangeView(item, old, new)
 
 
 def test_render_escapes_policy_text_and_refuses_odd_links() -> None:
-    status = [{"source": "evil<src>", "payer": "cigna", "plan": "a&b", "title": "<img src=x onerror=alert(1)>",
-               "code": "64600", "status": "experimental", "prior_auth": True, "effective_date": "2026-04-21",
-               "policy_number": "05<25", "checked_at": "2026-04-21T06:00:00+00:00",
-               "changed_at": "2026-04-21T06:00:00+00:00", "last_error": None, "url": "javascript:alert(1)"}]
-    failing = {"evil<src>": {"source": "evil<src>", "payer": "cigna", "plan": None, "title": "t", "url": "http://x/",
-                             "failures_in_a_row": 3, "last_success": None, "error_class": "challenge",
-                             "error": "<b>denied</b> & gone", "failed_at": "2026-04-22T06:00:00+00:00"}}
+    status = [
+        {
+            "source": "evil<src>",
+            "payer": "cigna",
+            "plan": "a&b",
+            "title": "<img src=x onerror=alert(1)>",
+            "code": "64600",
+            "status": "experimental",
+            "prior_auth": True,
+            "effective_date": "2026-04-21",
+            "policy_number": "05<25",
+            "checked_at": "2026-04-21T06:00:00+00:00",
+            "changed_at": "2026-04-21T06:00:00+00:00",
+            "last_error": None,
+            "url": "javascript:alert(1)",
+        }
+    ]
+    failing = {
+        "evil<src>": {
+            "source": "evil<src>",
+            "payer": "cigna",
+            "plan": None,
+            "title": "t",
+            "url": "http://x/",
+            "failures_in_a_row": 3,
+            "last_success": None,
+            "error_class": "challenge",
+            "error": "<b>denied</b> & gone",
+            "failed_at": "2026-04-22T06:00:00+00:00",
+        }
+    }
     html = render_report(ReportData("2026-04-22T06:00:00+00:00", status, failing, [hostile_view()]))
     dom = BeautifulSoup(html, "lxml")
     assert not dom.find("script") and not dom.find("img") and not dom.find("b") and not dom.find("i")
@@ -270,18 +338,26 @@ def test_render_escapes_policy_text_and_refuses_odd_links() -> None:
 
 
 def test_words_html_keeps_one_side_and_line_breaks() -> None:
-    segments = (Segment(SAME, "Considered \ue000 Medically"), Segment(DELETE, "Necessary"),
-                Segment(INSERT, "Experimental"))
+    segments = (
+        Segment(SAME, "Considered \ue000 Medically"),
+        Segment(DELETE, "Necessary"),
+        Segment(INSERT, "Experimental"),
+    )
     assert words_html(segments, DELETE) == "Considered<br>Medically <del>Necessary</del>"
     assert words_html(segments, INSERT) == "Considered<br>Medically <ins>Experimental</ins>"
     assert "not in this version" in words_html((Segment(DELETE, "gone"),), INSERT)
 
 
-
 def test_render_a_metadata_change_and_local_times() -> None:
     view = hostile_view()
-    item = Item(**{**view.item.__dict__, "kind": "metadata", "part": "metadata",
-                   "summary": "effective_date: 2025-01-01 → 2026-04-21"})
+    item = Item(
+        **{
+            **view.item.__dict__,
+            "kind": "metadata",
+            "part": "metadata",
+            "summary": "effective_date: 2025-01-01 → 2026-04-21",
+        }
+    )
     html = render_report(ReportData("2026-04-22T08:00:00+02:00", [], {}, [ChangeView(item, view.old, view.new)]))
     dom = BeautifulSoup(html, "lxml")
     article = dom.select_one("article.change")

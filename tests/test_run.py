@@ -26,20 +26,20 @@ def sources_toml(server: PolicyServer, extra: str = "") -> str:
         id = "aetna-0374"
         payer = "aetna"
         title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url('/cpb/medical/data/300_399/0374.html')}"
+        url = "{server.url("/cpb/medical/data/300_399/0374.html")}"
 
         [[source]]
         id = "cigna-0525"
         payer = "cigna"
         title = "Peripheral Nerve Destruction for Pain Conditions"
-        url = "{server.url('/coveragePolicies/medical/mm_0525.pdf')}"
+        url = "{server.url("/coveragePolicies/medical/mm_0525.pdf")}"
 
         [[source]]
         id = "horizon-142"
         payer = "bcbs"
         plan = "horizon-nj"
         title = "Percutaneous Neurolysis for Trigeminal Neuralgia"
-        url = "{server.url('/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74')}"
+        url = "{server.url("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74")}"
         {extra}
     """
 
@@ -52,11 +52,16 @@ def site(server: PolicyServer, work: Workdir) -> PolicyServer:
     return server
 
 
-def serve(server: PolicyServer, *, aetna: int, cigna: int, horizon: int, rerender: bool = False,
-          etag: bool = False) -> None:
+def serve(
+    server: PolicyServer, *, aetna: int, cigna: int, horizon: int, rerender: bool = False, etag: bool = False
+) -> None:
     server.set("/cpb/medical/data/300_399/0374.html", samples.aetna_cpb_html(aetna), etag=etag)
-    server.set("/coveragePolicies/medical/mm_0525.pdf", samples.cigna_policy_pdf(cigna, rerender=rerender),
-               content_type=PDF, etag=etag)
+    server.set(
+        "/coveragePolicies/medical/mm_0525.pdf",
+        samples.cigna_policy_pdf(cigna, rerender=rerender),
+        content_type=PDF,
+        etag=etag,
+    )
     server.set("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74", samples.horizon_range_html(horizon), etag=etag)
 
 
@@ -83,8 +88,17 @@ def test_first_run_is_the_baseline(site: PolicyServer, work: Workdir) -> None:
     status = {r["source"]: r for r in work.json("status", "--code", "64600")}
     assert status["cigna-0525"]["status"] == "covered"
     assert status["cigna-0525"]["effective_date"] and status["cigna-0525"]["checked_at"]
-    assert set(status["aetna-0374"]) >= {"source", "payer", "plan", "code", "status", "prior_auth", "effective_date",
-                                         "checked_at", "changed_at"}
+    assert set(status["aetna-0374"]) >= {
+        "source",
+        "payer",
+        "plan",
+        "code",
+        "status",
+        "prior_auth",
+        "effective_date",
+        "checked_at",
+        "changed_at",
+    }
 
 
 def test_unchanged_second_run_records_nothing_new(site: PolicyServer, work: Workdir) -> None:
@@ -164,8 +178,13 @@ def test_failures_keep_the_last_good_version(site: PolicyServer, work: Workdir, 
     assert "Failures: 1 source(s) could not be checked" in output
     [latest] = work.json("runs", "--limit", "1")
     by_source = {s["source"]: s for s in latest["sources"]}
-    expected_class = {"503": "http-status", "timeout": "timeout", "challenge": "challenge",
-                      "html-for-pdf": "wrong-type", "truncated-pdf": "unreadable"}[failure]
+    expected_class = {
+        "503": "http-status",
+        "timeout": "timeout",
+        "challenge": "challenge",
+        "html-for-pdf": "wrong-type",
+        "truncated-pdf": "unreadable",
+    }[failure]
     assert by_source["cigna-0525"]["outcome"] == "error"
     assert by_source["cigna-0525"]["error_class"] == expected_class
     assert by_source["aetna-0374"]["outcome"] == "unchanged"
@@ -207,7 +226,9 @@ def test_real_process_exit_status_and_stderr(work: Workdir) -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-m", "tracker", "--sources", str(work.sources), "--data", str(work.data), "run"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2 and proc.stdout == ""
     assert "sources.toml:7: source 'x': unknown key 'urll'" in proc.stderr and "Traceback" not in proc.stderr
@@ -248,9 +269,11 @@ def test_extract_command_on_a_truncated_pdf(tmp_path: Path, work: Workdir) -> No
 
 def test_a_login_page_after_a_good_version_is_a_failure_not_a_removal(site: PolicyServer, work: Workdir) -> None:
     run(work)
-    login = (b"<html><head><title>Sign In | Provider Portal</title></head><body><h1>Sign in to your account</h1>"
-             b"<form action='/login' method='post'><input name='user'><input type='password' name='pw'></form>"
-             b"<p>Effective 01/01/2026 all providers must register.</p></body></html>")
+    login = (
+        b"<html><head><title>Sign In | Provider Portal</title></head><body><h1>Sign in to your account</h1>"
+        b"<form action='/login' method='post'><input name='user'><input type='password' name='pw'></form>"
+        b"<p>Effective 01/01/2026 all providers must register.</p></body></html>"
+    )
     site.set("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74", login)
     output = run(work, exit_code=1)
     assert "horizon-142: unreadable:" in output and "none of the tracked codes and it asks to sign in" in output
@@ -292,8 +315,10 @@ def test_a_redirect_elsewhere_after_a_good_version_is_a_failure(site: PolicyServ
 def test_a_per_request_nonce_makes_no_new_version(site: PolicyServer, work: Workdir) -> None:
     page = samples.aetna_cpb_html(1)
     for nonce in (b"a1b2", b"c3d4", b"e5f6"):
-        site.set("/cpb/medical/data/300_399/0374.html",
-                 page.replace(b"<head>", b'<head><meta name="csp-nonce" content="' + nonce + b'">', 1))
+        site.set(
+            "/cpb/medical/data/300_399/0374.html",
+            page.replace(b"<head>", b'<head><meta name="csp-nonce" content="' + nonce + b'">', 1),
+        )
         run(work)
     assert len(work.json("history", "aetna-0374")) == 1
     [latest] = work.json("runs", "--limit", "1")
@@ -311,7 +336,7 @@ def test_a_charset_declared_only_in_the_http_header_is_honoured(server: PolicySe
         id = "aetna-0374"
         payer = "aetna"
         title = "t"
-        url = "{server.url('/p.html')}"
+        url = "{server.url("/p.html")}"
     """)
     run(work)
     [version] = work.json("history", "aetna-0374")

@@ -27,11 +27,21 @@ PDF_PATH = CIGNA_PDF_PATH
 
 def test_schedule_settings_parse_and_validate() -> None:
     s = schedule_settings({"time": "06:30", "timezone": "America/New_York", "days": "mon-fri", "max_failures": 2})
-    assert (s.hour, s.minute, s.second, s.timezone, s.days, s.max_failures) == (6, 30, 0, "America/New_York",
-                                                                               "mon-fri", 2)
+    assert (s.hour, s.minute, s.second, s.timezone, s.days, s.max_failures) == (
+        6,
+        30,
+        0,
+        "America/New_York",
+        "mon-fri",
+        2,
+    )
     assert schedule_settings({"days": ["mon", "thu"]}).days == "mon,thu"
-    for bad, message in [({"time": "6pm"}, "HH:MM"), ({"timezone": "Mars/Olympus"}, "IANA"),
-                         ({"days": ["funday"]}, "days"), ({"max_failures": 0}, "positive")]:
+    for bad, message in [
+        ({"time": "6pm"}, "HH:MM"),
+        ({"timezone": "Mars/Olympus"}, "IANA"),
+        ({"days": ["funday"]}, "days"),
+        ({"max_failures": 0}, "positive"),
+    ]:
         with pytest.raises(ConfigError, match=message):
             schedule_settings(bad)
 
@@ -51,7 +61,9 @@ def test_build_scheduler_trigger_timezone_and_options() -> None:
 def tracker_process(work: Workdir, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tracker", "--sources", str(work.sources), "--data", str(work.data), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -94,9 +106,15 @@ def test_schedule_runs_unattended_and_stops_on_sigterm(server: PolicyServer, wor
 def lock_holder(path: Path) -> subprocess.Popen[str]:
     """Another process that takes the lock and says so on stdout."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
-         "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n", str(path)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
+            "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout and holder.stdout.readline().strip() == "locked"
     return holder
@@ -151,8 +169,13 @@ def test_failure_escalation_after_max_failures_and_reset(server: PolicyServer, w
 
 def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> None:
     work.write_sources(cigna_only(server))
-    bodies = [samples.cigna_policy_pdf(1), samples.cigna_policy_pdf(1, rerender=True), samples.cigna_policy_pdf(1),
-              samples.truncated_pdf(), samples.cigna_policy_pdf(2)]
+    bodies = [
+        samples.cigna_policy_pdf(1),
+        samples.cigna_policy_pdf(1, rerender=True),
+        samples.cigna_policy_pdf(1),
+        samples.truncated_pdf(),
+        samples.cigna_policy_pdf(2),
+    ]
     for body in bodies:
         server.set(PDF_PATH, body, content_type="application/pdf")
         work.cli("run", "--no-notify")
@@ -182,10 +205,14 @@ def test_a_run_left_open_by_a_killed_process_is_marked_aborted(server: PolicySer
 def test_sigterm_during_a_run_finishes_the_source_in_progress_then_exits(server: PolicyServer, work: Workdir) -> None:
     for name in ("a", "b", "c"):
         server.set(f"/{name}.html", samples.aetna_cpb_html(1), delay=1.5)
-    work.write_sources("codes = [\"64600\"]\n" + "".join(
-        f'[[source]]\nid = "{name}"\npayer = "aetna"\ntitle = "{name}"\nurl = "{server.url(f"/{name}.html")}"\n'
-        for name in ("a", "b", "c")
-    ), fetch="[fetch]\ndelay = 0\nretries = 0\nread_timeout = 10\n")
+    work.write_sources(
+        'codes = ["64600"]\n'
+        + "".join(
+            f'[[source]]\nid = "{name}"\npayer = "aetna"\ntitle = "{name}"\nurl = "{server.url(f"/{name}.html")}"\n'
+            for name in ("a", "b", "c")
+        ),
+        fetch="[fetch]\ndelay = 0\nretries = 0\nread_timeout = 10\n",
+    )
     proc = tracker_process(work, "--log-level", "INFO", "schedule", "--run-now")
     try:
         routes = [server.routes[f"/{name}.html"] for name in ("a", "b", "c")]

@@ -101,8 +101,13 @@ def run_check(
         return fetch(source, session, config.fetch, validators[source.id])
 
     attempts = fetch_all(
-        sources, fetch_one, clock=clock, parallel=config.fetch.parallel, delay=config.fetch.delay,
-        session_factory=session_factory or (lambda: make_session(config.fetch)), stop=stop,
+        sources,
+        fetch_one,
+        clock=clock,
+        parallel=config.fetch.parallel,
+        delay=config.fetch.delay,
+        session_factory=session_factory or (lambda: make_session(config.fetch)),
+        stop=stop,
     )
     for attempt in attempts:
         result = _check_one(attempt, last[attempt.source.id], store, run.run_id, clock)
@@ -111,8 +116,14 @@ def run_check(
         if on_result:
             on_result(result)
     run.interrupted = len(run.results) < len(sources)
-    store.finish_run(run.run_id, iso(clock()), len(run.results) - len(run.failed), len(run.failed),
-                     len(run.changes), interrupted=run.interrupted)
+    store.finish_run(
+        run.run_id,
+        iso(clock()),
+        len(run.results) - len(run.failed),
+        len(run.failed),
+        len(run.changes),
+        interrupted=run.interrupted,
+    )
     return run
 
 
@@ -142,8 +153,14 @@ def _validators(store: Store, source: Source, doc: StoredDocument | None) -> Val
 
 def _check_one(attempt: Attempt, last: StoredDocument | None, store: Store, run_id: int, clock: Clock) -> SourceResult:
     source = attempt.source
-    record = FetchRecord(run_id=run_id, source_id=source.id, started_at=iso(attempt.started_at),
-                         duration_ms=attempt.duration_ms, url=source.url, outcome="error")
+    record = FetchRecord(
+        run_id=run_id,
+        source_id=source.id,
+        started_at=iso(attempt.started_at),
+        duration_ms=attempt.duration_ms,
+        url=source.url,
+        outcome="error",
+    )
     result = attempt.result
     try:
         if isinstance(result, FetchError):
@@ -152,10 +169,18 @@ def _check_one(attempt: Attempt, last: StoredDocument | None, store: Store, run_
     except FetchError as exc:
         body = result.body if isinstance(result, Fetched) else (exc.body or b"")
         sha = _keep_failed_body(store, body)
-        store.record_fetch(FetchRecord(**{
-            **record.__dict__, "error_class": exc.error_class, "error": exc.message, "http_status": exc.http_status,
-            "sha256": sha, "size": len(body) if body else None,
-        }))
+        store.record_fetch(
+            FetchRecord(
+                **{
+                    **record.__dict__,
+                    "error_class": exc.error_class,
+                    "error": exc.message,
+                    "http_status": exc.http_status,
+                    "sha256": sha,
+                    "size": len(body) if body else None,
+                }
+            )
+        )
         return SourceResult(source, "error", error_class=exc.error_class, error=exc.message)
 
 
@@ -169,17 +194,28 @@ def _keep_failed_body(store: Store, body: bytes) -> str | None:
 
 
 def _check_body(
-    source: Source, fetched: Fetched, last: StoredDocument | None, store: Store, run_id: int, clock: Clock,
+    source: Source,
+    fetched: Fetched,
+    last: StoredDocument | None,
+    store: Store,
+    run_id: int,
+    clock: Clock,
     record: FetchRecord,
 ) -> SourceResult:
-    base = {**record.__dict__, "http_status": fetched.http_status, "content_type": fetched.content_type,
-            "etag": fetched.etag, "last_modified": fetched.last_modified}
+    base = {
+        **record.__dict__,
+        "http_status": fetched.http_status,
+        "content_type": fetched.content_type,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+    }
     if fetched.not_modified:
         if last is None:
             raise FetchError(f"{source.url}: HTTP 304 but no earlier version is stored", error_class="http-status")
         *_, sha = store.last_validators(source.id, source.url)
-        store.record_fetch(FetchRecord(**{**base, "outcome": "unchanged", "not_modified": True, "sha256": sha,
-                                          "document_id": last.id}))
+        store.record_fetch(
+            FetchRecord(**{**base, "outcome": "unchanged", "not_modified": True, "sha256": sha, "document_id": last.id})
+        )
         return SourceResult(source, "unchanged")
     sha = hashlib.sha256(fetched.body).hexdigest()
     base.update(sha256=sha, size=len(fetched.body))
@@ -200,17 +236,30 @@ def _check_body(
     outcome = "new" if last is None else ("changed" if changes else "unchanged")
     moved = old is None or version.metadata.effective_date != old.metadata.effective_date
     store.record_version(
-        source=source, fetched=fetched, sha256=sha, now=iso(clock()), extraction=extraction, version=version,
-        changes=changes, run_id=run_id, fetch=FetchRecord(**{**base, "outcome": outcome}),
-        previous_id=last.id if last else None, effective_date=version.metadata.effective_date if moved else None,
+        source=source,
+        fetched=fetched,
+        sha256=sha,
+        now=iso(clock()),
+        extraction=extraction,
+        version=version,
+        changes=changes,
+        run_id=run_id,
+        fetch=FetchRecord(**{**base, "outcome": outcome}),
+        previous_id=last.id if last else None,
+        effective_date=version.metadata.effective_date if moved else None,
     )
     return SourceResult(source, outcome, tuple(changes))
 
 
 def _extract(source: Source, fetched: Fetched) -> Extraction:
     try:
-        return extract(fetched.body, fetched.kind or "html", source.codes, selector=source.selector,
-                       encoding=charset_of(fetched.content_type))
+        return extract(
+            fetched.body,
+            fetched.kind or "html",
+            source.codes,
+            selector=source.selector,
+            encoding=charset_of(fetched.content_type),
+        )
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
 

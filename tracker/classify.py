@@ -48,54 +48,112 @@ def _rule(name: str, pattern: str, value: str | bool, example: str) -> Rule:
 
 _MN = r"medically\s+necessary"
 STATUS_RULES: tuple[Rule, ...] = (
-    _rule("uhc-unproven", rf"\bunproven\s+and\s+not\s+{_MN}", "experimental",
-          "Destruction of the supraorbital nerve (CPT code 64600) is unproven and not medically necessary."),
-    _rule("anthem-investigational", rf"\binvestigational\s+and\s+not\s+{_MN}", "experimental",
-          "Pulsed radiofrequency is considered investigational and not medically necessary."),
-    _rule("cigna-eiu", r"\bexperimental\s*/\s*investigational\s*/\s*unproven\b", "experimental",
-          "Considered Experimental/Investigational/Unproven:"),
-    _rule("aetna-e-and-i", r"\bexperimental\s+and\s+investigational\b", "experimental",
-          "Aetna considers the following interventions experimental and investigational:"),
-    _rule("experimental", r"\bexperimental\b", "experimental",
-          "is considered experimental, investigational or unproven"),
-    _rule("investigational", r"\binvestigational\b", "experimental",
-          "BCBS considers this procedure investigational."),
+    _rule(
+        "uhc-unproven",
+        rf"\bunproven\s+and\s+not\s+{_MN}",
+        "experimental",
+        "Destruction of the supraorbital nerve (CPT code 64600) is unproven and not medically necessary.",
+    ),
+    _rule(
+        "anthem-investigational",
+        rf"\binvestigational\s+and\s+not\s+{_MN}",
+        "experimental",
+        "Pulsed radiofrequency is considered investigational and not medically necessary.",
+    ),
+    _rule(
+        "cigna-eiu",
+        r"\bexperimental\s*/\s*investigational\s*/\s*unproven\b",
+        "experimental",
+        "Considered Experimental/Investigational/Unproven:",
+    ),
+    _rule(
+        "aetna-e-and-i",
+        r"\bexperimental\s+and\s+investigational\b",
+        "experimental",
+        "Aetna considers the following interventions experimental and investigational:",
+    ),
+    _rule(
+        "experimental", r"\bexperimental\b", "experimental", "is considered experimental, investigational or unproven"
+    ),
+    _rule("investigational", r"\binvestigational\b", "experimental", "BCBS considers this procedure investigational."),
     _rule("unproven", r"\bunproven\b", "experimental", "The procedure is unproven for this use."),
-    _rule("not-medically-necessary", rf"\bnot\s+(?:considered\s+|be\s+|deemed\s+)?{_MN}", "not_covered",
-          "When services are Not Medically Necessary:"),
-    _rule("medicare-not-reasonable", r"\bnot\s+(?:considered\s+)?reasonable\s+and\s+necessary\b", "not_covered",
-          "Group 2 Paragraph: These services are not reasonable and necessary."),
-    _rule("aetna-not-covered", r"\bnot\s+(?:be\s+)?covered\b", "not_covered",
-          "CPT codes not covered for indications listed in the CPB:"),
-    _rule("non-covered", r"\bnon-?\s?covered\b", "not_covered",
-          "Group 3 Paragraph: The following codes are non-covered."),
-    _rule("aetna-covered", r"\bcovered\s+if\s+selection\s+criteria\s+are\s+met\b", "covered",
-          "CPT codes covered if selection criteria are met:"),
-    _rule("cigna-medically-necessary", rf"\bconsidered\s+{_MN}\s+when\s+criteria\b", "covered",
-          "Considered Medically Necessary when criteria in the applicable policy statements listed above are met:"),
-    _rule("uhc-proven", rf"\bproven\s+and\s+{_MN}", "covered",
-          "is proven and medically necessary for supraorbital neuralgia"),
+    _rule(
+        "not-medically-necessary",
+        rf"\bnot\s+(?:considered\s+|be\s+|deemed\s+)?{_MN}",
+        "not_covered",
+        "When services are Not Medically Necessary:",
+    ),
+    _rule(
+        "medicare-not-reasonable",
+        r"\bnot\s+(?:considered\s+)?reasonable\s+and\s+necessary\b",
+        "not_covered",
+        "Group 2 Paragraph: These services are not reasonable and necessary.",
+    ),
+    _rule(
+        "aetna-not-covered",
+        r"\bnot\s+(?:be\s+)?covered\b",
+        "not_covered",
+        "CPT codes not covered for indications listed in the CPB:",
+    ),
+    _rule(
+        "non-covered", r"\bnon-?\s?covered\b", "not_covered", "Group 3 Paragraph: The following codes are non-covered."
+    ),
+    _rule(
+        "aetna-covered",
+        r"\bcovered\s+if\s+selection\s+criteria\s+are\s+met\b",
+        "covered",
+        "CPT codes covered if selection criteria are met:",
+    ),
+    _rule(
+        "cigna-medically-necessary",
+        rf"\bconsidered\s+{_MN}\s+when\s+criteria\b",
+        "covered",
+        "Considered Medically Necessary when criteria in the applicable policy statements listed above are met:",
+    ),
+    _rule(
+        "uhc-proven",
+        rf"\bproven\s+and\s+{_MN}",
+        "covered",
+        "is proven and medically necessary for supraorbital neuralgia",
+    ),
     _rule("medically-necessary", rf"\b{_MN}\b", "covered", "Medically Necessary:"),
-    _rule("medicare-reasonable", r"\breasonable\s+and\s+necessary\b", "covered",
-          "Group 1 Paragraph: The following codes are reasonable and necessary when billed for this LCD."),
+    _rule(
+        "medicare-reasonable",
+        r"\breasonable\s+and\s+necessary\b",
+        "covered",
+        "Group 1 Paragraph: The following codes are reasonable and necessary when billed for this LCD.",
+    ),
     _rule("covered", r"\bcovered\b", "covered", "Group 1 Paragraph: The following codes are covered."),
 )
 """Coverage wording → status; first match wins (see the module docstring for the order)."""
 
 _PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert)"
 PRIOR_AUTH_RULES: tuple[Rule, ...] = (
-    _rule("pa-not-required", rf"\b{_PA}\s+(?:is\s+|are\s+)?not\s+(?:required|needed)", False,
-          "*Prior authorization is not required for this code."),
-    _rule("pa-none-required", rf"\bno\s+{_PA}\s+(?:is\s+)?(?:required|needed)", False,
-          "No precertification is required."),
-    _rule("pa-does-not-require", rf"\b(?:does|do)\s+not\s+require\s+(?:an?\s+)?{_PA}", False,
-          "This service does not require prior authorization."),
-    _rule("pa-not-subject", rf"\bnot\s+subject\s+to\s+{_PA}", False,
-          "These codes are not subject to prior authorization."),
-    _rule("pa-requires", rf"\brequires?\s+(?:an?\s+)?{_PA}", True,
-          "Note: Requires Precertification:"),
-    _rule("pa-required", rf"\b{_PA}(?:\s+(?:of|for)\s+[^.]{{0,80}}?)?\s+(?:is\s+|are\s+)?(?:required|mandatory)",
-          True, "Precertification is required."),
+    _rule(
+        "pa-not-required",
+        rf"\b{_PA}\s+(?:is\s+|are\s+)?not\s+(?:required|needed)",
+        False,
+        "*Prior authorization is not required for this code.",
+    ),
+    _rule(
+        "pa-none-required", rf"\bno\s+{_PA}\s+(?:is\s+)?(?:required|needed)", False, "No precertification is required."
+    ),
+    _rule(
+        "pa-does-not-require",
+        rf"\b(?:does|do)\s+not\s+require\s+(?:an?\s+)?{_PA}",
+        False,
+        "This service does not require prior authorization.",
+    ),
+    _rule(
+        "pa-not-subject", rf"\bnot\s+subject\s+to\s+{_PA}", False, "These codes are not subject to prior authorization."
+    ),
+    _rule("pa-requires", rf"\brequires?\s+(?:an?\s+)?{_PA}", True, "Note: Requires Precertification:"),
+    _rule(
+        "pa-required",
+        rf"\b{_PA}(?:\s+(?:of|for)\s+[^.]{{0,80}}?)?\s+(?:is\s+|are\s+)?(?:required|mandatory)",
+        True,
+        "Precertification is required.",
+    ),
     _rule("pa-subject", rf"\bsubject\s+to\s+{_PA}", True, "Services are subject to prior authorization."),
 )
 """Prior-authorization wording → True/False; negatives first, they contain the positives."""

@@ -84,15 +84,32 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
     if before is None and now is None:
         return None
     if before is None:
-        return Change(code, "added", "absent", new_status, f"{_label(code)} now appears ({new_status})",
-                      unified_diff("", now.text if now else ""))
+        return Change(
+            code,
+            "added",
+            "absent",
+            new_status,
+            f"{_label(code)} now appears ({new_status})",
+            unified_diff("", now.text if now else ""),
+        )
     if now is None:
-        return Change(code, "removed", before.status, "absent",
-                      f"{_label(code)} is no longer in the document (was {before.status})",
-                      unified_diff(before.text, ""))
+        return Change(
+            code,
+            "removed",
+            before.status,
+            "absent",
+            f"{_label(code)} is no longer in the document (was {before.status})",
+            unified_diff(before.text, ""),
+        )
     if before.text != now.text:
-        return Change(code, "changed", before.status, now.status, _changed_summary(code, before, now),
-                      unified_diff(before.text, now.text))
+        return Change(
+            code,
+            "changed",
+            before.status,
+            now.status,
+            _changed_summary(code, before, now),
+            unified_diff(before.text, now.text),
+        )
     if meta:
         return Change(code, "metadata", before.status, now.status, "; ".join(meta))
     return None
@@ -133,9 +150,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=\S)")
 
 def unified_diff(old: str, new: str) -> str:
     """A unified diff of two code texts, one sentence per line so that edits stand out."""
-    return "\n".join(
-        difflib.unified_diff(_lines(old), _lines(new), "before", "after", lineterm="", n=2)
-    )
+    return "\n".join(difflib.unified_diff(_lines(old), _lines(new), "before", "after", lineterm="", n=2))
 
 
 def _lines(text: str) -> list[str]:

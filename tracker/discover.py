@@ -44,15 +44,62 @@ MACS: tuple[tuple[str, str, str], ...] = (
     ("Wisconsin Physicians Service", "wps", "WPS"),
 )
 STATES = dict(
-    AL="Alabama", AK="Alaska", AZ="Arizona", AR="Arkansas", CA="California", CO="Colorado", CT="Connecticut",
-    DE="Delaware", DC="District of Columbia", FL="Florida", GA="Georgia", HI="Hawaii", ID="Idaho", IL="Illinois",
-    IN="Indiana", IA="Iowa", KS="Kansas", KY="Kentucky", LA="Louisiana", ME="Maine", MD="Maryland",
-    MA="Massachusetts", MI="Michigan", MN="Minnesota", MS="Mississippi", MO="Missouri", MT="Montana",
-    NE="Nebraska", NV="Nevada", NH="New Hampshire", NJ="New Jersey", NM="New Mexico", NY="New York",
-    NC="North Carolina", ND="North Dakota", OH="Ohio", OK="Oklahoma", OR="Oregon", PA="Pennsylvania",
-    RI="Rhode Island", SC="South Carolina", SD="South Dakota", TN="Tennessee", TX="Texas", UT="Utah",
-    VT="Vermont", VA="Virginia", WA="Washington", WV="West Virginia", WI="Wisconsin", WY="Wyoming",
-    PR="Puerto Rico", VI="Virgin Islands", GU="Guam", AS="American Samoa", MP="Northern Mariana Islands",
+    AL="Alabama",
+    AK="Alaska",
+    AZ="Arizona",
+    AR="Arkansas",
+    CA="California",
+    CO="Colorado",
+    CT="Connecticut",
+    DE="Delaware",
+    DC="District of Columbia",
+    FL="Florida",
+    GA="Georgia",
+    HI="Hawaii",
+    ID="Idaho",
+    IL="Illinois",
+    IN="Indiana",
+    IA="Iowa",
+    KS="Kansas",
+    KY="Kentucky",
+    LA="Louisiana",
+    ME="Maine",
+    MD="Maryland",
+    MA="Massachusetts",
+    MI="Michigan",
+    MN="Minnesota",
+    MS="Mississippi",
+    MO="Missouri",
+    MT="Montana",
+    NE="Nebraska",
+    NV="Nevada",
+    NH="New Hampshire",
+    NJ="New Jersey",
+    NM="New Mexico",
+    NY="New York",
+    NC="North Carolina",
+    ND="North Dakota",
+    OH="Ohio",
+    OK="Oklahoma",
+    OR="Oregon",
+    PA="Pennsylvania",
+    RI="Rhode Island",
+    SC="South Carolina",
+    SD="South Dakota",
+    TN="Tennessee",
+    TX="Texas",
+    UT="Utah",
+    VT="Vermont",
+    VA="Virginia",
+    WA="Washington",
+    WV="West Virginia",
+    WI="Wisconsin",
+    WY="Wyoming",
+    PR="Puerto Rico",
+    VI="Virgin Islands",
+    GU="Guam",
+    AS="American Samoa",
+    MP="Northern Mariana Islands",
 )
 """Postal codes → the state names that /v1/metadata/states/ describes its state_id values with."""
 
@@ -110,12 +157,17 @@ def _state_ids(client: CoverageClient, state: str) -> str:
     ids = []
     for wanted in (s.strip() for s in state.split(",") if s.strip()):
         names = {wanted.casefold(), STATES.get(wanted.upper(), wanted).casefold()}
-        match = [r.get("state_id") for r in known
-                 if str(r.get("state_id")) == wanted or str(r.get("description", "")).strip().casefold() in names]
+        match = [
+            r.get("state_id")
+            for r in known
+            if str(r.get("state_id")) == wanted or str(r.get("description", "")).strip().casefold() in names
+        ]
         if not match:
             offered = ", ".join(sorted(str(r.get("description")) for r in known)[:60])
-            raise ConfigError(f"unknown state {wanted!r}: use a two-letter postal code such as MD "
-                              f"or the API's state_id; the API knows: {offered}")
+            raise ConfigError(
+                f"unknown state {wanted!r}: use a two-letter postal code such as MD "
+                f"or the API's state_id; the API knows: {offered}"
+            )
         ids.append(str(match[0]))
     return ",".join(ids)
 
@@ -152,10 +204,16 @@ def discovered(row: Row, related: Sequence[Row], api: str = DEFAULT_API) -> Row:
     names = _contractors(str(row.get("contractor_name_type") or ""))
     plan, short = _mac(names[0] if names else "")
     result: Row = {
-        "article": display, "article_id": article_id, "version": row.get("document_version"),
-        "title": str(row.get("title") or "").strip(), "contractor": "; ".join(names), "plan": plan,
-        "effective_date": iso_date(str(row.get("effective_date") or "")), "url": row.get("url"),
-        "lcds": _lcds(related), "source_id": f"mcd-{display.lower()}",
+        "article": display,
+        "article_id": article_id,
+        "version": row.get("document_version"),
+        "title": str(row.get("title") or "").strip(),
+        "contractor": "; ".join(names),
+        "plan": plan,
+        "effective_date": iso_date(str(row.get("effective_date") or "")),
+        "url": row.get("url"),
+        "lcds": _lcds(related),
+        "source_id": f"mcd-{display.lower()}",
     }
     result["toml"] = source_toml(result, f"{result['title']} ({display}, {short})", api)
     return result
@@ -180,8 +238,12 @@ def _lcds(related: Sequence[Row]) -> list[Row]:
     for r in related:
         if r.get("r_lcd_id"):
             lcd_id = int(r["r_lcd_id"])
-            lcds[lcd_id] = {"lcd": f"L{lcd_id}", "lcd_id": lcd_id, "version": r.get("r_lcd_version"),
-                            "url": r.get("url")}
+            lcds[lcd_id] = {
+                "lcd": f"L{lcd_id}",
+                "lcd_id": lcd_id,
+                "version": r.get("r_lcd_version"),
+                "url": r.get("url"),
+            }
     return [lcds[k] for k in sorted(lcds)]
 
 
@@ -197,8 +259,11 @@ def source_toml(row: Row, title: str, api: str = DEFAULT_API) -> str:
     ]
     if row["plan"]:
         lines.append(f"plan = {json.dumps(row['plan'])}")
-    lines += [f"title = {json.dumps(title, ensure_ascii=False)}", 'kind = "mcd-article"',
-              f"article_id = {row['article_id']}"]
+    lines += [
+        f"title = {json.dumps(title, ensure_ascii=False)}",
+        'kind = "mcd-article"',
+        f"article_id = {row['article_id']}",
+    ]
     if api.rstrip("/") != DEFAULT_API:
         lines.append(f"api = {json.dumps(api)}")
     return "\n".join(lines) + "\n"

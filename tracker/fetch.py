@@ -29,7 +29,15 @@ from tracker.errors import FetchError
 from tracker.sources import FetchSettings, Source
 
 ERROR_CLASSES = (
-    "network", "timeout", "http-status", "challenge", "empty", "wrong-type", "unreadable", "too-large", "internal",
+    "network",
+    "timeout",
+    "http-status",
+    "challenge",
+    "empty",
+    "wrong-type",
+    "unreadable",
+    "too-large",
+    "internal",
 )
 """Why a fetch failed, as recorded in the fetch log."""
 
@@ -65,8 +73,10 @@ class RetryAfterTooLong(Exception):
     """A 429/503 asked to come back later than a run waits (not an OSError, which requests would wrap)."""
 
     def __init__(self, status: int, seconds: float, limit: float) -> None:
-        super().__init__(f"HTTP {status} asking to retry after {seconds:.0f} s, longer than the {limit:.0f} s "
-                         "a run waits ([fetch] max_retry_after); the next run tries again")
+        super().__init__(
+            f"HTTP {status} asking to retry after {seconds:.0f} s, longer than the {limit:.0f} s "
+            "a run waits ([fetch] max_retry_after); the next run tries again"
+        )
         self.status = status
 
 
@@ -228,8 +238,7 @@ def check_body(source: Source, body: bytes, content_type: str | None) -> str:
         for name, pattern in _CHALLENGES:
             if pattern.search(head):
                 raise FetchError(
-                    f"{source.url}: the site served {name} instead of the policy; "
-                    "the last good version is kept",
+                    f"{source.url}: the site served {name} instead of the policy; the last good version is kept",
                     error_class="challenge",
                 )
     expected = source.expected_kind
@@ -323,9 +332,7 @@ def fetch_all(
             future.result()  # re-raises what killed a worker, if anything did
 
 
-def _attempt(
-    fetch_one: FetchOne, source: Source, session: requests.Session, clock: Callable[[], datetime]
-) -> Attempt:
+def _attempt(fetch_one: FetchOne, source: Source, session: requests.Session, clock: Callable[[], datetime]) -> Attempt:
     started = clock()
     tick = time.monotonic()
     result: Fetched | FetchError

@@ -66,19 +66,29 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> Row:
     changed = _one(
         store,
         "select max(detected_at) from changes where source_id = ? and code = ? and kind != 'metadata'",
-        src["id"], code,
+        src["id"],
+        code,
     )
-    failure = next(store.query(
-        "select started_at, error_class, error from fetches where source_id = ? order by id desc limit 1", [src["id"]]
-    ), None)
+    failure = next(
+        store.query(
+            "select started_at, error_class, error from fetches where source_id = ? order by id desc limit 1",
+            [src["id"]],
+        ),
+        None,
+    )
     failing = failure is not None and failure["error_class"] is not None
     return {
-        "source": src["id"], "payer": src["payer"], "plan": src["plan"], "title": src["title"], "code": code,
+        "source": src["id"],
+        "payer": src["payer"],
+        "plan": src["plan"],
+        "title": src["title"],
+        "code": code,
         "status": cov["status"] if cov else ("absent" if looked else None),
         "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "effective_date": doc["effective_date"] if doc else None,
         "policy_number": doc["policy_number"] if doc else None,
-        "checked_at": checked, "changed_at": changed,
+        "checked_at": checked,
+        "changed_at": changed,
         "last_error": failure["error"] if failing and failure else None,
     }
 
@@ -87,17 +97,28 @@ def runs(store: Store, *, limit: int = 20) -> list[Row]:
     """The most recent runs, newest first, each with its per-source outcomes."""
     result = []
     for run in store.query("select * from runs order by id desc limit ?", [limit]):
-        sources = list(store.query(
-            """select source_id as source, outcome, error_class, error, http_status, duration_ms
-               from fetches where run_id = ? order by source_id""", [run["id"]]
-        ))
-        result.append({
-            "id": run["id"], "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "duration_s": _duration(run["started_at"], run["finished_at"]), "status": run["status"],
-            "sources_total": run["sources_total"], "sources_ok": run["sources_ok"],
-            "sources_failed": run["sources_failed"], "changes": run["changes"],
-            "only": json.loads(run["only"] or "[]"), "sources": sources,
-        })
+        sources = list(
+            store.query(
+                """select source_id as source, outcome, error_class, error, http_status, duration_ms
+               from fetches where run_id = ? order by source_id""",
+                [run["id"]],
+            )
+        )
+        result.append(
+            {
+                "id": run["id"],
+                "started_at": run["started_at"],
+                "finished_at": run["finished_at"],
+                "duration_s": _duration(run["started_at"], run["finished_at"]),
+                "status": run["status"],
+                "sources_total": run["sources_total"],
+                "sources_ok": run["sources_ok"],
+                "sources_failed": run["sources_failed"],
+                "changes": run["changes"],
+                "only": json.loads(run["only"] or "[]"),
+                "sources": sources,
+            }
+        )
     return result
 
 
@@ -108,17 +129,25 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Ro
         for tracked in json.loads(doc["codes"]):
             if code and tracked != code:
                 continue
-            cov = next(store.query(
-                "select * from coverage where document_id = ? and code = ?", [doc["id"], tracked]
-            ), None)
-            rows.append({
-                "source": source_id, "version": doc["id"], "captured_at": doc["fetched_at"], "sha256": doc["sha256"],
-                "code": tracked, "status": cov["status"] if cov else "absent",
-                "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
-                "effective_date": doc["effective_date"], "last_review_date": doc["last_review_date"],
-                "policy_number": doc["policy_number"], "title": doc["title"],
-                "text": cov["text"] if cov else None,
-            })
+            cov = next(
+                store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], tracked]), None
+            )
+            rows.append(
+                {
+                    "source": source_id,
+                    "version": doc["id"],
+                    "captured_at": doc["fetched_at"],
+                    "sha256": doc["sha256"],
+                    "code": tracked,
+                    "status": cov["status"] if cov else "absent",
+                    "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
+                    "effective_date": doc["effective_date"],
+                    "last_review_date": doc["last_review_date"],
+                    "policy_number": doc["policy_number"],
+                    "title": doc["title"],
+                    "text": cov["text"] if cov else None,
+                }
+            )
     return rows
 
 
@@ -154,23 +183,37 @@ def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> li
     for src in store.query("select id, payer, plan, title, url from sources order by id"):
         if wanted is not None and src["id"] not in wanted:
             continue
-        fetches = list(store.query(
-            "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
-            "order by id desc limit 1000", [src["id"]]
-        ))
+        fetches = list(
+            store.query(
+                "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
+                "order by id desc limit 1000",
+                [src["id"]],
+            )
+        )
         streak = next((i for i, f in enumerate(fetches) if f["outcome"] != "error"), len(fetches))
         gone = next((i for i, f in enumerate(fetches) if f["http_status"] not in (404, 410)), len(fetches))
         if not streak:
             continue
-        last_ok = _one(store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'",
-                       src["id"])
+        last_ok = _one(
+            store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", src["id"]
+        )
         latest = fetches[0]
-        rows.append({
-            "source": src["id"], "payer": src["payer"], "plan": src["plan"], "title": src["title"],
-            "url": src["url"], "failures_in_a_row": streak, "gone_in_a_row": gone, "last_success": last_ok,
-            "error_class": latest["error_class"], "error": latest["error"], "http_status": latest["http_status"],
-            "failed_at": latest["started_at"],
-        })
+        rows.append(
+            {
+                "source": src["id"],
+                "payer": src["payer"],
+                "plan": src["plan"],
+                "title": src["title"],
+                "url": src["url"],
+                "failures_in_a_row": streak,
+                "gone_in_a_row": gone,
+                "last_success": last_ok,
+                "error_class": latest["error_class"],
+                "error": latest["error"],
+                "http_status": latest["http_status"],
+                "failed_at": latest["started_at"],
+            }
+        )
     return rows
 
 
@@ -182,33 +225,54 @@ def version_at(store: Store, source_id: str, code: str, moment: str | None) -> R
     ``versions_in_force`` view); ``basis`` says which.
     """
     if moment is None:
-        row = next(store.query(
-            "select d.*, 'latest' as basis from documents d where source_id = ? order by id desc limit 1", [source_id]
-        ), None)
+        row = next(
+            store.query(
+                "select d.*, 'latest' as basis from documents d where source_id = ? order by id desc limit 1",
+                [source_id],
+            ),
+            None,
+        )
     else:
-        row = next(store.query(
-            """select d.*, v.basis from versions_in_force v join documents d on d.id = v.id
+        row = next(
+            store.query(
+                """select d.*, v.basis from versions_in_force v join documents d on d.id = v.id
                where v.source_id = ? and v.in_force_from <= ? order by v.in_force_from desc, v.id desc limit 1""",
-            [source_id, moment[:10]],
-        ), None)
+                [source_id, moment[:10]],
+            ),
+            None,
+        )
     return _version_row(store, row, code, moment[:10] if moment else None, row["basis"]) if row else None
 
 
 def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str) -> Row:
     cov = next(store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], code]), None)
-    sections = list(store.query(
-        "select heading, text, status, prior_auth, page from sections where document_id = ? and code = ? order by seq",
-        [doc["id"], code],
-    ))
+    sections = list(
+        store.query(
+            "select heading, text, status, prior_auth, page from sections "
+            "where document_id = ? and code = ? order by seq",
+            [doc["id"], code],
+        )
+    )
     for s in sections:
         s["prior_auth"] = as_bool(s["prior_auth"])
     return {
-        "source": doc["source_id"], "code": code, "as_of": day, "basis": basis, "version": doc["id"],
-        "captured_at": doc["fetched_at"], "effective_date": doc["effective_date"],
-        "last_review_date": doc["last_review_date"], "policy_number": doc["policy_number"], "title": doc["title"],
-        "url": doc["url"], "sha256": doc["sha256"], "raw_pruned_at": doc["raw_pruned_at"],
-        "status": cov["status"] if cov else "absent", "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
-        "text": cov["text"] if cov else None, "sections": sections,
+        "source": doc["source_id"],
+        "code": code,
+        "as_of": day,
+        "basis": basis,
+        "version": doc["id"],
+        "captured_at": doc["fetched_at"],
+        "effective_date": doc["effective_date"],
+        "last_review_date": doc["last_review_date"],
+        "policy_number": doc["policy_number"],
+        "title": doc["title"],
+        "url": doc["url"],
+        "sha256": doc["sha256"],
+        "raw_pruned_at": doc["raw_pruned_at"],
+        "status": cov["status"] if cov else "absent",
+        "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
+        "text": cov["text"] if cov else None,
+        "sections": sections,
     }
 
 
@@ -239,9 +303,9 @@ def _fts_query(text: str) -> str:
 def previous_version(store: Store, source_id: str, code: str, before: int) -> Row | None:
     """The last version before ``before`` that said something else about ``code`` (else simply the one before)."""
     current = version_at_id(store, source_id, code, before)
-    earlier = list(store.query(
-        "select id from documents where source_id = ? and id < ? order by id desc", [source_id, before]
-    ))
+    earlier = list(
+        store.query("select id from documents where source_id = ? and id < ? order by id desc", [source_id, before])
+    )
     rows = [version_at_id(store, source_id, code, d["id"]) for d in earlier]
     differing = [r for r in rows if r and current and r["text"] != current["text"]]
     return differing[0] if differing else (rows[0] if rows else None)

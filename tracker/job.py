@@ -78,8 +78,10 @@ def summary(result: RunResult, total: int) -> list[str]:
     if baseline:
         lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
     if result.failed:
-        lines.append(f"Failures: {len(result.failed)} source(s) could not be checked "
-                     "(a last good version, where there is one, is kept):")
+        lines.append(
+            f"Failures: {len(result.failed)} source(s) could not be checked "
+            "(a last good version, where there is one, is kept):"
+        )
         lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in results if r.outcome == "error"]
     return lines
 
@@ -91,11 +93,15 @@ def escalations(store: Store, max_failures: int, source_ids: Sequence[str]) -> l
         if row["failures_in_a_row"] < max_failures:
             continue
         since = f"been checked since {row['last_success'][:10]}" if row["last_success"] else "ever been checked"
-        line = (f"  {row['source']} has not {since}: {row['failures_in_a_row']} failed runs in a row; "
-                f"last error: {row['error_class']}: {row['error']}")
+        line = (
+            f"  {row['source']} has not {since}: {row['failures_in_a_row']} failed runs in a row; "
+            f"last error: {row['error_class']}: {row['error']}"
+        )
         if row["gone_in_a_row"] >= max_failures:
-            line += (f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: "
-                     "the policy has possibly moved or been retired)")
+            line += (
+                f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: "
+                "the policy has possibly moved or been retired)"
+            )
         lines.append(line)
     if lines:
         lines.insert(0, f"Attention: {len(lines)} source(s) failing for {max_failures} runs or more:")

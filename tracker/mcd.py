@@ -52,8 +52,13 @@ def _utcnow() -> datetime:
 class TokenCache:
     """The license-agreement tokens of one run, one per API base: fetched once, reused, renewed early or on 401."""
 
-    def __init__(self, clock: Callable[[], datetime] = _utcnow, *, lifetime: timedelta = TOKEN_LIFETIME,
-                 margin: timedelta = RENEW_EARLY) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = _utcnow,
+        *,
+        lifetime: timedelta = TOKEN_LIFETIME,
+        margin: timedelta = RENEW_EARLY,
+    ) -> None:
         self.clock = clock
         self.lifetime = lifetime
         self.margin = margin
@@ -118,7 +123,8 @@ class CoverageClient:
             raise FetchError(
                 f"{what}: the CMS Coverage API refused a fresh license token (HTTP 401 twice) at "
                 f"{self.url(path, params)}; check that `api` points at the CMS Coverage API",
-                error_class="http-status", http_status=401,
+                error_class="http-status",
+                http_status=401,
             ) from None
 
     def license_token(self) -> str:
@@ -162,8 +168,9 @@ class CoverageClient:
 
 def _probe(url: str) -> Source:
     """A stand-in Source for the shared body checks, so that their messages name the endpoint called."""
-    return Source(id="cms-coverage-api", payer="medicare", title="CMS Coverage API", url=url, codes=(),
-                  kind="mcd-article")
+    return Source(
+        id="cms-coverage-api", payer="medicare", title="CMS Coverage API", url=url, codes=(), kind="mcd-article"
+    )
 
 
 def _status_error(what: str, url: str, response: requests.Response, probe: Source) -> FetchError:
@@ -173,11 +180,16 @@ def _status_error(what: str, url: str, response: requests.Response, probe: Sourc
         detail = f": {answer['message']}" if isinstance(answer, dict) and answer.get("message") else ""
     except (FetchError, ValueError, requests.RequestException):
         pass
-    advice = ("the API refused the request: check the article id (or the discovery filters)"
-              if response.status_code < 500
-              else "the API is failing; the last good version is kept and the next run tries again")
-    return FetchError(f"{what}: HTTP {response.status_code} {response.reason}{detail} ({url}); {advice}",
-                      error_class="http-status", http_status=response.status_code)
+    advice = (
+        "the API refused the request: check the article id (or the discovery filters)"
+        if response.status_code < 500
+        else "the API is failing; the last good version is kept and the next run tries again"
+    )
+    return FetchError(
+        f"{what}: HTTP {response.status_code} {response.reason}{detail} ({url}); {advice}",
+        error_class="http-status",
+        http_status=response.status_code,
+    )
 
 
 def _rows(what: str, url: str, response: requests.Response, max_bytes: int, probe: Source) -> list[Row]:
@@ -190,15 +202,20 @@ def _rows(what: str, url: str, response: requests.Response, max_bytes: int, prob
     except FetchError as exc:
         raise FetchError(f"{what}: {exc.message}", error_class=exc.error_class, body=body or None) from exc
     except ValueError as exc:
-        raise FetchError(f"{what}: the answer is not valid JSON ({exc}) ({url})", error_class="unreadable",
-                         body=body) from exc
+        raise FetchError(
+            f"{what}: the answer is not valid JSON ({exc}) ({url})", error_class="unreadable", body=body
+        ) from exc
     data = answer.get("data") if isinstance(answer, dict) else None
     if not isinstance(answer, dict) or "meta" not in answer or not isinstance(data, list):
-        raise FetchError(f"{what}: the answer lacks the API's {{\"meta\", \"data\": [...]}} envelope ({url})",
-                         error_class="unreadable", body=body)
+        raise FetchError(
+            f'{what}: the answer lacks the API\'s {{"meta", "data": [...]}} envelope ({url})',
+            error_class="unreadable",
+            body=body,
+        )
     if not all(isinstance(row, dict) for row in data):
-        raise FetchError(f"{what}: the answer's data holds something other than rows ({url})",
-                         error_class="unreadable", body=body)
+        raise FetchError(
+            f"{what}: the answer's data holds something other than rows ({url})", error_class="unreadable", body=body
+        )
     return data
 
 
@@ -208,19 +225,28 @@ def _rows(what: str, url: str, response: requests.Response, max_bytes: int, prob
 def fetch_article(source: Source, session: requests.Session, settings: FetchSettings, tokens: TokenCache) -> Fetched:
     """Fetch the latest version of an mcd-article source as one canonical JSON document (kind "mcd-article")."""
     if source.article_id is None:
-        raise FetchError(f"{source.id}: an mcd-article source needs article_id (e.g. 57452 for A57452)",
-                         error_class="internal")
+        raise FetchError(
+            f"{source.id}: an mcd-article source needs article_id (e.g. 57452 for A57452)", error_class="internal"
+        )
     client = CoverageClient(source.api or DEFAULT_API, session, settings, tokens)
     name = f"{source.id} (A{source.article_id})"
-    article = _one_article(client.data(ARTICLE_PATH, {"articleid": source.article_id}, f"{name} {ARTICLE_PATH}"),
-                           source.article_id, name)
+    article = _one_article(
+        client.data(ARTICLE_PATH, {"articleid": source.article_id}, f"{name} {ARTICLE_PATH}"), source.article_id, name
+    )
     params = {"articleid": source.article_id, "ver": article["article_version"]}
     codes = client.data(CODES_PATH, params, f"{name} {CODES_PATH}")
     groups = client.data(GROUPS_PATH, params, f"{name} {GROUPS_PATH}")
     history = client.data(HISTORY_PATH, params, f"{name} {HISTORY_PATH}")
     _require_codes(name, article, codes, groups)
-    return Fetched(url=source.url, http_status=200, body=write_document(article, codes, groups, history),
-                   content_type="application/json", kind="mcd-article", etag=None, last_modified=None)
+    return Fetched(
+        url=source.url,
+        http_status=200,
+        body=write_document(article, codes, groups, history),
+        content_type="application/json",
+        kind="mcd-article",
+        etag=None,
+        last_modified=None,
+    )
 
 
 def _one_article(rows: list[Row], article_id: int, name: str) -> Row:
@@ -234,8 +260,9 @@ def _one_article(rows: list[Row], article_id: int, name: str) -> Row:
         raise FetchError(f"{name} {ARTICLE_PATH}: a row has no article_version number", error_class="unreadable")
     row = max(rows, key=lambda r: int(r["article_version"]))
     if str(row.get("article_id", article_id)) != str(article_id):
-        raise FetchError(f"{name} {ARTICLE_PATH}: the API answered with article {row.get('article_id')}",
-                         error_class="unreadable")
+        raise FetchError(
+            f"{name} {ARTICLE_PATH}: the API answered with article {row.get('article_id')}", error_class="unreadable"
+        )
     return row
 
 
@@ -249,5 +276,8 @@ def _require_codes(name: str, article: Row, codes: list[Row], groups: list[Row])
             error_class="empty",
         )
     if not groups:
-        raise FetchError(f"{name} {GROUPS_PATH}: no paragraphs for version {version} although it lists codes; "
-                         "the last good version is kept", error_class="empty")
+        raise FetchError(
+            f"{name} {GROUPS_PATH}: no paragraphs for version {version} although it lists codes; "
+            "the last good version is kept",
+            error_class="empty",
+        )

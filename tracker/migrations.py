@@ -11,36 +11,95 @@ migrations = Migrations("tracker")
 def m001_initial(db: Database) -> None:
     """sources, runs, fetches, documents, sections, coverage, changes."""
     db.table("sources").create(
-        {"id": str, "payer": str, "plan": str, "title": str, "url": str, "kind": str, "codes": str,
-         "first_seen_at": str, "updated_at": str},
+        {
+            "id": str,
+            "payer": str,
+            "plan": str,
+            "title": str,
+            "url": str,
+            "kind": str,
+            "codes": str,
+            "first_seen_at": str,
+            "updated_at": str,
+        },
         pk="id",
     )
     db.table("runs").create(
-        {"id": int, "started_at": str, "finished_at": str, "status": str, "only": str,
-         "sources_total": int, "sources_ok": int, "sources_failed": int, "changes": int},
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "only": str,
+            "sources_total": int,
+            "sources_ok": int,
+            "sources_failed": int,
+            "changes": int,
+        },
         pk="id",
     )
     db.table("documents").create(
-        {"id": int, "source_id": str, "sha256": str, "fetched_at": str, "url": str, "content_type": str,
-         "kind": str, "size": int, "etag": str, "last_modified": str, "codes": str, "title": str,
-         "policy_number": str, "effective_date": str, "last_review_date": str, "next_review_date": str,
-         "version": str},
+        {
+            "id": int,
+            "source_id": str,
+            "sha256": str,
+            "fetched_at": str,
+            "url": str,
+            "content_type": str,
+            "kind": str,
+            "size": int,
+            "etag": str,
+            "last_modified": str,
+            "codes": str,
+            "title": str,
+            "policy_number": str,
+            "effective_date": str,
+            "last_review_date": str,
+            "next_review_date": str,
+            "version": str,
+        },
         pk="id",
         foreign_keys=[("source_id", "sources", "id")],
     )
     db.table("documents").create_index(["source_id", "id"])
     db.table("fetches").create(
-        {"id": int, "run_id": int, "source_id": str, "started_at": str, "duration_ms": int, "url": str,
-         "outcome": str, "http_status": int, "not_modified": int, "error_class": str, "error": str,
-         "sha256": str, "size": int, "content_type": str, "etag": str, "last_modified": str, "document_id": int},
+        {
+            "id": int,
+            "run_id": int,
+            "source_id": str,
+            "started_at": str,
+            "duration_ms": int,
+            "url": str,
+            "outcome": str,
+            "http_status": int,
+            "not_modified": int,
+            "error_class": str,
+            "error": str,
+            "sha256": str,
+            "size": int,
+            "content_type": str,
+            "etag": str,
+            "last_modified": str,
+            "document_id": int,
+        },
         pk="id",
         foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id"), ("document_id", "documents", "id")],
     )
     db.table("fetches").create_index(["run_id"])
     db.table("fetches").create_index(["source_id", "id"])
     db.table("sections").create(
-        {"id": int, "document_id": int, "source_id": str, "code": str, "seq": int, "heading": str,
-         "text": str, "status": str, "prior_auth": int, "page": int},
+        {
+            "id": int,
+            "document_id": int,
+            "source_id": str,
+            "code": str,
+            "seq": int,
+            "heading": str,
+            "text": str,
+            "status": str,
+            "prior_auth": int,
+            "page": int,
+        },
         pk="id",
         foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
     )
@@ -51,9 +110,23 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
     )
     db.table("changes").create(
-        {"id": int, "run_id": int, "source_id": str, "payer": str, "plan": str, "code": str, "kind": str,
-         "old_status": str, "new_status": str, "old_document_id": int, "new_document_id": int,
-         "detected_at": str, "effective_date": str, "summary": str, "diff": str},
+        {
+            "id": int,
+            "run_id": int,
+            "source_id": str,
+            "payer": str,
+            "plan": str,
+            "code": str,
+            "kind": str,
+            "old_status": str,
+            "new_status": str,
+            "old_document_id": int,
+            "new_document_id": int,
+            "detected_at": str,
+            "effective_date": str,
+            "summary": str,
+            "diff": str,
+        },
         pk="id",
         foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id")],
     )
@@ -65,8 +138,7 @@ def m001_initial(db: Database) -> None:
 def m002_deliveries(db: Database) -> None:
     """deliveries: one row per attempt to deliver one change on one channel (email | slack)."""
     db.table("deliveries").create(
-        {"id": int, "change_id": int, "channel": str, "run_id": int, "attempted_at": str, "status": str,
-         "error": str},
+        {"id": int, "change_id": int, "channel": str, "run_id": int, "attempted_at": str, "status": str, "error": str},
         pk="id",
         foreign_keys=[("change_id", "changes", "id")],
     )
@@ -93,7 +165,9 @@ def m005_versions_in_force(db: Database) -> None:
     effective date is later than every earlier version's; otherwise (no date, or a date that did
     not move, as Aetna's original "Effective" date) from the day it was captured.
     """
-    db.create_view("versions_in_force", """
+    db.create_view(
+        "versions_in_force",
+        """
         select id, source_id,
                case when moved then effective_date else substr(fetched_at, 1, 10) end as in_force_from,
                case when moved then 'effective_date' else 'captured_at' end as basis
@@ -103,7 +177,8 @@ def m005_versions_in_force(db: Database) -> None:
                        or d.effective_date > max(d.effective_date) over earlier) as moved
             from documents d
             window earlier as (partition by d.source_id order by d.id rows between unbounded preceding and 1 preceding)
-        )""")
+        )""",
+    )
 
 
 @migrations()

@@ -28,7 +28,11 @@ EXTENSIONS = {"html": "html", "pdf": "pdf", "mcd-article": "json", "json": "json
 
 
 def write_report(
-    store: Store, out_dir: Path, *, clock: Clock, codes: Collection[str] | None = None,
+    store: Store,
+    out_dir: Path,
+    *,
+    clock: Clock,
+    codes: Collection[str] | None = None,
     sources: Collection[str] | None = None,
 ) -> Path:
     """Write the report into ``out_dir`` (created if needed); return index.html's path.
@@ -46,19 +50,26 @@ def write_report(
 
 
 def gather(
-    store: Store, out_dir: Path, *, clock: Clock, codes: Collection[str] | None = None,
+    store: Store,
+    out_dir: Path,
+    *,
+    clock: Clock,
+    codes: Collection[str] | None = None,
     sources: Collection[str] | None = None,
 ) -> ReportData:
     """Read what the report shows from the store, copying the captures it links to into ``out_dir``."""
     urls = {r["id"]: r["url"] for r in store.query("select id, url from sources")}
     ids = list(sources) if sources is not None else None
-    status = [{**r, "url": urls.get(r["source"])} for r in history.status(store, source_ids=ids)
-              if _wanted(r["code"], codes)]
+    status = [
+        {**r, "url": urls.get(r["source"])} for r in history.status(store, source_ids=ids) if _wanted(r["code"], codes)
+    ]
     shown = {r["source"] for r in status}
     failing = {r["source"]: r for r in history.failing_sources(store, shown)}
     captures = _Captures(store, out_dir / CAPTURES)
-    ends = {r["id"]: (r["old_document_id"], r["new_document_id"])
-            for r in store.query("select id, old_document_id, new_document_id from changes")}
+    ends = {
+        r["id"]: (r["old_document_id"], r["new_document_id"])
+        for r in store.query("select id, old_document_id, new_document_id from changes")
+    }
     views = []
     for row in change_rows(store):
         if not _wanted(row["code"], codes) or (ids is not None and row["source_id"] not in ids):
@@ -90,9 +101,15 @@ class _Captures:
         href, note = self.copy(doc)
         pa = row.get(f"{which}_prior_auth")
         return Side(
-            version=int(doc["id"]), captured_at=doc["fetched_at"], effective_date=doc["effective_date"],
-            status=row.get(f"{which}_status"), prior_auth=None if pa is None else bool(pa),
-            text=row.get(f"{which}_text") or "", sha256=doc["sha256"], href=href, note=note,
+            version=int(doc["id"]),
+            captured_at=doc["fetched_at"],
+            effective_date=doc["effective_date"],
+            status=row.get(f"{which}_status"),
+            prior_auth=None if pa is None else bool(pa),
+            text=row.get(f"{which}_text") or "",
+            sha256=doc["sha256"],
+            href=href,
+            note=note,
         )
 
     def copy(self, doc: Row) -> tuple[str | None, str]:

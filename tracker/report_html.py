@@ -31,8 +31,13 @@ STATUS_LABELS = {
     "mentioned": "Mentioned (stance unclear)",
     "absent": "Absent from the policy",
 }
-KIND_LABELS = {"new": "First capture", "added": "Code added", "removed": "Code removed", "changed": "Changed",
-               "metadata": "Details updated"}
+KIND_LABELS = {
+    "new": "First capture",
+    "added": "Code added",
+    "removed": "Code removed",
+    "changed": "Changed",
+    "metadata": "Details updated",
+}
 BREAK = "\ue000"
 """Stands for a line break of the passage while it goes through the word diff (which splits on whitespace)."""
 
@@ -126,12 +131,14 @@ def prior_auth(value: bool | None) -> str:
 def render_report(data: ReportData) -> str:
     """The whole report as one HTML document."""
     news = [c for c in data.changes if c.item.kind != "new"]
-    summary = " · ".join([
-        plural(len({r["source"] for r in data.status}), "source"),
-        plural(len({r["code"] for r in data.status}), "code"),
-        plural(len(news), "change") + " since the first captures",
-        plural(len(data.failing), "source") + " failing",
-    ])
+    summary = " · ".join(
+        [
+            plural(len({r["source"] for r in data.status}), "source"),
+            plural(len({r["code"] for r in data.status}), "code"),
+            plural(len(news), "change") + " since the first captures",
+            plural(len(data.failing), "source") + " failing",
+        ]
+    )
     body = [
         '<a class="skip" href="#main">Skip to the report</a>',
         '<header class="wrap"><h1>Payer policy report</h1>',
@@ -140,7 +147,9 @@ def render_report(data: ReportData) -> str:
         '<li><a href="#timeline">Timeline</a></li><li><a href="#changes">Changes side by side</a></li></ul></nav>'
         "</header>",
         '<main id="main" class="wrap">',
-        matrix_section(data), timeline_section(data.changes), changes_section(news),
+        matrix_section(data),
+        timeline_section(data.changes),
+        changes_section(news),
         "</main>",
         '<footer class="wrap">Made by <code>tracker report</code>. Captures are the bytes as fetched; each file is '
         "named by its sha256.</footer>",
@@ -155,24 +164,35 @@ def render_report(data: ReportData) -> str:
 
 # --- the coverage matrix ---------------------------------------------------------------------------
 
-MATRIX_COLUMNS = (("payer", "Payer / plan"), ("policy", "Policy"), ("status", "Status"), ("pa", "Prior auth"),
-                  ("eff", "Effective"), ("change", "Last change"), ("check", "Last successful check"),
-                  ("health", "Check health"))
+MATRIX_COLUMNS = (
+    ("payer", "Payer / plan"),
+    ("policy", "Policy"),
+    ("status", "Status"),
+    ("pa", "Prior auth"),
+    ("eff", "Effective"),
+    ("change", "Last change"),
+    ("check", "Last successful check"),
+    ("health", "Check health"),
+)
 
 
 def matrix_section(data: ReportData) -> str:
     """One table per code: every source's current stance, with stale sources marked; then the failing sources."""
-    out = ['<section id="matrix" aria-labelledby="matrix-h"><h2 id="matrix-h">Coverage matrix</h2>',
-           '<p class="muted">Each policy\'s latest good version. A row marked <strong>Stale</strong> could not be '
-           "checked the last time: its status is the last one known.</p>"]
+    out = [
+        '<section id="matrix" aria-labelledby="matrix-h"><h2 id="matrix-h">Coverage matrix</h2>',
+        '<p class="muted">Each policy\'s latest good version. A row marked <strong>Stale</strong> could not be '
+        "checked the last time: its status is the last one known.</p>",
+    ]
     latest = _latest_changes(data.changes)
     rows = sorted(data.status, key=lambda r: (r["code"], r["payer"], r["plan"] or "", r["source"]))
     cols = "<colgroup>" + "".join(f'<col class="c-{key}">' for key, _ in MATRIX_COLUMNS) + "</colgroup>"
     head = "<thead><tr>" + "".join(f'<th scope="col">{e(label)}</th>' for _, label in MATRIX_COLUMNS) + "</tr></thead>"
     for code, group in groupby(rows, key=lambda r: r["code"]):
         body = "".join(_matrix_row(r, data.failing.get(r["source"]), latest) for r in group)
-        out.append(f'<table class="matrix" id="matrix-{e(code)}"><caption>{e(code_label(code))}: status by payer '
-                   f"and policy</caption>{cols}{head}<tbody>{body}</tbody></table>")
+        out.append(
+            f'<table class="matrix" id="matrix-{e(code)}"><caption>{e(code_label(code))}: status by payer '
+            f"and policy</caption>{cols}{head}<tbody>{body}</tbody></table>"
+        )
     if not rows:
         out.append("<p>No source has been checked yet.</p>")
     out.append(failures_table(data.failing.values()))
@@ -190,28 +210,40 @@ def _latest_changes(changes: Iterable[ChangeView]) -> dict[tuple[str, str], Chan
 
 def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], ChangeView]) -> str:
     number = f"{row['policy_number']} · " if row.get("policy_number") else ""
-    policy = (f'{link(row.get("url"), row.get("title") or row["source"])}<br><span class="muted">'
-              f"{e(number)}{e(row['source'])}</span>")
+    policy = (
+        f'{link(row.get("url"), row.get("title") or row["source"])}<br><span class="muted">'
+        f"{e(number)}{e(row['source'])}</span>"
+    )
     change = latest.get((row["source"], row["code"]))
     changed = when(row.get("changed_at"))
     if change is not None:
         changed += f'<br><a href="#{change.anchor}">{e(kind_label(change.item.kind))}: see the diff</a>'
     elif row.get("changed_at"):
         changed += '<br><span class="muted">first capture</span>'
-    cells = [badge(row.get("status")), e(prior_auth(row.get("prior_auth"))), date(row.get("effective_date")),
-             changed, when(row.get("checked_at")), _health(failing)]
+    cells = [
+        badge(row.get("status")),
+        e(prior_auth(row.get("prior_auth"))),
+        date(row.get("effective_date")),
+        changed,
+        when(row.get("checked_at")),
+        _health(failing),
+    ]
     stale = ' class="stale"' if failing else ""
-    return (f'<tr{stale} data-source="{e(row["source"])}" data-code="{e(row["code"])}" '
-            f'data-status="{e(row.get("status") or "none")}"><th scope="row">{e(payer_name(row["payer"], row["plan"]))}'
-            f"</th><td>{policy}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        f'<tr{stale} data-source="{e(row["source"])}" data-code="{e(row["code"])}" '
+        f'data-status="{e(row.get("status") or "none")}"><th scope="row">{e(payer_name(row["payer"], row["plan"]))}'
+        f"</th><td>{policy}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+    )
 
 
 def _health(failing: Row | None) -> str:
     if failing is None:
         return '<span class="health-ok">OK</span>'
     runs = plural(int(failing["failures_in_a_row"]), "failed run")
-    return (f'<span class="health-stale">Stale</span>: {e(runs)} in a row ({e(failing.get("error_class"))}). '
-            f'<a href="#failing-{e(failing["source"])}">Why</a>')
+    return (
+        f'<span class="health-stale">Stale</span>: {e(runs)} in a row ({e(failing.get("error_class"))}). '
+        f'<a href="#failing-{e(failing["source"])}">Why</a>'
+    )
 
 
 def failures_table(failing: Iterable[Row]) -> str:
@@ -219,17 +251,21 @@ def failures_table(failing: Iterable[Row]) -> str:
     rows = sorted(failing, key=lambda r: r["source"])
     if not rows:
         return ""
-    head = "".join(f'<th scope="col">{c}</th>' for c in ("Source", "Failed runs in a row", "Last success",
-                                                            "Latest attempt", "Error"))
+    head = "".join(
+        f'<th scope="col">{c}</th>'
+        for c in ("Source", "Failed runs in a row", "Last success", "Latest attempt", "Error")
+    )
     body = "".join(
         f'<tr id="failing-{e(r["source"])}"><th scope="row">{e(payer_name(r["payer"], r["plan"]))} · '
         f'{link(r.get("url"), r.get("title") or r["source"])}<br><span class="muted">{e(r["source"])}</span></th>'
-        f'<td>{e(r["failures_in_a_row"])}</td><td>{when(r.get("last_success"))}</td><td>{when(r.get("failed_at"))}</td>'
-        f'<td>{e(r.get("error_class"))}: {e(r.get("error"))}</td></tr>'
+        f"<td>{e(r['failures_in_a_row'])}</td><td>{when(r.get('last_success'))}</td><td>{when(r.get('failed_at'))}</td>"
+        f"<td>{e(r.get('error_class'))}: {e(r.get('error'))}</td></tr>"
         for r in rows
     )
-    return (f'<table class="failing" id="failing"><caption>Could not be checked ({e(plural(len(rows), "source"))}): '
-            f"the last good version is kept</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return (
+        f'<table class="failing" id="failing"><caption>Could not be checked ({e(plural(len(rows), "source"))}): '
+        f"the last good version is kept</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 # --- the timeline ----------------------------------------------------------------------------------
@@ -256,8 +292,10 @@ def _entry(view: ChangeView) -> str:
     else:
         what = item.what
         more = f' <a href="#{view.anchor}">Side by side</a>'
-    return (f'<li data-kind="{e(item.kind)}">{when(item.detected_at)} <span class="kind">{e(kind_label(item.kind))}'
-            f"</span> <strong>{e(item.label)}</strong>: {e(what)}.{more}</li>")
+    return (
+        f'<li data-kind="{e(item.kind)}">{when(item.detected_at)} <span class="kind">{e(kind_label(item.kind))}'
+        f"</span> <strong>{e(item.label)}</strong>: {e(what)}.{more}</li>"
+    )
 
 
 # --- the changes, side by side ---------------------------------------------------------------------
@@ -275,14 +313,20 @@ def changes_section(changes: Sequence[ChangeView]) -> str:
 
 def _change(view: ChangeView) -> str:
     item = view.item
-    facts = [f"detected {when(item.detected_at)}", f"effective {date(item.effective_date)}",
-             f"policy: {link(item.url, item.title)}"]
-    parts = [f'<article class="change" id="{view.anchor}" data-kind="{e(item.kind)}" '
-             f'data-source="{e(item.source_id)}">', f"<h3>{e(item.label)}: {e(item.what)}</h3>",
-             f'<p class="muted">{" · ".join(facts)}</p>']
+    facts = [
+        f"detected {when(item.detected_at)}",
+        f"effective {date(item.effective_date)}",
+        f"policy: {link(item.url, item.title)}",
+    ]
+    parts = [
+        f'<article class="change" id="{view.anchor}" data-kind="{e(item.kind)}" data-source="{e(item.source_id)}">',
+        f"<h3>{e(item.label)}: {e(item.what)}</h3>",
+        f'<p class="muted">{" · ".join(facts)}</p>',
+    ]
     if item.kind == "metadata":
-        parts.append(f"<p>Only dates or other details changed ({e(item.what)}); the passage about the code is "
-                     "the same.</p>")
+        parts.append(
+            f"<p>Only dates or other details changed ({e(item.what)}); the passage about the code is the same.</p>"
+        )
     else:
         parts.append(side_by_side(view))
     parts.append(_captures(view))
@@ -294,12 +338,15 @@ def side_by_side(view: ChangeView) -> str:
     old_text = _marked(view.old.text) if view.old else ""
     new_text = _marked(view.new.text) if view.new else ""
     segments = word_diff(old_text, new_text, context=FULL_TEXT_WORDS) or (Segment(SAME, new_text),)
-    heads = "".join(f'<th scope="col">{_side_head(label, side)}</th>'
-                    for label, side in (("Before", view.old), ("After", view.new)))
+    heads = "".join(
+        f'<th scope="col">{_side_head(label, side)}</th>' for label, side in (("Before", view.old), ("After", view.new))
+    )
     cells = f"<td>{words_html(segments, DELETE)}</td><td>{words_html(segments, INSERT)}</td>"
     caption = f"{e(code_label(view.item.code))} in {e(view.item.title)}: the passage before and after"
-    return (f'<table class="sbs"><caption>{caption}</caption><thead><tr>{heads}</tr></thead>'
-            f"<tbody><tr>{cells}</tr></tbody></table>")
+    return (
+        f'<table class="sbs"><caption>{caption}</caption><thead><tr>{heads}</tr></thead>'
+        f"<tbody><tr>{cells}</tr></tbody></table>"
+    )
 
 
 def _marked(text: str) -> str:
@@ -310,8 +357,10 @@ def _marked(text: str) -> str:
 def _side_head(label: str, side: Side | None) -> str:
     if side is None:
         return e(label)
-    return (f"{e(label)}: version {side.version}, captured {when(side.captured_at)}, effective "
-            f"{date(side.effective_date)}<br>{badge(side.status)} prior auth: {e(prior_auth(side.prior_auth))}")
+    return (
+        f"{e(label)}: version {side.version}, captured {when(side.captured_at)}, effective "
+        f"{date(side.effective_date)}<br>{badge(side.status)} prior auth: {e(prior_auth(side.prior_auth))}"
+    )
 
 
 def words_html(segments: Sequence[Segment], keep: str) -> str:
@@ -351,4 +400,5 @@ def _capture(label: str, side: Side | None) -> str:
 
 def _mime(href: str) -> str:
     return {"pdf": "application/pdf", "html": "text/html", "json": "application/json"}.get(
-        href.rsplit(".", 1)[-1], "application/octet-stream")
+        href.rsplit(".", 1)[-1], "application/octet-stream"
+    )

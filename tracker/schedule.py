@@ -49,7 +49,7 @@ def schedule_settings(table: Mapping[str, Any], where: str = "sources.toml") -> 
     time_text = table.get("time", "06:00")
     match = _TIME.match(time_text) if isinstance(time_text, str) else None
     if not match:
-        raise ConfigError(f"{where}: [schedule] time must be \"HH:MM\" (24-hour), not {time_text!r}")
+        raise ConfigError(f'{where}: [schedule] time must be "HH:MM" (24-hour), not {time_text!r}')
     tz = table.get("timezone", "UTC")
     try:
         ZoneInfo(tz)
@@ -61,8 +61,12 @@ def schedule_settings(table: Mapping[str, Any], where: str = "sources.toml") -> 
     if not isinstance(max_failures, int) or isinstance(max_failures, bool) or max_failures < 1:
         raise ConfigError(f"{where}: [schedule] max_failures must be a positive integer, not {max_failures!r}")
     settings = ScheduleSettings(
-        hour=int(match.group(1)), minute=int(match.group(2)), second=int(match.group(3) or 0),
-        timezone=tz, days=_days(table.get("days", "*"), where), max_failures=max_failures,
+        hour=int(match.group(1)),
+        minute=int(match.group(2)),
+        second=int(match.group(3) or 0),
+        timezone=tz,
+        days=_days(table.get("days", "*"), where),
+        max_failures=max_failures,
     )
     try:
         _trigger(settings)
@@ -81,7 +85,7 @@ def _days(value: Any, where: str) -> str:
     ok = isinstance(items, list) and items and all(isinstance(d, str) and _DAYS.match(d.lower()) for d in items)
     if not ok:
         raise ConfigError(
-            f"{where}: [schedule] days must be \"*\", a range such as \"mon-fri\" or a list of {', '.join(DAYS)}"
+            f'{where}: [schedule] days must be "*", a range such as "mon-fri" or a list of {", ".join(DAYS)}'
         )
     return ",".join(d.lower() for d in items)
 
@@ -93,15 +97,25 @@ def build_scheduler(settings: ScheduleSettings, job: Callable[[], None], *, run_
     if run_now:
         options["next_run_time"] = datetime.now(ZoneInfo(settings.timezone))
     scheduler.add_job(
-        job, _trigger(settings), id="daily-check", name="daily policy check", max_instances=1, coalesce=True,
-        misfire_grace_time=settings.misfire_grace_time, replace_existing=True, **options,
+        job,
+        _trigger(settings),
+        id="daily-check",
+        name="daily policy check",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=settings.misfire_grace_time,
+        replace_existing=True,
+        **options,
     )
     return scheduler
 
 
 def _trigger(settings: ScheduleSettings) -> CronTrigger:
     return CronTrigger(
-        day_of_week=settings.days, hour=settings.hour, minute=settings.minute, second=settings.second,
+        day_of_week=settings.days,
+        hour=settings.hour,
+        minute=settings.minute,
+        second=settings.second,
         timezone=settings.timezone,
     )
 

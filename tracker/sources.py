@@ -23,7 +23,15 @@ KINDS = ("html", "pdf", "mcd-article")
 TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
 SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
 FETCH_KEYS = (
-    "timeout", "read_timeout", "retries", "backoff", "delay", "max_bytes", "parallel", "user_agent", "max_retry_after",
+    "timeout",
+    "read_timeout",
+    "retries",
+    "backoff",
+    "delay",
+    "max_bytes",
+    "parallel",
+    "user_agent",
+    "max_retry_after",
 )
 NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
@@ -100,8 +108,7 @@ class Config:
         unknown = [i for i in only if i not in known]
         if unknown:
             raise ConfigError(
-                f"{self.path}: no source with id {', '.join(map(repr, unknown))}; "
-                f"known ids: {', '.join(sorted(known))}"
+                f"{self.path}: no source with id {', '.join(map(repr, unknown))}; known ids: {', '.join(sorted(known))}"
             )
         return tuple(s for s in self.sources if s.id in only)
 
@@ -112,9 +119,7 @@ class _Locator:
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.lines = text.splitlines()
-        self.tables = [
-            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*source\s*\]\]", line)
-        ]
+        self.tables = [i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*source\s*\]\]", line)]
 
     def line(self, index: int | None, key: str | None = None) -> int:
         """Line of source ``index`` (or of the top level when None), or of ``key`` in it."""
@@ -191,7 +196,7 @@ def _check_keys(
 
 def _codes(value: Any, loc: _Locator, index: int | None, where: str = "top level") -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
-        raise loc.error(f'{where}: key \'codes\' must be a non-empty list of strings, e.g. ["64600"]', index, "codes")
+        raise loc.error(f"{where}: key 'codes' must be a non-empty list of strings, e.g. [\"64600\"]", index, "codes")
     for code in value:
         if not CODE_RE.match(code):
             raise loc.error(
@@ -226,12 +231,15 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
     need("title", text, "the policy's title")
     kind = need("kind", lambda v: v in KINDS, "one of " + ", ".join(KINDS), required=False)
     article_id = need(
-        "article_id", lambda v: isinstance(v, int) and v > 0, "the article number, e.g. 57452",
+        "article_id",
+        lambda v: isinstance(v, int) and v > 0,
+        "the article number, e.g. 57452",
         required=kind == "mcd-article",
     )
     if kind == "mcd-article" and raw.get("payer") != "medicare":
-        raise loc.error(f"{where}: kind 'mcd-article' is a Medicare article: key 'payer' must be \"medicare\"",
-                        index, "payer")
+        raise loc.error(
+            f"{where}: kind 'mcd-article' is a Medicare article: key 'payer' must be \"medicare\"", index, "payer"
+        )
     api = need("api", _is_http_url, "an http(s) URL", required=False)
     url = need("url", _is_http_url, "an http(s) URL", required=kind != "mcd-article")
     if url is None:
@@ -245,7 +253,7 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         codes=own_codes,
         plan=need("plan", text, "a plan name such as anthem", required=False),
         kind=kind,
-        selector=need("selector", _is_selector, "a valid CSS selector such as \"#main\"", required=False),
+        selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),
         article_id=article_id,
         api=api,
     )

@@ -110,8 +110,16 @@ class Store:
         """Record the configured sources (new ones, and edits to known ones)."""
         with self.db.atomic():
             for s in sources:
-                row = {"id": s.id, "payer": s.payer, "plan": s.plan, "title": s.title, "url": s.url,
-                       "kind": s.kind, "codes": json.dumps(list(s.codes)), "updated_at": now}
+                row = {
+                    "id": s.id,
+                    "payer": s.payer,
+                    "plan": s.plan,
+                    "title": s.title,
+                    "url": s.url,
+                    "kind": s.kind,
+                    "codes": json.dumps(list(s.codes)),
+                    "updated_at": now,
+                }
                 if self.table("sources").count_where("id = ?", [s.id]):
                     self.table("sources").update(s.id, row)
                 else:
@@ -119,12 +127,17 @@ class Store:
 
     def start_run(self, now: str, only: Sequence[str], total: int) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
-        self.db.execute(
-            "update runs set status = 'aborted', finished_at = ? where finished_at is null", [now]
-        )
+        self.db.execute("update runs set status = 'aborted', finished_at = ? where finished_at is null", [now])
         table = self.table("runs").insert(
-            {"started_at": now, "status": "running", "only": json.dumps(list(only)), "sources_total": total,
-             "sources_ok": 0, "sources_failed": 0, "changes": 0}
+            {
+                "started_at": now,
+                "status": "running",
+                "only": json.dumps(list(only)),
+                "sources_total": total,
+                "sources_ok": 0,
+                "sources_failed": 0,
+                "changes": 0,
+            }
         )
         assert table.last_pk is not None
         return int(table.last_pk)
@@ -137,8 +150,8 @@ class Store:
         if interrupted:
             status = "interrupted"
         self.table("runs").update(
-            run_id, {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed,
-                     "changes": changes}
+            run_id,
+            {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed, "changes": changes},
         )
 
     # -- versions -------------------------------------------------------------
@@ -158,10 +171,15 @@ class Store:
 
     def last_validators(self, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:
         """ETag, Last-Modified and sha256 of the last body fetched from ``url`` for this source (not a failure)."""
-        row = next(self.query(
-            "select etag, last_modified, sha256 from fetches where source_id = ? and url = ? and outcome != 'error' "
-            "and sha256 is not null order by id desc limit 1", [source_id, url]
-        ), None)
+        row = next(
+            self.query(
+                "select etag, last_modified, sha256 from fetches where source_id = ? and url = ? "
+                "and outcome != 'error' "
+                "and sha256 is not null order by id desc limit 1",
+                [source_id, url],
+            ),
+            None,
+        )
         return (row["etag"], row["last_modified"], row["sha256"]) if row else (None, None, None)
 
     def record_fetch(self, record: FetchRecord) -> None:
@@ -169,8 +187,18 @@ class Store:
         self.table("fetches").insert(record.__dict__)
 
     def record_version(
-        self, *, source: Source, fetched: Fetched, sha256: str, now: str, extraction: Extraction,
-        version: Version, changes: Sequence[Change], run_id: int, fetch: FetchRecord, previous_id: int | None,
+        self,
+        *,
+        source: Source,
+        fetched: Fetched,
+        sha256: str,
+        now: str,
+        extraction: Extraction,
+        version: Version,
+        changes: Sequence[Change],
+        run_id: int,
+        fetch: FetchRecord,
+        previous_id: int | None,
         effective_date: str | None,
     ) -> int:
         """Store a new good version, its sections, its changes and the fetch, in one transaction.
@@ -184,21 +212,41 @@ class Store:
             self._insert_sections(doc_id, source.id, extraction.sections, version)
             for change in changes:
                 self.table("changes").insert(
-                    {"run_id": run_id, "source_id": source.id, "payer": source.payer, "plan": source.plan,
-                     "code": change.code, "kind": change.kind, "old_status": change.old_status,
-                     "new_status": change.new_status, "old_document_id": previous_id, "new_document_id": doc_id,
-                     "detected_at": now, "effective_date": effective_date,
-                     "summary": change.summary, "diff": change.diff}
+                    {
+                        "run_id": run_id,
+                        "source_id": source.id,
+                        "payer": source.payer,
+                        "plan": source.plan,
+                        "code": change.code,
+                        "kind": change.kind,
+                        "old_status": change.old_status,
+                        "new_status": change.new_status,
+                        "old_document_id": previous_id,
+                        "new_document_id": doc_id,
+                        "detected_at": now,
+                        "effective_date": effective_date,
+                        "summary": change.summary,
+                        "diff": change.diff,
+                    }
                 )
             self.record_fetch(FetchRecord(**{**fetch.__dict__, "document_id": doc_id}))
         return doc_id
 
     def _insert_document(self, source: Source, fetched: Fetched, sha256: str, now: str, version: Version) -> int:
         table = self.table("documents").insert(
-            {"source_id": source.id, "sha256": sha256, "fetched_at": now, "url": fetched.url,
-             "content_type": fetched.content_type, "kind": fetched.kind, "size": len(fetched.body),
-             "etag": fetched.etag, "last_modified": fetched.last_modified,
-             "codes": json.dumps(sorted(version.codes)), **version.metadata.to_dict()}
+            {
+                "source_id": source.id,
+                "sha256": sha256,
+                "fetched_at": now,
+                "url": fetched.url,
+                "content_type": fetched.content_type,
+                "kind": fetched.kind,
+                "size": len(fetched.body),
+                "etag": fetched.etag,
+                "last_modified": fetched.last_modified,
+                "codes": json.dumps(sorted(version.codes)),
+                **version.metadata.to_dict(),
+            }
         )
         assert table.last_pk is not None
         return int(table.last_pk)
@@ -210,8 +258,14 @@ class Store:
             if s.code in version.codes
         )
         self.table("coverage").insert_all(
-            {"document_id": doc_id, "source_id": source_id, "code": code, "status": v.status,
-             "prior_auth": v.prior_auth, "text": v.text}
+            {
+                "document_id": doc_id,
+                "source_id": source_id,
+                "code": code,
+                "status": v.status,
+                "prior_auth": v.prior_auth,
+                "text": v.text,
+            }
             for code, v in version.views.items()
         )
 
@@ -238,10 +292,13 @@ class Store:
         return report
 
     def _last_seen(self, sha: str, path: Path) -> str:
-        row = next(self.db.execute(
-            "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
-            "union all select started_at from fetches where sha256 = ?1)", [sha]
-        ))
+        row = next(
+            self.db.execute(
+                "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
+                "union all select started_at from fetches where sha256 = ?1)",
+                [sha],
+            )
+        )
         if row[0]:
             return str(row[0])
         return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")

@@ -18,16 +18,38 @@ from tracker.cli.base import Context, TrackerGroup
 
 
 @click.group(cls=TrackerGroup)
-@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default="sources.toml",
-              envvar="TRACKER_SOURCES", show_default=True, help="The sources file (env TRACKER_SOURCES).")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default="snapshots",
-              envvar="TRACKER_DATA", show_default=True,
-              help="Data directory: raw captures and tracker.db (env TRACKER_DATA).")
-@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              default="WARNING", envvar="TRACKER_LOG_LEVEL", show_default=True,
-              help="Log level on stderr (env TRACKER_LOG_LEVEL); INFO logs one line per source.")
-@click.option("--log-format", default="%(asctime)s %(levelname)s %(name)s: %(message)s", envvar="TRACKER_LOG_FORMAT",
-              help="logging format string (env TRACKER_LOG_FORMAT).")
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(path_type=Path),
+    default="sources.toml",
+    envvar="TRACKER_SOURCES",
+    show_default=True,
+    help="The sources file (env TRACKER_SOURCES).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="snapshots",
+    envvar="TRACKER_DATA",
+    show_default=True,
+    help="Data directory: raw captures and tracker.db (env TRACKER_DATA).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="WARNING",
+    envvar="TRACKER_LOG_LEVEL",
+    show_default=True,
+    help="Log level on stderr (env TRACKER_LOG_LEVEL); INFO logs one line per source.",
+)
+@click.option(
+    "--log-format",
+    default="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    envvar="TRACKER_LOG_FORMAT",
+    help="logging format string (env TRACKER_LOG_FORMAT).",
+)
 @click.version_option(package_name="tracker")
 @click.pass_context
 def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
@@ -40,11 +62,22 @@ def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, 
     ctx.obj = Context(sources_path, data_dir)
 
 
-
 for command in (
-    pipeline.run, pipeline.extract, analyst.changes, analyst.status, analyst.runs, analyst.history_command,
-    analyst.show, analyst.diff_command, analyst.search, analyst.report, operations.digest, operations.discover,
-    operations.schedule, operations.prune, operations.demo,
+    pipeline.run,
+    pipeline.extract,
+    analyst.changes,
+    analyst.status,
+    analyst.runs,
+    analyst.history_command,
+    analyst.show,
+    analyst.diff_command,
+    analyst.search,
+    analyst.report,
+    operations.digest,
+    operations.discover,
+    operations.schedule,
+    operations.prune,
+    operations.demo,
 ):
     cli.add_command(command)
 

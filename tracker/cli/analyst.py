@@ -24,8 +24,15 @@ from tracker.output import cell, emit, output_options
 @click.option("--source", help="Only this source id.")
 @output_options
 @click.pass_obj
-def changes(obj: Context, since: str | None, code: str | None, payer: str | None, source: str | None,
-            as_json: bool, as_csv: bool) -> None:
+def changes(
+    obj: Context,
+    since: str | None,
+    code: str | None,
+    payer: str | None,
+    source: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
     """The change log.
 
     Example:
@@ -34,8 +41,6 @@ def changes(obj: Context, since: str | None, code: str | None, payer: str | None
     """
     rows = hist.changes(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
     emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
-
-
 
 
 @click.command()
@@ -51,9 +56,12 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
     """
     ids = configured_ids(obj)
     rows = hist.status(obj.store(), code=code, source_ids=ids)
-    emit(rows, as_json, as_csv,
-         ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"])
-
+    emit(
+        rows,
+        as_json,
+        as_csv,
+        ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"],
+    )
 
 
 @click.command()
@@ -69,16 +77,21 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     """
     rows = hist.runs(obj.store(), limit=limit)
     if as_csv:  # one line per run and source, so that the outcomes survive the flat format
-        flat = [{**{k: v for k, v in r.items() if k not in ("sources", "only")}, "run_id": r["id"], **s}
-                for r in rows for s in r["sources"]]
+        flat = [
+            {**{k: v for k, v in r.items() if k not in ("sources", "only")}, "run_id": r["id"], **s}
+            for r in rows
+            for s in r["sources"]
+        ]
         emit(flat, False, True, [])
         return
     if as_json:
         emit(rows, True, False, [])
         return
     for r in rows:
-        click.echo(f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
-                   f"{r['changes']} changes, {r['duration_s']} s")
+        click.echo(
+            f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
+            f"{r['changes']} changes, {r['duration_s']} s"
+        )
         for s in r["sources"]:
             error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
             click.echo(f"  {s['source']}: {s['outcome']}{error}")
@@ -121,8 +134,10 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
     click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {cell(row['prior_auth'])}")
-    click.echo(f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
-               f"captured {row['captured_at']}")
+    click.echo(
+        f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
+        f"captured {row['captured_at']}"
+    )
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
         page = f" (page {s['page']})" if s["page"] else ""
@@ -149,21 +164,32 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
     new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
     if new is None:
         raise ConfigError(f"{source_id}: no version stored on or before {to}")
-    old = (hist.version_at(store, source_id, code, parse_date(from_, "--from")) if from_
-           else hist.previous_version(store, source_id, code, new["version"]))
+    old = (
+        hist.version_at(store, source_id, code, parse_date(from_, "--from"))
+        if from_
+        else hist.previous_version(store, source_id, code, new["version"])
+    )
     if old is None:
         raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
     before, after = old["text"] or "", new["text"] or ""
     if as_json:
         words = [{"op": s.op, "text": s.text} for s in word_diff(before, after)]
-        payload = {"from": _provenance(old), "to": _provenance(new), "diff": unified_diff(before, after),
-                   "words": words}
+        payload = {
+            "from": _provenance(old),
+            "to": _provenance(new),
+            "diff": unified_diff(before, after),
+            "words": words,
+        }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    click.echo(f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
-               f"captured {old['captured_at']}")
-    click.echo(f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
-               f"captured {new['captured_at']}")
+    click.echo(
+        f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
+        f"captured {old['captured_at']}"
+    )
+    click.echo(
+        f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
+        f"captured {new['captured_at']}"
+    )
     if before == after:
         click.echo("(the same text)")
     elif sys.stdout.isatty():
@@ -188,7 +214,6 @@ def _coloured(segments: Sequence[Segment]) -> str:
     return " ".join(one(s) for s in segments)
 
 
-
 @click.command()
 @click.argument("text")
 @click.option("--code", help="Only this code.")
@@ -196,8 +221,9 @@ def _coloured(segments: Sequence[Segment]) -> str:
 @click.option("--limit", default=50, show_default=True, help="At most this many hits.")
 @output_options
 @click.pass_obj
-def search(obj: Context, text: str, code: str | None, payer: str | None, limit: int, as_json: bool,
-           as_csv: bool) -> None:
+def search(
+    obj: Context, text: str, code: str | None, payer: str | None, limit: int, as_json: bool, as_csv: bool
+) -> None:
     """Full-text search over every version of every section, newest first.
 
     Example:
@@ -206,7 +232,6 @@ def search(obj: Context, text: str, code: str | None, payer: str | None, limit: 
     """
     rows = hist.search(obj.store(), text, code=code, payer=payer, limit=limit)
     emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
-
 
 
 @click.command()
@@ -228,5 +253,3 @@ def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
 
     index = write_report(obj.store(), out_dir, clock=now, codes=codes or None, sources=configured_ids(obj))
     click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")
-
-

@@ -85,4 +85,3 @@ def store_with(obj: Context, source_id: str) -> Store:
     if not hist.source_exists(store, source_id):
         raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
     return store
-

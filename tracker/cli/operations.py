@@ -23,8 +23,14 @@ from tracker.sources import CODE_RE, DEFAULT_API, FetchSettings
 
 @click.command()
 @click.option("--since", metavar="DATE", help="Changes detected on or after DATE (default: the latest run's changes).")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "slack"]), default="text", show_default=True,
-              help="Plain text, the HTML email, or the Slack Block Kit payload.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "html", "slack"]),
+    default="text",
+    show_default=True,
+    help="Plain text, the HTML email, or the Slack Block Kit payload.",
+)
 @click.option("--send", is_flag=True, help="Send it on every configured channel and record the deliveries.")
 @click.pass_obj
 def digest(obj: Context, since: str | None, fmt: str, send: bool) -> None:
@@ -56,8 +62,13 @@ def discover() -> None:
 @click.option("--code", required=True, metavar="C", help="The CPT/HCPCS code, e.g. 64600.")
 @click.option("--state", metavar="XX", help="Only articles for this state (postal code such as MD; comma list).")
 @click.option("--api", default=DEFAULT_API, show_default=True, help="The CMS Coverage API base URL.")
-@click.option("--limit", type=click.IntRange(min=1), default=DISCOVER_LIMIT, show_default=True,
-              help="Open at most this many articles (two paced calls each).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DISCOVER_LIMIT,
+    show_default=True,
+    help="Open at most this many articles (two paced calls each).",
+)
 @output_options
 @click.pass_obj
 def discover_medicare(
@@ -86,8 +97,7 @@ def discover_medicare(
         click.echo(f"warning: {row.get('document_display_id')} not checked: {exc}", err=True)
 
     with make_session(settings) as session:
-        rows = find_articles(code, state=state, api=api, session=session, settings=settings, limit=limit,
-                             on_error=warn)
+        rows = find_articles(code, state=state, api=api, session=session, settings=settings, limit=limit, on_error=warn)
     if as_json or as_csv:
         emit(rows, as_json, as_csv, [])
     elif rows:
@@ -131,8 +141,13 @@ def schedule(obj: Context, run_now: bool) -> None:
 
 
 @click.command()
-@click.option("--keep-days", type=click.IntRange(min=0), required=True, metavar="N",
-              help="Keep every raw capture seen in the last N days.")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=0),
+    required=True,
+    metavar="N",
+    help="Keep every raw capture seen in the last N days.",
+)
 @click.pass_obj
 def prune(obj: Context, keep_days: int) -> None:
     """Drop old raw captures that no stored version needs.
@@ -153,9 +168,12 @@ def prune(obj: Context, keep_days: int) -> None:
 
 
 @click.command()
-@click.option("--dir", "work_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="A new or empty directory for the demo's sources.toml, data and report "
-                   "(default: a new temporary directory).")
+@click.option(
+    "--dir",
+    "work_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A new or empty directory for the demo's sources.toml, data and report (default: a new temporary directory).",
+)
 def demo(work_dir: Path | None) -> None:
     """See the tracker work offline: sample policies on 127.0.0.1, two runs, a change, the digest, the report.
 
@@ -171,5 +189,3 @@ def demo(work_dir: Path | None) -> None:
     from tracker.demo import run_demo
 
     run_demo(work_dir or Path(tempfile.mkdtemp(prefix="tracker-demo-")), out=click.echo)
-
-

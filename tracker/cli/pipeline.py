@@ -30,8 +30,9 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
         tracker run --only cigna-0525
     """
     progress = _progress() if sys.stderr.isatty() else None
-    outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=os.environ, only=only,
-                       notify=not no_notify, on_result=progress)
+    outcome = run_once(
+        obj.sources_path, obj.data_dir, clock=now, env=os.environ, only=only, notify=not no_notify, on_result=progress
+    )
     click.echo("\n".join(outcome.lines))
     if outcome.result.failed:
         sys.exit(EXIT_SOURCES_FAILED)
@@ -76,4 +77,3 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
     if not found.sections:
         click.echo(f"\nNo section mentions {', '.join(codes or ('64600',))}.")
-

@@ -13,13 +13,59 @@ from tracker.errors import ExtractError
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean
 
-DROP = frozenset({"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "iframe",
-                  "button", "select", "textarea", "head", "object", "canvas", "map"})
+DROP = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "header",
+        "footer",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "button",
+        "select",
+        "textarea",
+        "head",
+        "object",
+        "canvas",
+        "map",
+    }
+)
 """Elements that are page chrome or not text at all."""
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
-BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "aside", "blockquote", "ul", "ol", "li",
-                        "table", "dl", "dt", "dd", "form", "center", "pre", "figure", "figcaption",
-                        "fieldset", "address", "body", "html", "hr", "details", "summary", *HEADINGS})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "dl",
+        "dt",
+        "dd",
+        "form",
+        "center",
+        "pre",
+        "figure",
+        "figcaption",
+        "fieldset",
+        "address",
+        "body",
+        "html",
+        "hr",
+        "details",
+        "summary",
+        *HEADINGS,
+    }
+)
 _STRONG = frozenset({"b", "strong"})
 _SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)

@@ -77,7 +77,7 @@ def load_document(body: bytes) -> dict[str, Any]:
         raise ExtractError(f"not a tracker mcd-article document: invalid JSON ({exc})") from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ExtractError(
-            f"not a tracker mcd-article document (expected \"format\": \"{FORMAT}\"); "
+            f'not a tracker mcd-article document (expected "format": "{FORMAT}"); '
             "such documents are written by the mcd-article fetch, not served by the API as such"
         )
     if not isinstance(doc.get("article"), dict) or not all(isinstance(doc.get(k), list) for k in PARTS[1:]):
@@ -164,5 +164,10 @@ def _section(code: str, row: Row, paragraph: str) -> Section:
     line = f"Code: {code_label(row)} | Description: {description}" if description else f"Code: {code_label(row)}"
     text = f"{paragraph}\n{line}" if paragraph else line
     # The paragraph is the group's ruling; the heading only names the group, so it decides nothing.
-    return Section(code=code, heading=heading, text=text, status=classify_status(paragraph),
-                   prior_auth=classify_prior_auth(paragraph))
+    return Section(
+        code=code,
+        heading=heading,
+        text=text,
+        status=classify_status(paragraph),
+        prior_auth=classify_prior_auth(paragraph),
+    )

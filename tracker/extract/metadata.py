@@ -7,8 +7,20 @@ from datetime import date
 
 from tracker.models import Metadata
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = rf"(?:\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})"
 _LEAD = r"[\s.:#\-]*"  # colons, spaces and the dotted leaders of Cigna's header block
@@ -18,9 +30,7 @@ _DATE_LABELS = {
     "last_review_date": r"\b(?:last|latest)\s+(?:review(?:ed)?|revised|revision)(?:\s+date)?",
     "next_review_date": r"\bnext\s+(?:annual\s+)?review(?:\s+date)?",
 }
-_DATE_PATTERNS = {
-    name: re.compile(rf"{label}{_LEAD}({DATE})", re.IGNORECASE) for name, label in _DATE_LABELS.items()
-}
+_DATE_PATTERNS = {name: re.compile(rf"{label}{_LEAD}({DATE})", re.IGNORECASE) for name, label in _DATE_LABELS.items()}
 _NUMBER_LABELED = re.compile(
     r"^\s*(?:coverage\s+policy\s+number|(?:medical\s+)?policy\s*(?:number|no\.?|#)|guideline\s*(?:number|#)|"
     r"document\s*(?:number|#)|number)" + _LEAD + r"([A-Z0-9][A-Z0-9.\-]*[0-9][A-Z0-9]*)",

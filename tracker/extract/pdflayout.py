@@ -199,8 +199,7 @@ def _column_rows(lines: list[Line], i: int, column: float) -> tuple[list[tuple[s
         line = lines[i]
         if abs((_code_column(line) or -99) - column) <= 2:
             cut = next(k for k, w in enumerate(line.words) if w["x0"] >= column - 2)
-            rows.append([" ".join(w["text"] for w in line.words[:cut]),
-                         " ".join(w["text"] for w in line.words[cut:])])
+            rows.append([" ".join(w["text"] for w in line.words[:cut]), " ".join(w["text"] for w in line.words[cut:])])
         elif rows and abs(line.x0 - column) <= 2 and line.top - lines[i - 1].bottom <= 0.6 * line.size:
             rows[-1][1] += "\n" + line.text
         else:

@@ -99,20 +99,21 @@ class Reader:
                 lead = self._governing() if not block.caption and only_codes(" ".join(row[:2])) else ""
                 notes = row_notes(row, block.notes)
                 text = [block.caption, lead, line, *notes]
-                self._emit(code, [strip_label(block.caption)], text, [line, *notes, block.caption, lead],
-                           block.page)
+                self._emit(code, [strip_label(block.caption)], text, [line, *notes, block.caption, lead], block.page)
 
     def _emit(self, code: str, extra: list[str], text: list[str], parts: list[str], page: int | None) -> None:
         path = [p for p in [*self.outline.path(), *extra] if p]
         context = [p for p in parts if p] + path[::-1]
-        self.sections.append(Section(
-            code=code,
-            heading=SEP.join(path),
-            text="\n".join(t for t in text if t),
-            status=classify_status(*context),
-            prior_auth=classify_prior_auth(*context),
-            page=page,
-        ))
+        self.sections.append(
+            Section(
+                code=code,
+                heading=SEP.join(path),
+                text="\n".join(t for t in text if t),
+                status=classify_status(*context),
+                prior_auth=classify_prior_auth(*context),
+                page=page,
+            )
+        )
 
 
 def render_row(header: Sequence[str], row: Sequence[str]) -> str:
@@ -125,8 +126,9 @@ def render_row(header: Sequence[str], row: Sequence[str]) -> str:
 def row_notes(row: Sequence[str], notes: Sequence[str]) -> list[str]:
     """The footnotes whose markers appear right after a value in the row ("64600*")."""
     markers = set(_MARKER.findall(" ".join(row)))
-    return [n for n in notes if any(n.startswith(m) and n[len(m) : len(m) + 1] not in FOOTNOTE_MARKERS
-                                    for m in markers)]
+    return [
+        n for n in notes if any(n.startswith(m) and n[len(m) : len(m) + 1] not in FOOTNOTE_MARKERS for m in markers)
+    ]
 
 
 def dedupe(sections: Iterable[Section]) -> tuple[Section, ...]:

@@ -85,8 +85,10 @@ def _chars(blocks: list[dict[str, Any]]) -> int:
 
 
 def _left_out_note(left: int) -> str:
-    return (f"{plural(left, 'more change')} not shown here, to keep within Slack's message size; "
-            "they follow with the next digest. The email digest and `tracker changes` list them all.")
+    return (
+        f"{plural(left, 'more change')} not shown here, to keep within Slack's message size; "
+        "they follow with the next digest. The email digest and `tracker changes` list them all."
+    )
 
 
 class _Packer:
@@ -174,8 +176,9 @@ def diff_text(segments: Iterable[Segment], source_id: str, limit: int = DIFF_CHA
         piece = _segment(s)
         if size + len(piece) > limit and out:
             rest = sum(len(x.text.split()) for x in segments[index:] if x.op in (INSERT, DELETE))
-            out.append(f"_(diff shortened: {plural(rest, 'more changed word')}; see the email or "
-                       f"`tracker diff {source_id}`)_")
+            out.append(
+                f"_(diff shortened: {plural(rest, 'more changed word')}; see the email or `tracker diff {source_id}`)_"
+            )
             break
         out.append(piece)
         size += len(piece) + 1

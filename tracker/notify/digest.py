@@ -32,20 +32,29 @@ def status_word(status: str | None) -> str:
 
 
 def code_label(code: str) -> str:
-    """"CPT 64600", or "HCPCS J1234" for a code starting with a letter."""
+    """ "CPT 64600", or "HCPCS J1234" for a code starting with a letter."""
     return f"{'CPT' if code[:1].isdigit() else 'HCPCS'} {code}"
 
 
 PLAN_NAMES = {
-    "anthem": "Anthem", "horizon-nj": "Horizon BCBSNJ", "bcbs-al": "BCBS of Alabama", "florida-blue": "Florida Blue",
-    "premera": "Premera Blue Cross", "ngs": "NGS", "first-coast": "First Coast", "noridian": "Noridian",
-    "novitas": "Novitas", "palmetto": "Palmetto GBA", "cgs": "CGS", "wps": "WPS",
+    "anthem": "Anthem",
+    "horizon-nj": "Horizon BCBSNJ",
+    "bcbs-al": "BCBS of Alabama",
+    "florida-blue": "Florida Blue",
+    "premera": "Premera Blue Cross",
+    "ngs": "NGS",
+    "first-coast": "First Coast",
+    "noridian": "Noridian",
+    "novitas": "Novitas",
+    "palmetto": "Palmetto GBA",
+    "cgs": "CGS",
+    "wps": "WPS",
 }
 """Display names of the plan slugs used in sources.toml (BCBS plans, Medicare contractors)."""
 
 
 def payer_name(payer: str, plan: str | None = None) -> str:
-    """"Cigna", "Horizon BCBSNJ" (a BCBS plan goes by its own name), "Medicare (NGS)"."""
+    """ "Cigna", "Horizon BCBSNJ" (a BCBS plan goes by its own name), "Medicare (NGS)"."""
     name = PAYER_NAMES.get(payer, payer)
     if not plan:
         return name
@@ -54,7 +63,7 @@ def payer_name(payer: str, plan: str | None = None) -> str:
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
-    """"1 source", "3 sources"."""
+    """ "1 source", "3 sources"."""
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
@@ -93,7 +102,7 @@ class Item:
 
     @property
     def label(self) -> str:
-        """"Cigna 0525 · CPT 64600"."""
+        """ "Cigna 0525 · CPT 64600"."""
         number = f" {self.policy_number}" if self.policy_number else ""
         return f"{self.payer_name}{number} · {code_label(self.code)}"
 
@@ -119,7 +128,7 @@ class Item:
 
     @property
     def headline(self) -> str:
-        """"Cigna 0525 · CPT 64600: covered → experimental, effective 2026-04-21"."""
+        """ "Cigna 0525 · CPT 64600: covered → experimental, effective 2026-04-21"."""
         return f"{self.label}: {self.what}"
 
     @property
@@ -151,7 +160,7 @@ class Failure:
 
     @property
     def label(self) -> str:
-        """"Cigna 0525 (cigna-0525)": payer, plan, policy number when known, and the source id."""
+        """ "Cigna 0525 (cigna-0525)": payer, plan, policy number when known, and the source id."""
         number = f" {self.policy_number}" if self.policy_number else ""
         return f"{payer_name(self.payer, self.plan)}{number} ({self.source_id})"
 
@@ -164,8 +173,10 @@ class Failure:
             return f"could not be checked{runs}: {reason}"
         since = f"since {self.last_success[:10]}" if self.last_success else "successfully, ever"
         moved = "; the address answers 404/410: the policy has possibly moved or been retired" if self.moved else ""
-        return (f"has not been checked {since} ({plural(self.failures_in_a_row, 'failed run')} in a row); "
-                f"last error: {reason}{moved}")
+        return (
+            f"has not been checked {since} ({plural(self.failures_in_a_row, 'failed run')} in a row); "
+            f"last error: {reason}{moved}"
+        )
 
 
 @dataclass(frozen=True)
@@ -191,14 +202,14 @@ class Digest:
 
     @property
     def baseline_line(self) -> str:
-        """"12 sources captured for the first time", or ""."""
+        """ "12 sources captured for the first time", or ""."""
         if not self.baseline_sources:
             return ""
         return f"{plural(self.baseline_sources, 'source')} captured for the first time (baseline, not listed)"
 
     @property
     def headline(self) -> str:
-        """"3 policy changes · 1 source could not be checked"."""
+        """ "3 policy changes · 1 source could not be checked"."""
         bits = [plural(len(self.items), "policy change") if self.items else "No policy changes"]
         if self.baseline_sources:
             bits.append(f"{plural(self.baseline_sources, 'source')} captured for the first time")
@@ -208,7 +219,7 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        """"Policy changes: 3 (Cigna 64600 covered → experimental, +2 more)"."""
+        """ "Policy changes: 3 (Cigna 64600 covered → experimental, +2 more)"."""
         if self.items:
             lead = [i for i in self.items if i.part == "status"] or list(self.items)
             more = f", +{len(self.items) - 1} more" if len(self.items) > 1 else ""
@@ -223,9 +234,7 @@ class Digest:
 Row = Mapping[str, Any]
 
 
-def make_digest(
-    changes: Sequence[Row], failures: Sequence[Row], *, generated_at: str, max_failures: int
-) -> Digest:
+def make_digest(changes: Sequence[Row], failures: Sequence[Row], *, generated_at: str, max_failures: int) -> Digest:
     """Build the digest from change rows (with old/new text) and failing-source rows."""
     items = sorted((make_item(r) for r in changes if r["kind"] != "new"), key=_order)
     baseline = [r for r in changes if r["kind"] == "new"]
@@ -234,8 +243,11 @@ def make_digest(
         items=tuple(items),
         baseline_ids=tuple(int(r["id"]) for r in baseline),
         baseline_sources=len({r["source_id"] for r in baseline}),
-        failures=tuple(sorted((make_failure(r, max_failures) for r in failures),
-                              key=lambda f: (f.payer, f.plan or "", f.source_id))),
+        failures=tuple(
+            sorted(
+                (make_failure(r, max_failures) for r in failures), key=lambda f: (f.payer, f.plan or "", f.source_id)
+            )
+        ),
     )
 
 
@@ -266,20 +278,38 @@ def make_item(row: Row) -> Item:
     part = part_of(row)
     words = () if part == "metadata" else word_diff(row.get("old_text") or "", row.get("new_text") or "")
     return Item(
-        change_id=int(row["id"]), part=part, kind=row["kind"], source_id=row["source_id"], payer=row["payer"],
-        plan=row.get("plan"), title=row.get("title") or row["source_id"], policy_number=row.get("policy_number"),
-        code=row["code"], url=row.get("url") or "", old_status=row.get("old_status"),
-        new_status=row.get("new_status"), effective_date=row.get("effective_date"), summary=row.get("summary") or "",
-        detected_at=row.get("detected_at") or "", prior_auth=_pa_change(row), words=words,
+        change_id=int(row["id"]),
+        part=part,
+        kind=row["kind"],
+        source_id=row["source_id"],
+        payer=row["payer"],
+        plan=row.get("plan"),
+        title=row.get("title") or row["source_id"],
+        policy_number=row.get("policy_number"),
+        code=row["code"],
+        url=row.get("url") or "",
+        old_status=row.get("old_status"),
+        new_status=row.get("new_status"),
+        effective_date=row.get("effective_date"),
+        summary=row.get("summary") or "",
+        detected_at=row.get("detected_at") or "",
+        prior_auth=_pa_change(row),
+        words=words,
     )
 
 
 def make_failure(row: Row, max_failures: int) -> Failure:
     """A failing-source row (``history.failing_sources`` plus the policy number) as a digest entry."""
     return Failure(
-        source_id=row["source"], payer=row["payer"], plan=row.get("plan"), title=row.get("title") or row["source"],
-        url=row.get("url") or "", policy_number=row.get("policy_number"), error_class=row.get("error_class"),
-        error=_without_url(row.get("error"), row.get("url")), failures_in_a_row=int(row["failures_in_a_row"]),
+        source_id=row["source"],
+        payer=row["payer"],
+        plan=row.get("plan"),
+        title=row.get("title") or row["source"],
+        url=row.get("url") or "",
+        policy_number=row.get("policy_number"),
+        error_class=row.get("error_class"),
+        error=_without_url(row.get("error"), row.get("url")),
+        failures_in_a_row=int(row["failures_in_a_row"]),
         last_success=row.get("last_success"),
         stale=int(row["failures_in_a_row"]) >= max_failures,
         moved=int(row.get("gone_in_a_row") or 0) >= max_failures,
@@ -289,5 +319,5 @@ def make_failure(row: Row, max_failures: int) -> Failure:
 def _without_url(error: str | None, url: str | None) -> str | None:
     """The fetch error minus its leading "URL: ": the digest links the policy on its own line."""
     if error and url and error.startswith(f"{url}: "):
-        return error[len(url) + 2:]
+        return error[len(url) + 2 :]
     return error

@@ -40,8 +40,10 @@ def change_rows(
         clauses.append("c.detected_at >= ?")
         params.append(since)
     if pending_for is not None:
-        clauses.append("not exists (select 1 from deliveries d2 where d2.change_id = c.id "
-                       "and d2.channel = ? and d2.status = 'sent')")
+        clauses.append(
+            "not exists (select 1 from deliveries d2 where d2.change_id = c.id "
+            "and d2.channel = ? and d2.status = 'sent')"
+        )
         params.append(pending_for)
     if run_id is not None:
         clauses.append("c.run_id = ?")
@@ -60,9 +62,12 @@ def failure_rows(store: Store, source_ids: Iterable[str]) -> list[Row]:
     """The configured sources whose latest fetch failed, with the policy number of their last good version."""
     rows = failing_sources(store, source_ids)
     for row in rows:
-        doc = next(store.query(
-            "select policy_number from documents where source_id = ? order by id desc limit 1", [row["source"]]
-        ), None)
+        doc = next(
+            store.query(
+                "select policy_number from documents where source_id = ? order by id desc limit 1", [row["source"]]
+            ),
+            None,
+        )
         row["policy_number"] = doc["policy_number"] if doc else None
     return rows
 
@@ -87,24 +92,48 @@ def escalations(store: Store, channel: str, failures: Sequence[Row], max_failure
 
 
 def record_alerts(
-    store: Store, source_ids: Iterable[str], channel: str, *, run_id: int | None, at: str, status: str,
+    store: Store,
+    source_ids: Iterable[str],
+    channel: str,
+    *,
+    run_id: int | None,
+    at: str,
+    status: str,
     error: str | None = None,
 ) -> None:
     """Append one delivery row per escalated source (``error`` must already be redacted)."""
-    rows = [{"change_id": None, "source_id": sid, "channel": channel, "run_id": run_id, "attempted_at": at,
-             "status": status, "error": error} for sid in source_ids]
+    rows = [
+        {
+            "change_id": None,
+            "source_id": sid,
+            "channel": channel,
+            "run_id": run_id,
+            "attempted_at": at,
+            "status": status,
+            "error": error,
+        }
+        for sid in source_ids
+    ]
     if rows:
         with store.db.atomic():
             store.table("deliveries").insert_all(rows)
 
 
 def record(
-    store: Store, change_ids: Iterable[int], channel: str, *, run_id: int | None, at: str, status: str,
+    store: Store,
+    change_ids: Iterable[int],
+    channel: str,
+    *,
+    run_id: int | None,
+    at: str,
+    status: str,
     error: str | None = None,
 ) -> None:
     """Append one delivery row per change (``error`` must already be redacted)."""
-    rows = [{"change_id": cid, "channel": channel, "run_id": run_id, "attempted_at": at, "status": status,
-             "error": error} for cid in change_ids]
+    rows = [
+        {"change_id": cid, "channel": channel, "run_id": run_id, "attempted_at": at, "status": status, "error": error}
+        for cid in change_ids
+    ]
     if rows:
         with store.db.atomic():
             store.table("deliveries").insert_all(rows)

@@ -48,8 +48,9 @@ def _failure(failure: Failure) -> list[str]:
 
 
 def _wrap(text: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT,
-                         break_long_words=False, break_on_hyphens=False) or [INDENT]
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT, break_long_words=False, break_on_hyphens=False
+    ) or [INDENT]
 
 
 def words_text(segments: Iterable[Segment]) -> str:

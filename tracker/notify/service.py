@@ -53,8 +53,7 @@ def _email(digest: Digest, settings: NotifySettings, transport: Transport) -> Ou
     message = build_message(digest, settings, now=transport.clock())
 
     def send() -> str:
-        refused = send_email(message, settings, smtp_factory=transport.smtp_factory,
-                             ssl_context=transport.ssl_context)
+        refused = send_email(message, settings, smtp_factory=transport.smtp_factory, ssl_context=transport.ssl_context)
         note = f"to {', '.join(settings.email_to)}"
         return note + (f"; refused: {'; '.join(f'{a} ({r})' for a, r in refused.items())}" if refused else "")
 
@@ -170,9 +169,15 @@ def notify_run(
         # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
         if digest.items or escalated or settings.send_when_no_changes:
             delivery = _deliver(store, channel, digest, settings, transport, run_id)
-            ledger.record_alerts(store, escalated, channel, run_id=run_id, at=iso(transport.clock()),
-                                 status=ledger.SENT if delivery.status == "sent" else ledger.FAILED,
-                                 error=None if delivery.status == "sent" else delivery.detail)
+            ledger.record_alerts(
+                store,
+                escalated,
+                channel,
+                run_id=run_id,
+                at=iso(transport.clock()),
+                status=ledger.SENT if delivery.status == "sent" else ledger.FAILED,
+                error=None if delivery.status == "sent" else delivery.detail,
+            )
             report.deliveries.append(delivery)
         else:
             report.deliveries.append(Delivery(channel, "idle"))
@@ -204,8 +209,11 @@ def send_digest(
 
 
 def _transport(
-    clock: Clock, session_factory: SessionFactory | None, smtp_factory: SmtpFactory | None,
-    ssl_context: ssl.SSLContext | None, sleep: Sleep,
+    clock: Clock,
+    session_factory: SessionFactory | None,
+    smtp_factory: SmtpFactory | None,
+    ssl_context: ssl.SSLContext | None,
+    sleep: Sleep,
 ) -> Transport:
     return Transport(clock, smtp_factory or connect, session_factory or requests.Session, ssl_context, sleep)
 
@@ -219,8 +227,15 @@ def _deliver(
         detail = outgoing.send()
     except NotifyError as exc:
         reason = settings.redact(exc.message)
-        ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()),
-                      status=ledger.FAILED, error=reason)
+        ledger.record(
+            store,
+            outgoing.change_ids,
+            channel,
+            run_id=run_id,
+            at=iso(transport.clock()),
+            status=ledger.FAILED,
+            error=reason,
+        )
         return Delivery(channel, "failed", shown, detail=reason)
     ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()), status=ledger.SENT)
     return Delivery(channel, "sent", shown, outgoing.left_out, settings.redact(detail))

@@ -39,8 +39,9 @@ def post_slack(
             sleep(wait)
             response = _post(session, payload, settings)
     if response.status_code == 429:
-        raise NotifyError(f"Slack is rate-limiting the webhook (HTTP 429, Retry-After "
-                          f"{response.headers.get('Retry-After', '?')})")
+        raise NotifyError(
+            f"Slack is rate-limiting the webhook (HTTP 429, Retry-After {response.headers.get('Retry-After', '?')})"
+        )
     if response.status_code != 200:
         answer = " ".join(response.text.split())[:200]
         raise NotifyError(settings.redact(f"Slack answered HTTP {response.status_code}: {answer or 'no body'}"))
