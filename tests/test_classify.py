@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.classify import (
+from tracker.judge.classify import (
     PRIOR_AUTH_RULES,
     STATUS_RULES,
     Rule,

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tracker import history
-from tracker.store import Store, open_store
+from tracker.store import queries as history
+from tracker.store.database import Store, open_store
 
 from .test_report import PATHS, build_history
 

@@ -1,6 +1,6 @@
 """tracker demo: the bundled sample policies, and the whole offline pipeline run end to end.
 
-The bundled files (tracker/demo_data/) are generated once by tests/samples.py and committed,
+The bundled files (tracker/demo/data/) are generated once by tests/samples.py and committed,
 because reportlab is a test-only dependency. ``test_bundled_files_are_what_samples_generate``
 keeps them from drifting: HTML must be byte-identical; PDFs must extract to exactly the same
 metadata and sections (a reportlab release may change a PDF's bytes, not its text).
@@ -84,7 +84,7 @@ def test_demo_needs_a_new_or_empty_directory(tmp_path: Path) -> None:
 
 
 def write_bundled() -> None:
-    """Regenerate tracker/demo_data/ from tests/samples.py."""
+    """Regenerate tracker/demo/data/ from tests/samples.py."""
     for name, make in GENERATED.items():
         (DATA_DIR / name).write_bytes(make())
         print(f"wrote {DATA_DIR / name}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.diff import CodeView, Version, diff_versions, metadata_changes, unified_diff
+from tracker.judge.diff import CodeView, Version, diff_versions, metadata_changes, unified_diff
 from tracker.models import Metadata
 
 META = Metadata(title="Peripheral Nerve Destruction", policy_number="0525", effective_date="2025-04-15")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tracker.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
 from tracker.errors import ConfigError
+from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
 from tracker.notify import Digest, make_digest, render
 from tracker.notify.blocks import MAX_BLOCKS, MAX_TEXT, MAX_TOTAL, slack_message
 

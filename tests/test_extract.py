@@ -13,13 +13,13 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
 from tests import samples
-from tracker.classify import summarize
 from tracker.errors import ExtractError
 from tracker.extract import extract
 from tracker.extract.document import Block
 from tracker.extract.metadata import iso_date, metadata_from_text, policy_number
 from tracker.extract.normalize import clean, join_lines
 from tracker.extract.pdf import join_pages, read_blocks, read_pdf
+from tracker.judge.classify import summarize
 from tracker.models import Extraction
 
 EXPECTED = sorted((Path(__file__).parent / "expected").glob("*.yaml"))

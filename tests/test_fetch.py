@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
-from tracker.fetch import Validators, check_body, fetch, fetch_all, make_session, sniff_kind
-from tracker.sources import FetchSettings, Source
+from tracker.fetch.http import Validators, check_body, fetch, fetch_all, make_session, sniff_kind
 
 from .conftest import PolicyServer
 

@@ -26,13 +26,13 @@ from tests.mcd_api import (
     article_version,
     report_row,
 )
+from tracker.config.sources import FetchSettings, Source, load_config
 from tracker.discover import discover
 from tracker.errors import ConfigError, ExtractError, FetchError
 from tracker.extract import extract
 from tracker.extract.mcd import lists_code, paragraph_text, write_document
-from tracker.fetch import make_session
-from tracker.mcd import CODES_PATH, TokenCache, fetch_article
-from tracker.sources import FetchSettings, Source, load_config
+from tracker.fetch.cms import CODES_PATH, TokenCache, fetch_article
+from tracker.fetch.http import make_session
 
 from .conftest import Workdir
 

@@ -25,11 +25,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests import samples
-from tracker.check import run_check
-from tracker.config import NotifySettings, notify_settings
+from tracker.config.notify import NotifySettings, notify_settings
+from tracker.config.sources import load_config
 from tracker.errors import ConfigError
 from tracker.notify import NotifyReport, build_digest, notify_run, render, send_digest
-from tracker.sources import load_config
+from tracker.run.check import run_check
 from tracker.store import Store, open_store
 
 from .conftest import FAST_FETCH, PolicyServer

@@ -20,14 +20,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests import samples
-from tracker.check import Clock
-from tracker.diff import DELETE, INSERT, SAME, Segment
 from tracker.errors import StoreError
-from tracker.job import run_once
+from tracker.judge.diff import DELETE, INSERT, SAME, Segment
 from tracker.notify.digest import Item
-from tracker.report import write_report
-from tracker.report_html import ChangeView, ReportData, Side, render_report, words_html
-from tracker.store import open_store
+from tracker.report.html import ChangeView, ReportData, Side, render_report, words_html
+from tracker.report.write import write_report
+from tracker.run.check import Clock
+from tracker.run.job import run_once
+from tracker.store.database import open_store
 
 from .conftest import FAST_FETCH, PolicyServer
 

@@ -16,9 +16,9 @@ import pytest
 
 from tests import samples
 from tracker.errors import ConfigError
-from tracker.lock import LockedError, hold
-from tracker.schedule import build_scheduler, schedule_settings
-from tracker.store import open_store
+from tracker.run.lock import LockedError, hold
+from tracker.run.schedule import build_scheduler, schedule_settings
+from tracker.store.database import open_store
 
 from .conftest import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 
@@ -109,7 +109,7 @@ def lock_holder(path: Path) -> subprocess.Popen[str]:
         [
             sys.executable,
             "-c",
-            "import sys, time\nfrom pathlib import Path\nfrom tracker.lock import hold\n"
+            "import sys, time\nfrom pathlib import Path\nfrom tracker.run.lock import hold\n"
             "with hold(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(60)\n",
             str(path),
         ],

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.config.sources import load_config
 from tracker.errors import ConfigError
-from tracker.sources import load_config
 
 GOOD = """\
 codes = ["64600"]

@@ -16,11 +16,11 @@ from typing import Any
 
 import requests
 
+from tracker.config.sources import DEFAULT_API, FetchSettings
 from tracker.errors import ConfigError, FetchError
 from tracker.extract.mcd import display_id, lists_code
 from tracker.extract.metadata import iso_date
-from tracker.mcd import CODES_PATH, CoverageClient, TokenCache
-from tracker.sources import DEFAULT_API, FetchSettings
+from tracker.fetch.cms import CODES_PATH, CoverageClient, TokenCache
 
 RELATED_PATH = "/v1/data/article/related-documents"
 REPORT_PATH = "/v1/reports/local-coverage-articles/"

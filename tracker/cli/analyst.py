@@ -10,11 +10,11 @@ from typing import Any
 
 import click
 
-from tracker import history as hist
 from tracker.cli.base import Context, configured_ids, now, parse_date, store_with
-from tracker.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.cli.output import cell, emit, output_options
 from tracker.errors import ConfigError
-from tracker.output import cell, emit, output_options
+from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.store import queries as hist
 
 
 @click.command()
@@ -249,7 +249,7 @@ def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
 
         tracker report report/ && xdg-open report/index.html
     """
-    from tracker.report import write_report
+    from tracker.report.write import write_report
 
     index = write_report(obj.store(), out_dir, clock=now, codes=codes or None, sources=configured_ids(obj))
     click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")

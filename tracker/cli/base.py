@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from tracker import history as hist
+from tracker.config.sources import Config, load_config
 from tracker.errors import ConfigError, FetchError, TrackerError
-from tracker.lock import LockedError
-from tracker.sources import Config, load_config
-from tracker.store import Store, open_store
+from tracker.run.lock import LockedError
+from tracker.store import queries as hist
+from tracker.store.database import Store, open_store
 
 EXIT_SOURCES_FAILED = 1
 EXIT_USAGE = 2

@@ -13,12 +13,12 @@ from typing import Any
 import click
 
 from tracker.cli.base import EXIT_SOURCES_FAILED, Context, now, parse_date
+from tracker.cli.output import emit, output_options
+from tracker.config.sources import CODE_RE, DEFAULT_API, FetchSettings
 from tracker.discover import DISCOVER_LIMIT
 from tracker.errors import FetchError, TrackerError
-from tracker.job import run_once
-from tracker.lock import hold
-from tracker.output import emit, output_options
-from tracker.sources import CODE_RE, DEFAULT_API, FetchSettings
+from tracker.run.job import run_once
+from tracker.run.lock import hold
 
 
 @click.command()
@@ -85,7 +85,7 @@ def discover_medicare(
         tracker discover medicare --code 64600 --state MD
     """
     from tracker.discover import discover as find_articles
-    from tracker.fetch import make_session
+    from tracker.fetch.http import make_session
 
     if not CODE_RE.match(code.strip().upper()):
         raise click.BadParameter(f"{code!r} is not a CPT/HCPCS code (five characters, e.g. 64600)", param_hint="--code")
@@ -120,7 +120,7 @@ def schedule(obj: Context, run_now: bool) -> None:
 
         tracker --log-level INFO schedule --run-now
     """
-    from tracker.schedule import Runner, build_scheduler, schedule_settings, serve
+    from tracker.run.schedule import Runner, build_scheduler, schedule_settings, serve
 
     config = obj.config()
     settings = schedule_settings(config.schedule, str(config.path))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from tracker.check import SourceResult
 from tracker.cli.base import EXIT_SOURCES_FAILED, Context, now
-from tracker.job import run_once
-from tracker.output import cell
+from tracker.cli.output import cell
+from tracker.run.check import SourceResult
+from tracker.run.job import run_once
 
 
 @click.command()
@@ -63,7 +63,7 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         tracker extract policy.pdf --code 64600 --json
     """
     from tracker.extract import extract as run_extract
-    from tracker.fetch import sniff_kind
+    from tracker.fetch.http import sniff_kind
 
     body = path.read_bytes()
     found = run_extract(body, kind or sniff_kind(body, None), codes or ("64600",), selector=selector)

@@ -1,6 +1,6 @@
 """Medicare Billing and Coding Articles: the tracker's canonical CMS Coverage API document → Extraction.
 
-``tracker.mcd`` fetches an article version and ``write_document`` turns the answers into one
+``tracker.fetch.cms`` fetches an article version and ``write_document`` turns the answers into one
 JSON document (``FORMAT``): the API's article row, its CPT/HCPCS code rows, the paragraphs
 of their code groups and the revision history, envelopes removed. Here each tracked code listed in it becomes one
 Section per code row: the heading is the code group ("CPT/HCPCS Codes › Group 1 Codes"),
@@ -16,12 +16,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tracker.classify import classify_prior_auth, classify_status
 from tracker.errors import ExtractError
 from tracker.extract.codes import in_range, is_code_like, mentions, shape
 from tracker.extract.metadata import iso_date
 from tracker.extract.normalize import clean
 from tracker.extract.sections import SEP
+from tracker.judge.classify import classify_prior_auth, classify_status
 from tracker.models import Extraction, Metadata, Section
 
 FORMAT = "tracker/mcd-article@1"

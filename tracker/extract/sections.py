@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from tracker.classify import classify_prior_auth, classify_status
 from tracker.extract.codes import FOOTNOTE_MARKERS, mentions, only_codes
 from tracker.extract.document import Block, Outline, attach_captions_and_notes
 from tracker.extract.normalize import strip_label
+from tracker.judge.classify import classify_prior_auth, classify_status
 from tracker.models import Section
 
 LEVEL_BOLD = 7

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.diff import DELETE, GAP, INSERT, Segment
+from tracker.judge.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, plural
 
 MAX_BLOCKS = 50

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.diff import Segment, word_diff
+from tracker.judge.diff import Segment, word_diff
 
 PARTS = ("status", "text", "codes", "metadata")
 PART_TITLES = {

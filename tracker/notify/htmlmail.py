@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from itertools import groupby
 
-from tracker.diff import DELETE, GAP, INSERT, Segment
+from tracker.judge.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, payer_name, plural
 
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328;"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tracker.history import failing_sources
-from tracker.store import Store
+from tracker.store.database import Store
+from tracker.store.queries import failing_sources
 
 Row = dict[str, Any]
 

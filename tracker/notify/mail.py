@@ -9,7 +9,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from tracker.config import NotifySettings
+from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
 from tracker.notify.digest import Digest
 from tracker.notify.htmlmail import render_html

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Iterable
 from itertools import groupby
 
-from tracker.diff import DELETE, GAP, INSERT, Segment
+from tracker.judge.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, payer_name, plural
 
 WIDTH = 78

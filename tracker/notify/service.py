@@ -15,17 +15,17 @@ from datetime import datetime
 
 import requests
 
-from tracker.check import Clock, iso
-from tracker.config import NotifySettings, notify_settings
+from tracker.config.notify import NotifySettings, notify_settings
+from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
 from tracker.notify.digest import Digest, make_digest, plural
 from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
 from tracker.notify.webhook import SessionFactory, Sleep, post_slack
-from tracker.schedule import schedule_settings
-from tracker.sources import Config
-from tracker.store import Store
+from tracker.run.check import Clock, iso
+from tracker.run.schedule import schedule_settings
+from tracker.store.database import Store
 
 
 @dataclass(frozen=True)

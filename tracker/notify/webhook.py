@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from tracker.config import NotifySettings
+from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
 
 SessionFactory = Callable[[], requests.Session]

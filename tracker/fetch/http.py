@@ -25,8 +25,8 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTime
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
-from tracker.sources import FetchSettings, Source
 
 ERROR_CLASSES = (
     "network",

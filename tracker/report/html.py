@@ -15,9 +15,9 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
+from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
 from tracker.notify.digest import Item, code_label, payer_name, plural
-from tracker.report_css import CSS
+from tracker.report.css import CSS
 
 Row = Mapping[str, Any]
 

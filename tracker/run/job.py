@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker import history
-from tracker.check import Clock, RunResult, SourceResult, run_check
-from tracker.config import notify_settings
-from tracker.lock import hold
+from tracker.config.notify import notify_settings
+from tracker.config.sources import load_config
 from tracker.notify import notify_run
-from tracker.schedule import schedule_settings
-from tracker.sources import load_config
-from tracker.store import Store, open_store
+from tracker.run.check import Clock, RunResult, SourceResult, run_check
+from tracker.run.lock import hold
+from tracker.run.schedule import schedule_settings
+from tracker.store import queries as history
+from tracker.store.database import Store, open_store
 
 RUN_LOCK = "run.lock"
 log = logging.getLogger("tracker")

@@ -20,12 +20,12 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.db import Table
 
-from tracker.diff import Change, CodeView, Version
+from tracker.config.sources import Source
 from tracker.errors import StoreError
-from tracker.fetch import Fetched
-from tracker.migrations import migrations
+from tracker.fetch.http import Fetched
+from tracker.judge.diff import Change, CodeView, Version
 from tracker.models import Extraction, Metadata, Section
-from tracker.sources import Source
+from tracker.store.migrations import migrations
 
 DB_NAME = "tracker.db"
 

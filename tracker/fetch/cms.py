@@ -27,10 +27,10 @@ from urllib.parse import urlencode
 
 import requests
 
+from tracker.config.sources import DEFAULT_API, FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.extract.mcd import write_document
-from tracker.fetch import Fetched, check_body, error_class_of, read_capped, reason_of
-from tracker.sources import DEFAULT_API, FetchSettings, Source
+from tracker.fetch.http import Fetched, check_body, error_class_of, read_capped, reason_of
 
 TOKEN_PATH = "/v1/metadata/license-agreement/"
 ARTICLE_PATH = "/v1/data/article/"

@@ -14,13 +14,13 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker import history
-from tracker.check import Clock, iso
 from tracker.errors import StoreError
 from tracker.notify.digest import make_item
 from tracker.notify.ledger import change_rows
-from tracker.report_html import ChangeView, ReportData, Side, render_report
-from tracker.store import Store
+from tracker.report.html import ChangeView, ReportData, Side, render_report
+from tracker.run.check import Clock, iso
+from tracker.store import queries as history
+from tracker.store.database import Store
 
 Row = Mapping[str, Any]
 CAPTURES = "captures"

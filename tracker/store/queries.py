@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.errors import ConfigError
-from tracker.store import Store, as_bool
+from tracker.store.database import Store, as_bool
 
 Row = dict[str, Any]
 

@@ -19,15 +19,15 @@ from urllib.parse import urlsplit
 
 import requests
 
-from tracker.classify import summarize
-from tracker.diff import Change, Version, diff_versions, version_of
+from tracker.config.sources import Config, Source
 from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
-from tracker.fetch import Attempt, Fetched, Validators, fetch, fetch_all, make_session
-from tracker.mcd import TokenCache, fetch_article
+from tracker.fetch.cms import TokenCache, fetch_article
+from tracker.fetch.http import Attempt, Fetched, Validators, fetch, fetch_all, make_session
+from tracker.judge.classify import summarize
+from tracker.judge.diff import Change, Version, diff_versions, version_of
 from tracker.models import Extraction, Metadata
-from tracker.sources import Config, Source
-from tracker.store import FetchRecord, Store, StoredDocument
+from tracker.store.database import FetchRecord, Store, StoredDocument
 
 OUTCOMES = ("new", "changed", "unchanged", "error")
 log = logging.getLogger("tracker")
