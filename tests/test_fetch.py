@@ -9,7 +9,9 @@ import pytest
 
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
-from tracker.fetch.http import Validators, check_body, fetch, fetch_all, make_session, sniff_kind
+from tracker.fetch.http import Validators, fetch, make_session
+from tracker.fetch.pool import fetch_all
+from tracker.fetch.verdict import check_body, sniff_kind
 
 from .conftest import PolicyServer
 

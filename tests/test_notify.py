@@ -219,12 +219,10 @@ class Tracker:
 
     def run(self) -> NotifyReport:
         self.clock.now += dt.timedelta(days=1)
-        config = load_config(self.path / "sources.toml")
+        config = load_config(self.path / "sources.toml", self.env)
         self.store = self.store or open_store(self.path / "data")
         result = run_check(config, self.store, clock=self.clock)
-        return notify_run(
-            self.store, config, run_id=result.run_id, env=self.env, clock=self.clock, sleep=self.sleeps.append
-        )
+        return notify_run(self.store, config, run_id=result.run_id, clock=self.clock, sleep=self.sleeps.append)
 
     def deliveries(self) -> list[dict[str, Any]]:
         assert self.store
@@ -466,8 +464,8 @@ def test_secrets_never_reach_the_db_or_the_output(tracker: Tracker, caplog: pyte
 
     assert tracker.store
     dump = "\n".join(tracker.store.db.conn.iterdump())
-    config = load_config(tracker.path / "sources.toml")
-    settings = notify_settings(config.notify, tracker.env)
+    config = load_config(tracker.path / "sources.toml", tracker.env)
+    settings = config.notify
     digest = build_digest(tracker.store, config, since="2000-01-01", clock=tracker.clock)
     shown = [
         dump,
@@ -544,11 +542,11 @@ def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLCo
         """),
             encoding="utf-8",
         )
-        config = load_config(tmp_path / "sources.toml")
         env = {"TRACKER_SMTP_PORT": str(box.port), "TRACKER_SMTP_USER": "tracker", "TRACKER_SMTP_PASSWORD": PASSWORD}
+        config = load_config(tmp_path / "sources.toml", env)
         store = open_store(tmp_path / "data")
         digest = build_digest(store, config, clock=Clock())
-        report = send_digest(store, config, digest, env=env, clock=Clock(), ssl_context=client_tls)
+        report = send_digest(store, config, digest, clock=Clock(), ssl_context=client_tls)
         store.db.conn.close()
     finally:
         box.stop()
@@ -584,7 +582,7 @@ def test_digest_preview_and_resend(tracker: Tracker) -> None:
     tracker.serve(2)
     tracker.run()
     assert tracker.store
-    config = load_config(tracker.path / "sources.toml")
+    config = load_config(tracker.path / "sources.toml", tracker.env)
     latest = build_digest(tracker.store, config, clock=tracker.clock)  # default: the latest run's changes
     assert len(latest.items) == 2 and latest.baseline_sources == 0
     everything = build_digest(tracker.store, config, since="2026-04-21", clock=tracker.clock)
@@ -592,7 +590,7 @@ def test_digest_preview_and_resend(tracker: Tracker) -> None:
     assert not build_digest(tracker.store, config, since="2026-04-23", clock=tracker.clock).items
     assert not build_digest(tracker.store, config, pending_for="email", clock=tracker.clock).change_ids
 
-    report = send_digest(tracker.store, config, latest, env=tracker.env, clock=tracker.clock)
+    report = send_digest(tracker.store, config, latest, clock=tracker.clock)
     assert [d.status for d in report.sent] == ["sent", "sent"]
     assert len(tracker.mailbox.messages) == 2 and len(tracker.slack.posts) == 2
     assert len([r for r in tracker.deliveries() if r["status"] == "sent"]) == 2 * 4 + 2 * 2
@@ -603,11 +601,11 @@ def test_send_digest_without_a_channel_is_a_config_error(tracker: Tracker) -> No
     tracker.env = {}
     tracker.serve(1)
     assert tracker.run().lines() == []  # tracker run stays quiet when nothing is configured
-    config = load_config(tracker.path / "sources.toml")
+    config = load_config(tracker.path / "sources.toml", {})
     assert tracker.store
     digest = build_digest(tracker.store, config, clock=tracker.clock)
     with pytest.raises(ConfigError, match="no notification channel configured"):
-        send_digest(tracker.store, config, digest, env={}, clock=tracker.clock)
+        send_digest(tracker.store, config, digest, clock=tracker.clock)
 
 
 # ----------------------------------------------------------------------------- [notify] and the environment

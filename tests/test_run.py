@@ -264,7 +264,7 @@ def test_extract_command_on_a_truncated_pdf(tmp_path: Path, work: Workdir) -> No
     doc = tmp_path / "cut.pdf"
     doc.write_bytes(samples.truncated_pdf())
     result = work.cli("extract", str(doc))
-    assert result.exit_code == 3 and "Error:" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 5 and "Error:" in result.output and "Traceback" not in result.output
 
 
 def test_a_login_page_after_a_good_version_is_a_failure_not_a_removal(site: PolicyServer, work: Workdir) -> None:

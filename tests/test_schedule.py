@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests import samples
-from tracker.errors import ConfigError
-from tracker.run.lock import LockedError, hold
+from tracker.errors import ConfigError, LockedError
+from tracker.run.lock import hold
 from tracker.run.schedule import build_scheduler, schedule_settings
 from tracker.store.database import open_store
 

@@ -1,13 +1,14 @@
-"""The command line: thin click commands over the library (DESIGN.md's contract).
+"""The command line: thin click commands over the library (DESIGN.md's contract); output formatting only.
 
-Exit status: 0 every source checked; 1 some sources could not be checked;
-2 bad usage or a bad sources.toml; 3 the data directory or database is unusable;
-4 another run holds the lock.
+Exit status (``tracker.errors.EXIT_STATUSES``): 0 every source checked; 1 some sources (or an
+outside service, or a delivery) could not be checked; 2 bad usage or a bad sources.toml; 3 the
+data directory or database is unusable; 4 another run holds the lock; 5 a document could not be read.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, 
         # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda r: not (r.name.startswith("urllib3") and r.levelno < logging.ERROR))
-    ctx.obj = Context(sources_path, data_dir)
+    ctx.obj = Context(sources_path, data_dir, os.environ)
 
 
 for command in (

@@ -15,6 +15,7 @@ from tracker.cli.output import cell, emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.store import queries as hist
+from tracker.vocab import DEFAULT_CODE, code_label
 
 
 @click.command()
@@ -115,7 +116,7 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
 
 @click.command()
 @click.argument("source_id", metavar="ID")
-@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--code", default=DEFAULT_CODE, show_default=True, help="The code.")
 @click.option("--at", "at", metavar="DATE", help="The date (YYYY-MM-DD); default: the latest version.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
 @click.pass_obj
@@ -133,7 +134,7 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{row['source']} · CPT {code} · {row['status']} · prior auth {cell(row['prior_auth'])}")
+    click.echo(f"{row['source']} · {code_label(code)} · {row['status']} · prior auth {cell(row['prior_auth'])}")
     click.echo(
         f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
         f"captured {row['captured_at']}"
@@ -143,12 +144,12 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         page = f" (page {s['page']})" if s["page"] else ""
         click.echo(f"\n{s['heading']}{page}\n{s['text']}")
     if not row["sections"]:
-        click.echo(f"\nCPT {code} is not in this version.")
+        click.echo(f"\n{code_label(code)} is not in this version.")
 
 
 @click.command("diff")
 @click.argument("source_id", metavar="ID")
-@click.option("--code", default="64600", show_default=True, help="The code.")
+@click.option("--code", default=DEFAULT_CODE, show_default=True, help="The code.")
 @click.option("--from", "from_", metavar="DATE", help="The version in force on DATE (default: the previous version).")
 @click.option("--to", metavar="DATE", help="The version in force on DATE (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")

@@ -1,8 +1,12 @@
-"""What every command shares: the context of the global options, exit statuses, error handling, the clock."""
+"""What every command shares: the global options' context, error handling, the clock.
+
+Errors answer with the exit status of one table, ``tracker.errors.EXIT_STATUSES``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,15 +14,9 @@ from typing import Any
 import click
 
 from tracker.config.sources import Config, load_config
-from tracker.errors import ConfigError, FetchError, TrackerError
-from tracker.run.lock import LockedError
+from tracker.errors import ConfigError, TrackerError, exit_status_of
 from tracker.store import queries as hist
 from tracker.store.database import Store, open_store
-
-EXIT_SOURCES_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STORE = 3
-EXIT_LOCKED = 4
 
 
 @dataclass
@@ -27,10 +25,12 @@ class Context:
 
     sources_path: Path
     data_dir: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    """The environment (``os.environ``): notify settings and secrets."""
 
     def config(self) -> Config:
-        """The parsed sources.toml."""
-        return load_config(self.sources_path)
+        """The parsed and validated sources.toml, with the environment's notify settings."""
+        return load_config(self.sources_path, self.env)
 
     def store(self) -> Store:
         """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
@@ -43,18 +43,9 @@ class TrackerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(EXIT_USAGE)
-        except LockedError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(EXIT_LOCKED)
-        except FetchError as exc:  # a service that could not be reached (discover): like a source not checked
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(EXIT_SOURCES_FAILED)
         except TrackerError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(EXIT_STORE)
+            ctx.exit(exit_status_of(exc))
 
 
 def now() -> datetime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from datetime import timedelta
@@ -12,13 +11,14 @@ from typing import Any
 
 import click
 
-from tracker.cli.base import EXIT_SOURCES_FAILED, Context, now, parse_date
+from tracker.cli.base import Context, now, parse_date
 from tracker.cli.output import emit, output_options
 from tracker.config.sources import CODE_RE, DEFAULT_API, FetchSettings
 from tracker.discover import DISCOVER_LIMIT
-from tracker.errors import FetchError, TrackerError
+from tracker.errors import EXIT_SOURCES_FAILED, FetchError, TrackerError
 from tracker.run.job import run_once
 from tracker.run.lock import hold
+from tracker.vocab import DEFAULT_CODE
 
 
 @click.command()
@@ -47,7 +47,7 @@ def digest(obj: Context, since: str | None, fmt: str, send: bool) -> None:
     if not send:
         click.echo(render(found, fmt), nl=False)
         return
-    report = send_digest(store, config, found, env=os.environ, clock=now)
+    report = send_digest(store, config, found, clock=now)
     click.echo("\n".join(report.lines()))
     if report.failed:
         sys.exit(EXIT_SOURCES_FAILED)
@@ -59,7 +59,7 @@ def discover() -> None:
 
 
 @discover.command("medicare")
-@click.option("--code", required=True, metavar="C", help="The CPT/HCPCS code, e.g. 64600.")
+@click.option("--code", required=True, metavar="C", help=f"The CPT/HCPCS code, e.g. {DEFAULT_CODE}.")
 @click.option("--state", metavar="XX", help="Only articles for this state (postal code such as MD; comma list).")
 @click.option("--api", default=DEFAULT_API, show_default=True, help="The CMS Coverage API base URL.")
 @click.option(
@@ -120,15 +120,14 @@ def schedule(obj: Context, run_now: bool) -> None:
 
         tracker --log-level INFO schedule --run-now
     """
-    from tracker.run.schedule import Runner, build_scheduler, schedule_settings, serve
+    from tracker.run.schedule import Runner, build_scheduler, serve
 
-    config = obj.config()
-    settings = schedule_settings(config.schedule, str(config.path))
+    settings = obj.config().schedule
     stop = threading.Event()
 
     def job() -> None:
         try:
-            outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=os.environ, stop=stop)
+            outcome = run_once(obj.sources_path, obj.data_dir, clock=now, env=obj.env, stop=stop)
             for line in outcome.lines:
                 logging.getLogger("tracker").info("%s", line)
         except TrackerError as exc:  # a locked or broken run must not stop the scheduler

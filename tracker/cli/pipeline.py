@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from tracker.cli.base import EXIT_SOURCES_FAILED, Context, now
+from tracker.cli.base import Context, now
 from tracker.cli.output import cell
+from tracker.errors import EXIT_SOURCES_FAILED
 from tracker.run.check import SourceResult
 from tracker.run.job import run_once
+from tracker.vocab import DEFAULT_CODE
 
 
 @click.command()
@@ -31,7 +32,7 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     """
     progress = _progress() if sys.stderr.isatty() else None
     outcome = run_once(
-        obj.sources_path, obj.data_dir, clock=now, env=os.environ, only=only, notify=not no_notify, on_result=progress
+        obj.sources_path, obj.data_dir, clock=now, env=obj.env, only=only, notify=not no_notify, on_result=progress
     )
     click.echo("\n".join(outcome.lines))
     if outcome.result.failed:
@@ -51,7 +52,7 @@ def _progress() -> Callable[[SourceResult], None]:
 
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--code", "codes", multiple=True, metavar="C", help="Code to find (repeatable; default 64600).")
+@click.option("--code", "codes", multiple=True, metavar="C", help=f"Code to find (repeatable; default {DEFAULT_CODE}).")
 @click.option("--kind", type=click.Choice(["html", "pdf", "mcd-article"]), help="Override the sniffed kind.")
 @click.option("--selector", help="CSS selector restricting an HTML page.")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON on stdout.")
@@ -63,10 +64,10 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         tracker extract policy.pdf --code 64600 --json
     """
     from tracker.extract import extract as run_extract
-    from tracker.fetch.http import sniff_kind
+    from tracker.fetch.verdict import sniff_kind
 
     body = path.read_bytes()
-    found = run_extract(body, kind or sniff_kind(body, None), codes or ("64600",), selector=selector)
+    found = run_extract(body, kind or sniff_kind(body, None), codes or (DEFAULT_CODE,), selector=selector)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -76,4 +77,4 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         page = f" (page {s.page})" if s.page else ""
         click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
     if not found.sections:
-        click.echo(f"\nNo section mentions {', '.join(codes or ('64600',))}.")
+        click.echo(f"\nNo section mentions {', '.join(codes or (DEFAULT_CODE,))}.")

@@ -11,15 +11,20 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import soupsieve
 
+from tracker.config.notify import NotifySettings, notify_settings
+from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
+from tracker.models import PAYERS, Kind, Payer
+from tracker.vocab import DEFAULT_CODE
 
-PAYERS = ("aetna", "bcbs", "cigna", "uhc", "medicare")
-KINDS = ("html", "pdf", "mcd-article")
+SourceKind = Literal["html", "pdf", "mcd-article"]
+"""What a source may declare itself to be."""
+KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
 SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
 FETCH_KEYS = (
@@ -49,12 +54,12 @@ class Source:
     """One watched policy document (a ``[[source]]`` table)."""
 
     id: str
-    payer: str
+    payer: Payer
     title: str
     url: str
     codes: tuple[str, ...]
     plan: str | None = None
-    kind: str | None = None
+    kind: SourceKind | None = None
     selector: str | None = None
     article_id: int | None = None
     api: str | None = None
@@ -65,7 +70,7 @@ class Source:
         return urlsplit(self.url).netloc.lower()
 
     @property
-    def expected_kind(self) -> str | None:
+    def expected_kind(self) -> Kind | None:
         """The kind the configuration or the URL promises, if any."""
         if self.kind:
             return self.kind
@@ -97,8 +102,8 @@ class Config:
     codes: tuple[str, ...]
     sources: tuple[Source, ...]
     fetch: FetchSettings = field(default_factory=FetchSettings)
-    notify: Mapping[str, Any] = field(default_factory=dict)
-    schedule: Mapping[str, Any] = field(default_factory=dict)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def select(self, only: tuple[str, ...]) -> tuple[Source, ...]:
         """The sources named by ``--only`` (all when empty); unknown ids are an error."""
@@ -140,8 +145,12 @@ class _Locator:
         return ConfigError(f"{self.path}:{self.line(index, key)}: {message}")
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate sources.toml; raise ConfigError naming file, line and key."""
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate sources.toml once, with the environment's notify settings over ``[notify]``.
+
+    ``env`` is the environment mapping (the CLI passes ``os.environ``; None reads no variable).
+    Raises ConfigError naming file, line and key.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -155,13 +164,13 @@ def load_config(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_config(data, _Locator(path, text))
+    return parse_config(data, _Locator(path, text), env or {})
 
 
-def parse_config(data: Mapping[str, Any], loc: _Locator) -> Config:
+def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str]) -> Config:
     """Validate the decoded TOML document."""
     _check_keys(data, TOP_KEYS, "top level", loc, None)
-    codes = _codes(data.get("codes", ["64600"]), loc, None)
+    codes = _codes(data.get("codes", [DEFAULT_CODE]), loc, None)
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         raise loc.error("no [[source]] tables: add at least one source to watch")
@@ -181,8 +190,10 @@ def parse_config(data: Mapping[str, Any], loc: _Locator) -> Config:
         codes=codes,
         sources=sources,
         fetch=_fetch_settings(data.get("fetch", {}), loc),
-        notify=_table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc),
-        schedule=_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc),
+        notify=notify_settings(
+            _table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc), env, where=f"{loc.path}: [notify]"
+        ),
+        schedule=schedule_settings(_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc), str(loc.path)),
     )
 
 

@@ -22,9 +22,9 @@ from typing import Any
 from tracker.config.sources import load_config
 from tracker.errors import ConfigError
 from tracker.judge.diff import Change
+from tracker.models import Clock
 from tracker.notify import build_digest, render
 from tracker.report.write import write_report
-from tracker.run.check import Clock
 from tracker.run.job import JobOutcome, run_once
 from tracker.store.database import open_store
 

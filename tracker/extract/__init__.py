@@ -1,7 +1,9 @@
 """Extraction: document bytes → Extraction (metadata + one section per code hit).
 
 Pure functions: no network, no database, no clock. HTML is read with BeautifulSoup (lxml),
-PDF with pdfplumber after a pypdfium2 scan picks the pages worth reading (see ``pdf``).
+PDF with pdfplumber after a pypdfium2 scan picks the pages worth reading (see ``pdf``),
+Medicare articles from the canonical JSON document ``fetch.cms`` writes (see ``mcd``).
+May import: tracker.errors, tracker.models, tracker.judge.classify (each section's status).
 """
 
 from __future__ import annotations

@@ -30,7 +30,9 @@ import requests
 from tracker.config.sources import DEFAULT_API, FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.extract.mcd import write_document
-from tracker.fetch.http import Fetched, check_body, error_class_of, read_capped, reason_of
+from tracker.fetch.http import error_class_of, read_capped, reason_of
+from tracker.fetch.verdict import check_body
+from tracker.models import Fetched
 
 TOKEN_PATH = "/v1/metadata/license-agreement/"
 ARTICLE_PATH = "/v1/data/article/"
@@ -91,10 +93,6 @@ class TokenCache:
         return token
 
 
-class _Refused(Exception):
-    """A data call answered 401: the token was refused."""
-
-
 @dataclass
 class CoverageClient:
     """GET calls to one CMS Coverage API base, with the license token, the envelope checks and clear errors."""
@@ -112,24 +110,24 @@ class CoverageClient:
     def data(self, path: str, params: Mapping[str, Any], what: str) -> list[Row]:
         """The ``data`` rows of one call; on a 401 the token is renewed once and the call repeated."""
         token = self.tokens.get(self.api, self.license_token)
-        try:
-            return self._get(path, params, what, token)
-        except _Refused:
-            log.info("api=%s token refused on %s; renewing it once", self.api, path)
+        rows = self._get(path, params, what, token)
+        if rows is not None:
+            return rows
+        log.info("api=%s token refused on %s; renewing it once", self.api, path)
         token = self.tokens.renew(self.api, token, self.license_token)
-        try:
-            return self._get(path, params, what, token)
-        except _Refused:
+        rows = self._get(path, params, what, token)
+        if rows is None:
             raise FetchError(
                 f"{what}: the CMS Coverage API refused a fresh license token (HTTP 401 twice) at "
                 f"{self.url(path, params)}; check that `api` points at the CMS Coverage API",
                 error_class="http-status",
                 http_status=401,
-            ) from None
+            )
+        return rows
 
     def license_token(self) -> str:
         """A new token from the license-agreement endpoint (``token``, or ``Token`` as some deployments spell it)."""
-        rows = self._get(TOKEN_PATH, {}, f"license token {TOKEN_PATH}", None)
+        rows = self._get(TOKEN_PATH, {}, f"license token {TOKEN_PATH}", None) or []
         token = next((r.get("token") or r.get("Token") for r in rows[:1]), None)
         if not isinstance(token, str) or not token.strip():
             raise FetchError(
@@ -144,7 +142,8 @@ class CoverageClient:
         query = urlencode({k: v for k, v in params.items() if v is not None})
         return f"{self.api.rstrip('/')}{path}" + (f"?{query}" if query else "")
 
-    def _get(self, path: str, params: Mapping[str, Any], what: str, token: str | None) -> list[Row]:
+    def _get(self, path: str, params: Mapping[str, Any], what: str, token: str | None) -> list[Row] | None:
+        """The ``data`` rows of one call; None when the API refused ``token`` (HTTP 401)."""
         if self.calls and self.delay:
             self.sleep(self.delay)
         self.calls += 1
@@ -160,7 +159,7 @@ class CoverageClient:
         with response:
             probe = _probe(url)
             if response.status_code == 401 and token:
-                raise _Refused()
+                return None
             if response.status_code >= 400:
                 raise _status_error(what, url, response, probe)
             return _rows(what, url, response, self.settings.max_bytes, probe)

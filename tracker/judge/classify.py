@@ -25,29 +25,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from tracker.models import Section
+from tracker.models import Section, Status
 
-STATUS_ORDER = ("covered", "not_covered", "experimental")
+V = TypeVar("V", bool, Status)
+
+STATUS_ORDER: tuple[Status, ...] = ("covered", "not_covered", "experimental")
 """Most favourable first: the order ``summarize`` breaks ties with."""
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Generic[V]):
     """A wording rule: ``pattern`` found in a text means ``value``; ``example`` documents it."""
 
     name: str
     pattern: re.Pattern[str]
-    value: str | bool
+    value: V
     example: str
 
 
-def _rule(name: str, pattern: str, value: str | bool, example: str) -> Rule:
+def _rule(name: str, pattern: str, value: V, example: str) -> Rule[V]:
     return Rule(name, re.compile(pattern, re.IGNORECASE), value, example)
 
 
 _MN = r"medically\s+necessary"
-STATUS_RULES: tuple[Rule, ...] = (
+STATUS_RULES: tuple[Rule[Status], ...] = (
     _rule(
         "uhc-unproven",
         rf"\bunproven\s+and\s+not\s+{_MN}",
@@ -128,7 +131,7 @@ STATUS_RULES: tuple[Rule, ...] = (
 """Coverage wording → status; first match wins (see the module docstring for the order)."""
 
 _PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert)"
-PRIOR_AUTH_RULES: tuple[Rule, ...] = (
+PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
     _rule(
         "pa-not-required",
         rf"\b{_PA}\s+(?:is\s+|are\s+)?not\s+(?:required|needed)",
@@ -170,18 +173,18 @@ _NEGATED_EIU = re.compile(
 )
 
 
-def match_rule(rules: Iterable[Rule], text: str) -> Rule | None:
+def match_rule(rules: Iterable[Rule[V]], text: str) -> Rule[V] | None:
     """The first rule of ``rules`` that matches ``text`` (disclaimers and negated E/I/U removed), or None."""
     text = _NEGATED_EIU.sub(" ", _NEUTRAL.sub(" ", text))
     return next((rule for rule in rules if rule.pattern.search(text)), None)
 
 
-def classify_status(*parts: str) -> str:
+def classify_status(*parts: str) -> Status:
     """Status from texts ordered most specific first: the first decisive wording wins."""
     for part in parts:
         rule = match_rule(STATUS_RULES, part)
         if rule is not None:
-            return str(rule.value)
+            return rule.value
     return "mentioned"
 
 
@@ -190,7 +193,7 @@ def classify_prior_auth(*parts: str) -> bool | None:
     for part in parts:
         rule = match_rule(PRIOR_AUTH_RULES, part)
         if rule is not None:
-            return bool(rule.value)
+            return rule.value
     return None
 
 
@@ -213,7 +216,7 @@ def section_tier(section: Section) -> int:
     return 1
 
 
-def summarize(sections: Sequence[Section]) -> tuple[str, bool | None]:
+def summarize(sections: Sequence[Section]) -> tuple[Status, bool | None]:
     """One status and prior_auth for a code from all its sections in one document.
 
     Status: the best-placed tier that takes a stance decides — code tables and code lists
@@ -230,7 +233,7 @@ def summarize(sections: Sequence[Section]) -> tuple[str, bool | None]:
     """
     if not sections:
         return "absent", None
-    status = "mentioned"
+    status: Status = "mentioned"
     for tier in (0, 1, 2):
         found = {s.status for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER}
         if found:

@@ -10,42 +10,34 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 
-from tracker.models import Extraction, Metadata, Section
+from tracker.models import Change, CodeView, Extraction, Metadata, Section, Status, Version
+from tracker.vocab import code_label, prior_auth_word, status_word
 
-Summarize = Callable[[Sequence[Section]], tuple[str, bool | None]]
+# Change, CodeView and Version live in tracker.models; they are re-exported here for the store's import.
+__all__ = [
+    "CONTEXT_WORDS",
+    "DELETE",
+    "GAP",
+    "INSERT",
+    "SAME",
+    "Change",
+    "CodeView",
+    "Segment",
+    "Summarize",
+    "Version",
+    "changed_words",
+    "code_text",
+    "diff_versions",
+    "metadata_changes",
+    "unified_diff",
+    "version_of",
+    "word_diff",
+]
 
-
-@dataclass(frozen=True)
-class CodeView:
-    """What one version of a document says about one code."""
-
-    status: str
-    prior_auth: bool | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Version:
-    """One good version of a source: its metadata, the codes looked for, and what it says of each."""
-
-    metadata: Metadata
-    codes: frozenset[str]
-    views: Mapping[str, CodeView] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Change:
-    """A difference for one code between two versions of a source."""
-
-    code: str
-    kind: str
-    old_status: str | None
-    new_status: str | None
-    summary: str
-    diff: str = ""
+Summarize = Callable[[Sequence[Section]], tuple[Status, bool | None]]
 
 
 def code_text(sections: Iterable[Section]) -> str:
@@ -79,7 +71,7 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
     now = new.views.get(code)
     new_status = now.status if now else "absent"
     if old is None or code not in old.codes:
-        return Change(code, "new", None, new_status, f"first capture: {_label(code)} {_status_words(now)}")
+        return Change(code, "new", None, new_status, f"first capture: {code_label(code)} {_status_words(now)}")
     before = old.views.get(code)
     if before is None and now is None:
         return None
@@ -89,7 +81,7 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
             "added",
             "absent",
             new_status,
-            f"{_label(code)} now appears ({new_status})",
+            f"{code_label(code)} now appears ({status_word(new_status)})",
             unified_diff("", now.text if now else ""),
         )
     if now is None:
@@ -98,7 +90,7 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
             "removed",
             before.status,
             "absent",
-            f"{_label(code)} is no longer in the document (was {before.status})",
+            f"{code_label(code)} is no longer in the document (was {status_word(before.status)})",
             unified_diff(before.text, ""),
         )
     if before.text != now.text:
@@ -115,24 +107,17 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
     return None
 
 
-def _label(code: str) -> str:
-    return f"CPT {code}"
-
-
 def _status_words(view: CodeView | None) -> str:
-    return view.status if view else "not in the document (absent)"
+    return status_word(view.status) if view else "not in the document (absent)"
 
 
 def _changed_summary(code: str, before: CodeView, now: CodeView) -> str:
     if before.status != now.status:
-        return f"{_label(code)}: {before.status} → {now.status}"
+        return f"{code_label(code)}: {status_word(before.status)} → {status_word(now.status)}"
     if before.prior_auth != now.prior_auth:
-        return f"{_label(code)}: prior authorization {_pa(before.prior_auth)} → {_pa(now.prior_auth)}"
-    return f"{_label(code)}: wording changed (still {now.status})"
-
-
-def _pa(value: bool | None) -> str:
-    return {True: "required", False: "not required", None: "unknown"}[value]
+        was, now_pa = prior_auth_word(before.prior_auth), prior_auth_word(now.prior_auth)
+        return f"{code_label(code)}: prior authorization {was} → {now_pa}"
+    return f"{code_label(code)}: wording changed (still {status_word(now.status)})"
 
 
 def metadata_changes(old: Metadata, new: Metadata) -> list[str]:

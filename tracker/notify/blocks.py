@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
-from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, plural
+from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.vocab import plural
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.judge.diff import Segment, word_diff
+from tracker.vocab import MOVED, code_label, not_checked, payer_name, plural, prior_auth_word, status_word
 
 PARTS = ("status", "text", "codes", "metadata")
 PART_TITLES = {
@@ -21,56 +22,7 @@ PART_TITLES = {
     "codes": "Codes added or removed",
     "metadata": "Dates and other details",
 }
-PAYER_NAMES = {"aetna": "Aetna", "bcbs": "BCBS", "cigna": "Cigna", "uhc": "UnitedHealthcare", "medicare": "Medicare"}
-STATUS_WORDS = {"not_covered": "not covered"}
 KIND_WORDS = {"text": "wording changed", "metadata": "details updated"}
-
-
-def status_word(status: str | None) -> str:
-    """A status as people read it: ``not_covered`` → "not covered"."""
-    return STATUS_WORDS.get(status or "", status or "unknown")
-
-
-def code_label(code: str) -> str:
-    """ "CPT 64600", or "HCPCS J1234" for a code starting with a letter."""
-    return f"{'CPT' if code[:1].isdigit() else 'HCPCS'} {code}"
-
-
-PLAN_NAMES = {
-    "anthem": "Anthem",
-    "horizon-nj": "Horizon BCBSNJ",
-    "bcbs-al": "BCBS of Alabama",
-    "florida-blue": "Florida Blue",
-    "premera": "Premera Blue Cross",
-    "ngs": "NGS",
-    "first-coast": "First Coast",
-    "noridian": "Noridian",
-    "novitas": "Novitas",
-    "palmetto": "Palmetto GBA",
-    "cgs": "CGS",
-    "wps": "WPS",
-}
-"""Display names of the plan slugs used in sources.toml (BCBS plans, Medicare contractors)."""
-
-
-def payer_name(payer: str, plan: str | None = None) -> str:
-    """ "Cigna", "Horizon BCBSNJ" (a BCBS plan goes by its own name), "Medicare (NGS)"."""
-    name = PAYER_NAMES.get(payer, payer)
-    if not plan:
-        return name
-    plan_name = PLAN_NAMES.get(plan, plan)
-    return plan_name if payer == "bcbs" and plan in PLAN_NAMES else f"{name} ({plan_name})"
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """ "1 source", "3 sources"."""
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"
-
-
-def _pa(value: Any) -> str:
-    if value is None:
-        return "unknown"
-    return "required" if value else "not required"
 
 
 @dataclass(frozen=True)
@@ -171,10 +123,9 @@ class Failure:
         if not self.stale:
             runs = f" ({plural(self.failures_in_a_row, 'run')} in a row)" if self.failures_in_a_row > 1 else ""
             return f"could not be checked{runs}: {reason}"
-        since = f"since {self.last_success[:10]}" if self.last_success else "successfully, ever"
-        moved = "; the address answers 404/410: the policy has possibly moved or been retired" if self.moved else ""
+        moved = f"; the address answers 404/410: {MOVED}" if self.moved else ""
         return (
-            f"has not been checked {since} ({plural(self.failures_in_a_row, 'failed run')} in a row); "
+            f"{not_checked(self.last_success)} ({plural(self.failures_in_a_row, 'failed run')} in a row); "
             f"last error: {reason}{moved}"
         )
 
@@ -269,8 +220,12 @@ def part_of(row: Row) -> str:
 
 
 def _pa_change(row: Row) -> tuple[str, str] | None:
-    old, new = _pa(row.get("old_prior_auth")), _pa(row.get("new_prior_auth"))
+    old, new = prior_auth_word(_flag(row.get("old_prior_auth"))), prior_auth_word(_flag(row.get("new_prior_auth")))
     return (old, new) if old != new and row["kind"] == "changed" else None
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def make_item(row: Row) -> Item:

@@ -11,7 +11,8 @@ from html import escape
 from itertools import groupby
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
-from tracker.notify.digest import PART_TITLES, Digest, Failure, Item, payer_name, plural
+from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.vocab import payer_name, plural
 
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328;"
 STYLES = {

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
 
-from tracker.config.notify import NotifySettings, notify_settings
+from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
+from tracker.models import Clock, iso
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
-from tracker.notify.digest import Digest, make_digest, plural
+from tracker.notify.digest import Digest, make_digest
 from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
 from tracker.notify.webhook import SessionFactory, Sleep, post_slack
-from tracker.run.check import Clock, iso
-from tracker.run.schedule import schedule_settings
 from tracker.store.database import Store
+from tracker.vocab import plural
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,6 @@ def _line(d: Delivery) -> str:
     return f"Notifications: {d.channel}: delivery failed: {d.detail}{retry}."
 
 
-def max_failures(config: Config) -> int:
-    """``[schedule] max_failures``: failed runs in a row before a source is reported as stale."""
-    return schedule_settings(config.schedule, str(config.path)).max_failures
-
-
 def build_digest(
     store: Store, config: Config, *, since: str | None = None, pending_for: str | None = None, clock: Clock
 ) -> Digest:
@@ -136,7 +131,7 @@ def build_digest(
     else:
         rows = ledger.change_rows(store, since=since, pending_for=pending_for)
     failures = ledger.failure_rows(store, [s.id for s in config.sources])
-    return make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=max_failures(config))
+    return make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
 
 
 def _stamp(moment: datetime) -> str:
@@ -148,7 +143,6 @@ def notify_run(
     config: Config,
     *,
     run_id: int,
-    env: Mapping[str, str],
     clock: Clock,
     session_factory: SessionFactory | None = None,
     smtp_factory: SmtpFactory | None = None,
@@ -156,12 +150,12 @@ def notify_run(
     sleep: Sleep = time.sleep,
 ) -> NotifyReport:
     """After a run: send each configured channel its pending digest, when there is something to say."""
-    settings = notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    settings = config.notify
     transport = _transport(clock, session_factory, smtp_factory, ssl_context, sleep)
     report = NotifyReport()
     if not settings.channels:
         return report
-    limit = max_failures(config)
+    limit = config.schedule.max_failures
     failures = ledger.failure_rows(store, [s.id for s in config.sources])
     for channel in settings.channels:
         digest = build_digest(store, config, pending_for=channel, clock=clock)
@@ -189,7 +183,6 @@ def send_digest(
     config: Config,
     digest: Digest,
     *,
-    env: Mapping[str, str],
     clock: Clock,
     run_id: int | None = None,
     session_factory: SessionFactory | None = None,
@@ -198,7 +191,7 @@ def send_digest(
     sleep: Sleep = time.sleep,
 ) -> NotifyReport:
     """Send ``digest`` on every configured channel now and record the deliveries (``tracker digest --send``)."""
-    settings = notify_settings(config.notify, env, where=f"{config.path}: [notify]")
+    settings = config.notify
     if not settings.channels:
         raise ConfigError(
             f"{config.path}: no notification channel configured: set [notify] email_to (or TRACKER_MAIL_TO) "

@@ -16,21 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
-from tracker.notify.digest import Item, code_label, payer_name, plural
+from tracker.notify.digest import Item
 from tracker.report.css import CSS
+from tracker.vocab import STATUS_LABELS, code_label, payer_name, plural, prior_auth_word
 
 Row = Mapping[str, Any]
 
 FULL_TEXT_WORDS = 5000
 """Unchanged words kept around each edit in the side-by-side view: the whole passage, unless it is huge."""
 
-STATUS_LABELS = {
-    "covered": "Covered",
-    "not_covered": "Not covered",
-    "experimental": "Experimental / investigational",
-    "mentioned": "Mentioned (stance unclear)",
-    "absent": "Absent from the policy",
-}
 KIND_LABELS = {
     "new": "First capture",
     "added": "Code added",
@@ -125,7 +119,7 @@ def kind_label(kind: str) -> str:
 
 def prior_auth(value: bool | None) -> str:
     """Prior authorization in words."""
-    return {True: "Required", False: "Not required", None: "Unknown"}[value]
+    return prior_auth_word(value).capitalize()
 
 
 def render_report(data: ReportData) -> str:

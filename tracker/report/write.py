@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import StoreError
+from tracker.models import Clock, iso
 from tracker.notify.digest import make_item
 from tracker.notify.ledger import change_rows
 from tracker.report.html import ChangeView, ReportData, Side, render_report
-from tracker.run.check import Clock, iso
 from tracker.store import queries as history
 from tracker.store.database import Store
 

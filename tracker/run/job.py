@@ -1,4 +1,9 @@
-"""The job: one locked run with its summary and digest — what `tracker run` and the scheduler both do."""
+"""The job: one locked run with its summary and digest — what `tracker run` and the scheduler both do.
+
+``run_once`` is the one entry point of a run: it loads and validates the configuration
+once, takes the run lock, checks the sources (``run.check``), tells of the sources failing
+for too long and sends the digest (``notify``).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.config.notify import notify_settings
 from tracker.config.sources import load_config
+from tracker.models import Clock, Outcome
 from tracker.notify import notify_run
-from tracker.run.check import Clock, RunResult, SourceResult, run_check
+from tracker.run.check import RunResult, SourceResult, run_check
 from tracker.run.lock import hold
-from tracker.run.schedule import schedule_settings
-from tracker.store import queries as history
-from tracker.store.database import Store, open_store
+from tracker.store import Store, open_store, queries
+from tracker.vocab import MOVED, not_checked
 
 RUN_LOCK = "run.lock"
 log = logging.getLogger("tracker")
@@ -41,28 +45,26 @@ def run_once(
     stop: threading.Event | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
 ) -> JobOutcome:
-    """Load the config, take the run lock, check the sources, escalate failures, send the digest."""
-    config = load_config(sources_path)
-    settings = schedule_settings(config.schedule, str(config.path))
-    notify_settings(config.notify, env, where=f"{config.path}: [notify]")  # a bad [notify] stops before any fetch
+    """Load the config, take the run lock, check the sources, tell of failing ones, send the digest."""
+    config = load_config(sources_path, env)  # a bad [notify] or [schedule] stops before any fetch
     total = len(config.select(tuple(only)))
     with hold(data_dir / RUN_LOCK):
         store = open_store(data_dir)
         result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
         outcome = JobOutcome(result, total, summary(result, total))
-        escalated = escalations(store, settings.max_failures, [s.id for s in config.sources])
-        for line in escalated[1:]:
+        attention = attention_lines(store, config.schedule.max_failures, [s.id for s in config.sources])
+        for line in attention[1:]:
             log.warning("%s", line.strip())
-        outcome.lines += escalated
+        outcome.lines += attention
         if notify:
-            report = notify_run(store, config, run_id=result.run_id, env=env, clock=clock)
+            report = notify_run(store, config, run_id=result.run_id, clock=clock)
             outcome.lines += report.lines()
     return outcome
 
 
 def summary(result: RunResult, total: int) -> list[str]:
     """The few lines a run prints."""
-    counts = {o: sum(r.outcome == o for r in result.results) for o in ("new", "changed", "unchanged", "error")}
+    counts = _counts(result)
     lines = [
         f"Run {result.run_id}: checked {len(result.results) - counts['error']} of {total} sources: "
         f"{counts['new']} new, {counts['changed']} changed, {counts['unchanged']} unchanged, {counts['error']} failed."
@@ -74,9 +76,8 @@ def summary(result: RunResult, total: int) -> list[str]:
     if alerts:
         lines.append(f"Changes ({len(alerts)}):")
         lines += [f"  {r.source.id}: {c.kind}: {c.summary}" for r, c in alerts]
-    baseline = sum(1 for r in result.results if r.outcome == "new")
-    if baseline:
-        lines.append(f"{baseline} source(s) captured for the first time (baseline, not alerted).")
+    if counts["new"]:
+        lines.append(f"{counts['new']} source(s) captured for the first time (baseline, not alerted).")
     if result.failed:
         lines.append(
             f"Failures: {len(result.failed)} source(s) could not be checked "
@@ -86,22 +87,23 @@ def summary(result: RunResult, total: int) -> list[str]:
     return lines
 
 
-def escalations(store: Store, max_failures: int, source_ids: Sequence[str]) -> list[str]:
+def _counts(result: RunResult) -> dict[Outcome, int]:
+    outcomes: tuple[Outcome, ...] = ("new", "changed", "unchanged", "error")
+    return {o: sum(r.outcome == o for r in result.results) for o in outcomes}
+
+
+def attention_lines(store: Store, max_failures: int, source_ids: Sequence[str]) -> list[str]:
     """Configured sources that failed ``max_failures`` runs in a row or more: since when, and why."""
     lines = []
-    for row in history.failing_sources(store, source_ids):
+    for row in queries.failing_sources(store, source_ids):
         if row["failures_in_a_row"] < max_failures:
             continue
-        since = f"been checked since {row['last_success'][:10]}" if row["last_success"] else "ever been checked"
         line = (
-            f"  {row['source']} has not {since}: {row['failures_in_a_row']} failed runs in a row; "
+            f"  {row['source']} {not_checked(row['last_success'])}: {row['failures_in_a_row']} failed runs in a row; "
             f"last error: {row['error_class']}: {row['error']}"
         )
         if row["gone_in_a_row"] >= max_failures:
-            line += (
-                f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: "
-                "the policy has possibly moved or been retired)"
-            )
+            line += f" (HTTP {row['http_status']} {row['gone_in_a_row']} times: {MOVED})"
         lines.append(line)
     if lines:
         lines.insert(0, f"Attention: {len(lines)} source(s) failing for {max_failures} runs or more:")

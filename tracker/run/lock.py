@@ -13,11 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tracker.errors import TrackerError
+from tracker.errors import LockedError
 
-
-class LockedError(TrackerError):
-    """Another tracker process holds the lock."""
+__all__ = ["LockedError", "hold"]
 
 
 @contextmanager

@@ -1,0 +1,127 @@
+"""Verdict: is this body the policy? Pure checks on what a server sent.
+
+A 200 that is not a policy (a bot challenge, an empty body, HTML where a PDF was
+promised, a truncated PDF) is a FetchError; so is a page without the tracked codes
+that is not recognisably the same policy (a login page, a redirect elsewhere, another
+policy number). Never "removed" for those: the last good version stays.
+May import: tracker.errors, tracker.models, tracker.config.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from email.message import Message
+from urllib.parse import urlsplit
+
+from tracker.config.sources import Source
+from tracker.errors import FetchError
+from tracker.models import Fetched, Kind, Metadata, Version
+
+# Markers of pages that anti-bot services serve instead of the document, with status 200.
+_CHALLENGES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an Akamai access-denied page", re.compile(r"access denied.{0,2000}reference\s*#", re.S)),
+    ("a Cloudflare challenge", re.compile(r"just a moment\.\.\.|cf-browser-verification|challenge-platform|cf_chl_")),
+    ("an Imperva/Incapsula block page", re.compile(r"incapsula incident id|_incapsula_resource")),
+    ("a bot-protection interstitial", re.compile(r"pardon our interruption|captcha-delivery|px-captcha")),
+    ("a captcha", re.compile(r"g-recaptcha|h-captcha|hcaptcha\.com|verify you are (a )?human|are you a robot")),
+)
+_CHALLENGE_MAX = 256 * 1024  # challenge pages are small; a long policy that cites "captcha" is not one
+
+
+def check_body(source: Source, body: bytes, content_type: str | None) -> Kind:
+    """Decide what the body is (html | pdf | json) or raise FetchError if it is no usable document."""
+    if not body.strip():
+        raise FetchError(f"{source.url}: empty body (HTTP 200 with nothing in it)", error_class="empty")
+    kind = sniff_kind(body, content_type)
+    if kind == "html" and len(body) <= _CHALLENGE_MAX:
+        head = html.unescape(body.decode("utf-8", "replace")).lower()  # Akamai writes "Reference&#32;&#35;18..."
+        for name, pattern in _CHALLENGES:
+            if pattern.search(head):
+                raise FetchError(
+                    f"{source.url}: the site served {name} instead of the policy; the last good version is kept",
+                    error_class="challenge",
+                )
+    expected = source.expected_kind
+    if expected == "mcd-article":
+        expected = "json"
+    if expected and expected != kind:
+        raise FetchError(
+            f"{source.url}: expected {expected.upper()} but got {kind.upper()} ({content_type or 'no Content-Type'})",
+            error_class="wrong-type",
+        )
+    if kind == "pdf" and b"%%EOF" not in body[-2048:]:
+        raise FetchError(
+            f"{source.url}: truncated PDF ({len(body):,} bytes, no %%EOF trailer)", error_class="unreadable"
+        )
+    return kind
+
+
+def sniff_kind(body: bytes, content_type: str | None) -> Kind:
+    """html, pdf or json, from the bytes first and the Content-Type second."""
+    head = body[:1024].lstrip()
+    if head.startswith(b"%PDF-") or b"%PDF-" in body[:1024]:
+        return "pdf"
+    if head[:1] in (b"{", b"["):
+        return "json"
+    ctype = (content_type or "").lower()
+    if "pdf" in ctype and not head.startswith(b"<"):
+        return "pdf"
+    if "json" in ctype:
+        return "json"
+    return "html"
+
+
+_LOGIN = re.compile(
+    rb"<input[^>]+type\s*=\s*[\"']?password|<title>[^<]*\b(sign|log)\s?in\b|<h1[^>]*>[^<]*\b(sign|log)\s?in\b", re.I
+)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, if any ("text/html; charset=windows-1252")."""
+    if not content_type:
+        return None
+    header = Message()
+    header["Content-Type"] = content_type
+    return header.get_content_charset()
+
+
+def refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Version) -> None:
+    """A page without the tracked codes that is not recognisably the same policy is an error page, not a removal.
+
+    A policy that drops a code keeps its number (or, where none is printed, its title) and its
+    address; a login page, a redirect elsewhere, a "page moved" notice or an empty shell served
+    with 200 does not.
+    """
+    if old is None or not old.views or new.views:
+        return
+    reason = _not_the_policy(fetched, old.metadata, new.metadata)
+    if reason:
+        raise FetchError(
+            f"{source.url}: the page has none of the tracked codes and {reason}; it looks like an error, login "
+            "or placeholder page, so the last good version is kept. If the policy really moved, update its url.",
+            error_class="unreadable",
+        )
+
+
+def _not_the_policy(fetched: Fetched, before: Metadata, after: Metadata) -> str | None:
+    if fetched.final_url and _where(fetched.final_url) != _where(fetched.url):
+        return f"the request was redirected to {fetched.final_url}"
+    if fetched.kind == "html" and _LOGIN.search(fetched.body[:200_000]):
+        return "it asks to sign in"
+    if before.policy_number and after.policy_number != before.policy_number:
+        return f"its policy number is {after.policy_number or 'missing'} (was {before.policy_number})"
+    if not before.policy_number and before.title and _fold(after.title) != _fold(before.title):
+        return f"its title is {after.title!r} (was {before.title!r})"
+    if not (before.policy_number or before.title) and after.effective_date is None:
+        return "it carries no policy title, number or date"
+    return None
+
+
+def _where(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.netloc.lower(), parts.path.rstrip("/")
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
