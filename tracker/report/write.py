@@ -124,7 +124,7 @@ class _Captures:
         target = self.folder / name
         if not target.exists():
             try:
-                body = self.store.load_raw(sha)
+                body = self.store.raw.load(sha)
             except StoreError:
                 why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
                 return None, f"capture {why}; the text above is all that is kept"

@@ -6,14 +6,10 @@ Append-only: a run adds rows, never rewrites a version. Raw bodies live under
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +22,7 @@ from tracker.fetch.http import Fetched
 from tracker.judge.diff import Change, CodeView, Version
 from tracker.models import Extraction, Metadata, Section
 from tracker.store.migrations import migrations
+from tracker.store.raw import RawStore
 
 DB_NAME = "tracker.db"
 
@@ -76,34 +73,24 @@ class Store:
 
     def __init__(self, db: Database, raw_dir: Path) -> None:
         self.db = db
-        self.raw_dir = raw_dir
+        self.raw = RawStore(raw_dir)
 
     def table(self, name: str) -> Table:
         """A table of the history database."""
         return self.db.table(name)
 
-    # -- raw captures -------------------------------------------------------
+    # -- raw captures (kept for the run's callers; ``store.raw`` is the RawStore) ---------------------
     def raw_path(self, sha256: str) -> Path:
         """Where the body with this sha256 is (or would be) kept."""
-        return self.raw_dir / sha256[:2] / f"{sha256}.gz"
+        return self.raw.path(sha256)
 
     def save_raw(self, sha256: str, body: bytes) -> Path:
         """Keep a body once, atomically; return its path."""
-        path = self.raw_path(sha256)
-        if path.exists():
-            return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as tmp:
-            tmp.write(gzip.compress(body, mtime=0))
-        os.replace(tmp.name, path)
-        return path
+        return self.raw.save(sha256, body)
 
     def load_raw(self, sha256: str) -> bytes:
         """The body with this sha256; StoreError if it was pruned or lost."""
-        try:
-            return gzip.decompress(self.raw_path(sha256).read_bytes())
-        except (OSError, EOFError) as exc:
-            raise StoreError(f"raw capture {sha256} is missing or damaged: {exc}") from exc
+        return self.raw.load(sha256)
 
     # -- sources and runs -----------------------------------------------------
     def sync_sources(self, sources: Sequence[Source], now: str) -> None:
@@ -281,17 +268,15 @@ class Store:
         """
         needed = self.needed_shas()
         report = PruneReport()
-        for path in sorted(self.raw_dir.glob("*/*.gz")):
-            sha = path.name.removesuffix(".gz")
-            if sha in needed or self._last_seen(sha, path) >= cutoff:
+        for sha in self.raw.iterate():
+            if sha in needed or self._last_seen(sha) >= cutoff:
                 report.kept += 1
                 continue
-            report.bytes += path.stat().st_size
-            path.unlink()
+            report.bytes += self.raw.delete(sha)
             report.deleted += 1
         return report
 
-    def _last_seen(self, sha: str, path: Path) -> str:
+    def _last_seen(self, sha: str) -> str:
         row = next(
             self.db.execute(
                 "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
@@ -301,7 +286,7 @@ class Store:
         )
         if row[0]:
             return str(row[0])
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+        return self.raw.written_at(sha)
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[dict[str, Any]]:
         """Rows of a read-only query, as dicts."""
