@@ -21,6 +21,7 @@ from tracker.errors import StoreError
 from tracker.fetch.http import Fetched
 from tracker.judge.diff import Change, CodeView, Version
 from tracker.models import Extraction, Metadata, Section
+from tracker.store import lookups
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
 
@@ -78,6 +79,18 @@ class Store:
     def table(self, name: str) -> Table:
         """A table of the history database."""
         return self.db.table(name)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    def source_exists(self, source_id: str) -> bool:
+        """Whether the database knows this source id."""
+        return bool(self.table("sources").count_where("id = ?", [source_id]))
+
+    def document(self, document_id: int) -> dict[str, Any] | None:
+        """The ``documents`` row of one stored version (every column), or None."""
+        return lookups.document(self, document_id)
 
     # -- raw captures (kept for the run's callers; ``store.raw`` is the RawStore) ---------------------
     def raw_path(self, sha256: str) -> Path:
