@@ -21,24 +21,24 @@ Params = Sequence[Any] | dict[str, Any]
 
 def select_rows(store: Store, sql: str, params: Params = ()) -> list[Row]:
     """The rows of a read-only query, as dicts."""
-    return list(store.db.query(sql, params))
+    return list(store._db.query(sql, params))
 
 
 def select_row(store: Store, sql: str, params: Params = ()) -> Row | None:
     """The first row of a read-only query, or None."""
-    return next(store.db.query(sql, params), None)
+    return next(store._db.query(sql, params), None)
 
 
 def select_value(store: Store, sql: str, params: Params = ()) -> Any:
     """The first column of the first row of a read-only query, or None."""
-    row = next(store.db.execute(sql, params), None)
+    row = next(store._db.execute(sql, params), None)
     return row[0] if row else None
 
 
 def insert_rows(store: Store, table: str, rows: Iterable[dict[str, Any]]) -> None:
     """Append rows to a table, in one transaction."""
-    with store.db.atomic():
-        store.db.table(table).insert_all(rows)
+    with store._db.atomic():
+        store._db.table(table).insert_all(rows)
 
 
 def latest_document(store: Store, source_id: str) -> Row | None:

@@ -159,11 +159,6 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Hi
     return rows
 
 
-def source_exists(store: Store, source_id: str) -> bool:
-    """Whether the database knows this source id."""
-    return bool(store.table("sources").count_where("id = ?", [source_id]))
-
-
 def source_urls(store: Store) -> dict[str, str]:
     """Each known source's URL, by source id."""
     return {r["id"]: r["url"] for r in select_rows(store, "select id, url from sources")}
