@@ -1,7 +1,12 @@
-"""Store: the history database (SQLite through sqlite-utils) and the raw captures.
+"""Database: opening the history database, and Store, the handle every other package holds.
 
-Append-only: a run adds rows, never rewrites a version. Raw bodies live under
-``<data>/raw/<sha[:2]>/<sha256>.gz``, each distinct body once.
+Store owns the connection (private: ``Store._db``) and the raw captures (``Store.raw``, a
+RawStore); its methods are what a run needs (sources, runs, the last version and its
+validators, the fetch log, new versions) and pruning. Append-only: a run adds rows, never
+rewrites a version; the rows themselves are built in ``writes``. The analysts' and the
+digest's reads are functions of ``queries`` and ``ledger``.
+May import: ``tracker.errors``, ``tracker.models``, ``tracker.judge``, ``tracker.config``
+and the modules of ``tracker.store`` (not ``queries`` or ``ledger``, which import this).
 """
 
 from __future__ import annotations
@@ -140,13 +145,7 @@ class Store:
         doc = lookups.latest_document(self, source_id)
         if doc is None:
             return None
-        views = {
-            r["code"]: CodeView(r["status"], lookups.as_bool(r["prior_auth"]), r["text"])
-            for r in lookups.select_rows(self, "select * from coverage where document_id = ?", [doc["id"]])
-        }
-        meta = Metadata(**{k: doc[k] for k in Metadata.__dataclass_fields__})
-        version = Version(meta, frozenset(json.loads(doc["codes"])), views)
-        return StoredDocument(doc["id"], doc["sha256"], doc["url"], version)
+        return _stored(doc, lookups.select_rows(self, "select * from coverage where document_id = ?", [doc["id"]]))
 
     def last_validators(self, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:
         """ETag, Last-Modified and sha256 of the last body fetched from ``url`` for this source (not a failure)."""
@@ -187,18 +186,8 @@ class Store:
         with self._db.atomic():
             doc_id = writes.insert(self._db, "documents", writes.document_row(source.id, fetched, sha256, now, version))
             writes.insert_sections(self._db, doc_id, source.id, extraction.sections, version)
-            self._db.table("changes").insert_all(
-                writes.change_row(
-                    c,
-                    source,
-                    run_id=run_id,
-                    previous_id=previous_id,
-                    doc_id=doc_id,
-                    now=now,
-                    effective_date=effective_date,
-                )
-                for c in changes
-            )
+            ends = writes.Ends(run_id, previous_id, doc_id, now, effective_date)
+            self._db.table("changes").insert_all(writes.change_row(c, source, ends) for c in changes)
             self.record_fetch(FetchRecord(**{**fetch.__dict__, "document_id": doc_id}))
         return doc_id
 
@@ -227,6 +216,14 @@ class Store:
             [sha],
         )
         return str(found) if found else self.raw.written_at(sha)
+
+
+def _stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:
+    """A ``documents`` row and its ``coverage`` rows as a StoredDocument."""
+    views = {r["code"]: CodeView(r["status"], lookups.as_bool(r["prior_auth"]), r["text"]) for r in coverage}
+    meta = Metadata(**{k: doc[k] for k in Metadata.__dataclass_fields__})
+    version = Version(meta, frozenset(json.loads(doc["codes"])), views)
+    return StoredDocument(doc["id"], doc["sha256"], doc["url"], version)
 
 
 def open_store(data_dir: Path, *, create: bool = True) -> Store:

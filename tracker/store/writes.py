@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlite_utils import Database
 
@@ -108,19 +108,21 @@ def insert_sections(db: Database, doc_id: int, source_id: str, sections: Sequenc
     )
 
 
-def change_row(
-    change: Change,
-    source: Source,
-    *,
-    run_id: int,
-    previous_id: int | None,
-    doc_id: int,
-    now: str,
-    effective_date: str | None,
-) -> Row:
-    """One change between a source's previous version (None: first capture) and its new one."""
+class Ends(NamedTuple):
+    """What every change of a new version shares: its run, both versions, when, from when."""
+
+    run_id: int
+    previous_id: int | None
+    """The source's previous version; None for a first capture."""
+    doc_id: int
+    now: str
+    effective_date: str | None
+
+
+def change_row(change: Change, source: Source, ends: Ends) -> Row:
+    """One change between a source's previous version and its new one."""
     return {
-        "run_id": run_id,
+        "run_id": ends.run_id,
         "source_id": source.id,
         "payer": source.payer,
         "plan": source.plan,
@@ -128,10 +130,10 @@ def change_row(
         "kind": change.kind,
         "old_status": change.old_status,
         "new_status": change.new_status,
-        "old_document_id": previous_id,
-        "new_document_id": doc_id,
-        "detected_at": now,
-        "effective_date": effective_date,
+        "old_document_id": ends.previous_id,
+        "new_document_id": ends.doc_id,
+        "detected_at": ends.now,
+        "effective_date": ends.effective_date,
         "summary": change.summary,
         "diff": change.diff,
     }
