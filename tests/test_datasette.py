@@ -44,7 +44,7 @@ def store(data: Path) -> Iterator[Store]:
     """The same DB through the library, for the expected answers."""
     opened = open_store(data)
     yield opened
-    opened.db.close()
+    opened.close()
 
 
 def config() -> dict[str, Any]:
@@ -153,13 +153,13 @@ def test_policy_text_as_of_a_date_without_effective_dates(data: Path, tmp_path: 
     """A policy that states no effective date is taken as it was captured by the date."""
     shutil.copytree(data, tmp_path / "data")
     store = open_store(tmp_path / "data")
-    store.db.execute("update documents set effective_date = null where source_id in ('horizon-142', 'cigna-0525')")
-    store.db.conn.commit()
     conn = sqlite3.connect(tmp_path / "data" / "tracker.db")
+    conn.execute("update documents set effective_date = null where source_id in ('horizon-142', 'cigna-0525')")
+    conn.commit()
     conn.row_factory = sqlite3.Row
     try:
         days = ("2026-01-15", "2026-03-01", "2026-04-22", "2026-05-01")
         assert as_of_agrees(conn, store, days) == {"effective_date", "captured_at"}
     finally:
         conn.close()
-        store.db.close()
+        store.close()

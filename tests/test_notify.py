@@ -10,10 +10,12 @@ import ipaddress
 import json
 import logging
 import socket
+import sqlite3
 import ssl
 import textwrap
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -226,7 +228,9 @@ class Tracker:
 
     def deliveries(self) -> list[dict[str, Any]]:
         assert self.store
-        return list(self.store.query("select change_id, channel, status, error from deliveries order by id"))
+        with closing(sqlite3.connect(self.path / "data" / "tracker.db")) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("select change_id, channel, status, error from deliveries order by id")]
 
 
 @pytest.fixture
@@ -234,7 +238,7 @@ def tracker(tmp_path: Path, server: PolicyServer, mailbox: Mailbox, slack: Slack
     t = Tracker(tmp_path, server, mailbox, slack)
     yield t
     if t.store:
-        t.store.db.conn.close()
+        t.store.close()
 
 
 def _parts(message: EmailMessage) -> dict[str, str]:
@@ -463,7 +467,8 @@ def test_secrets_never_reach_the_db_or_the_output(tracker: Tracker, caplog: pyte
     assert denied.deliveries[0].status == "failed" and "535" in denied.deliveries[0].detail
 
     assert tracker.store
-    dump = "\n".join(tracker.store.db.conn.iterdump())
+    with closing(sqlite3.connect(tracker.path / "data" / "tracker.db")) as db:
+        dump = "\n".join(db.iterdump())
     config = load_config(tracker.path / "sources.toml", tracker.env)
     settings = config.notify
     digest = build_digest(tracker.store, config, since="2000-01-01", clock=tracker.clock)
@@ -547,7 +552,7 @@ def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLCo
         store = open_store(tmp_path / "data")
         digest = build_digest(store, config, clock=Clock())
         report = send_digest(store, config, digest, clock=Clock(), ssl_context=client_tls)
-        store.db.conn.close()
+        store.close()
     finally:
         box.stop()
     assert [d.status for d in report.deliveries] == ["sent"], report.lines()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import textwrap
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,7 +127,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     data = build_history(root)
     store = open_store(data)
     index = write_report(store, root / "out", clock=ticking(RUN_2 + timedelta(hours=1)))
-    store.db.close()
+    store.close()
     return Built(data, root / "out", index)
 
 
@@ -201,20 +203,20 @@ def test_report_is_self_contained(built: Built) -> None:
 def test_report_only_some_codes_and_an_empty_database(built: Built, tmp_path: Path) -> None:
     store = open_store(built.data)
     other = write_report(store, tmp_path / "none", clock=ticking(datetime(2026, 3, 3, tzinfo=UTC)), codes=["99213"])
-    store.db.close()
+    store.close()
     dom = BeautifulSoup(other.read_text(encoding="utf-8"), "lxml")
     assert not dom.select("table.matrix") and not dom.select("article.change")
     assert not (tmp_path / "none" / "captures").exists()
     empty = open_store(tmp_path / "empty-data")
     index = write_report(empty, tmp_path / "empty", clock=ticking(datetime(2026, 3, 3, tzinfo=UTC)))
-    empty.db.close()
+    empty.close()
     assert "No source has been checked yet." in index.read_text(encoding="utf-8")
 
 
 def test_report_only_configured_sources(built: Built, tmp_path: Path) -> None:
     store = open_store(built.data)
     index = write_report(store, tmp_path / "cigna", clock=ticking(RUN_2), sources=["cigna-0525"])
-    store.db.close()
+    store.close()
     dom = BeautifulSoup(index.read_text(encoding="utf-8"), "lxml")
     assert [tr["data-source"] for tr in dom.select("table.matrix tbody tr")] == ["cigna-0525"]
     assert {a["data-source"] for a in dom.select("article.change")} == {"cigna-0525"}
@@ -224,13 +226,14 @@ def test_report_only_configured_sources(built: Built, tmp_path: Path) -> None:
 def test_pruned_capture_is_noted_not_linked(built: Built, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(built.data, data)
+    with closing(sqlite3.connect(data / "tracker.db")) as db:
+        [(sha,)] = db.execute("select sha256 from documents where source_id = 'cigna-0525' order by id limit 1")
+        db.execute("update documents set raw_pruned_at = '2026-09-01T00:00:00+00:00' where sha256 = ?", [sha])
+        db.commit()
     store = open_store(data)
-    sha = next(store.query("select sha256 from documents where source_id = 'cigna-0525' order by id limit 1"))["sha256"]
-    store.raw_path(sha).unlink()
-    store.db.execute("update documents set raw_pruned_at = '2026-09-01T00:00:00+00:00' where sha256 = ?", [sha])
-    store.db.conn.commit()
+    store.raw.path(sha).unlink()
     index = write_report(store, tmp_path / "out", clock=ticking(datetime(2026, 9, 2, tzinfo=UTC)))
-    store.db.close()
+    store.close()
     html = index.read_text(encoding="utf-8")
     assert "capture pruned on 2026-09-01" in html and f"captures/{sha}" not in html
     assert not (tmp_path / "out" / "captures" / f"{sha}.pdf").exists()
@@ -244,7 +247,7 @@ def test_unwritable_out_dir_is_a_store_error(built: Built, tmp_path: Path) -> No
         with pytest.raises(StoreError, match="cannot write the report"):
             write_report(store, blocker / "out", clock=ticking(datetime(2026, 3, 3, tzinfo=UTC)))
     finally:
-        store.db.close()
+        store.close()
 
 
 # --- the renderer alone ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -180,14 +181,16 @@ def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> 
         server.set(PDF_PATH, body, content_type="application/pdf")
         work.cli("run", "--no-notify")
     store = open_store(work.data)
-    versions = [r["sha256"] for r in store.query("select sha256 from documents order by id")]
-    assert len(versions) == 2  # v1 and v2; the re-render (same text) and the truncated PDF are no versions
-    kept_bodies = {r["sha256"] for r in store.query("select sha256 from fetches where sha256 is not null")}
-    assert len(kept_bodies) == 4 and all(store.raw_path(sha).exists() for sha in kept_bodies)
+    with closing(sqlite3.connect(work.data / "tracker.db")) as db:
+        versions = [sha for (sha,) in db.execute("select sha256 from documents order by id")]
+        assert len(versions) == 2  # v1 and v2; the re-render (same text) and the truncated PDF are no versions
+        kept_bodies = {sha for (sha,) in db.execute("select sha256 from fetches where sha256 is not null")}
+    assert len(kept_bodies) == 4 and all(store.raw.path(sha).exists() for sha in kept_bodies)
     assert store.prune("9999-12-31").deleted == 2  # the re-render's body and the truncated PDF's
-    left = {p.name.removesuffix(".gz") for p in store.raw_dir.glob("*/*.gz")}
+    left = set(store.raw.iterate())
     assert left == set(versions)
-    assert len(list(store.query("select * from fetches"))) == 5  # rows are never deleted
+    with closing(sqlite3.connect(work.data / "tracker.db")) as db:
+        assert len(db.execute("select * from fetches").fetchall()) == 5  # rows are never deleted
     result = work.cli("prune", "--keep-days", "30")
     assert result.exit_code == 0 and "Deleted 0 raw capture(s)" in result.output
 

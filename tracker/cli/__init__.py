@@ -51,7 +51,14 @@ from tracker.cli.base import Context, TrackerGroup
     envvar="TRACKER_LOG_FORMAT",
     help="logging format string (env TRACKER_LOG_FORMAT).",
 )
-@click.version_option(package_name="tracker")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _version(ctx) if value else None,
+    help="Show the version and the extractor's identity, and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
     """Watch payers' coverage policies and report, code by code, what changed."""
@@ -81,6 +88,14 @@ for command in (
     operations.demo,
 ):
     cli.add_command(command)
+
+
+def _version(ctx: click.Context) -> None:
+    from tracker import __version__
+    from tracker.extract.identity import current_identity
+
+    click.echo(f"tracker, version {__version__} (extractor {current_identity()})")
+    ctx.exit()
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from tracker.cli.output import cell, emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.store import queries as hist
+from tracker.store.rows import VersionRow
 from tracker.vocab import DEFAULT_CODE, code_label
 
 
@@ -199,9 +200,16 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         click.echo(unified_diff(before, after))
 
 
-def _provenance(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("version", "captured_at", "effective_date", "status", "prior_auth", "url", "sha256")
-    return {k: row[k] for k in keys}
+def _provenance(row: VersionRow) -> dict[str, Any]:
+    return {
+        "version": row["version"],
+        "captured_at": row["captured_at"],
+        "effective_date": row["effective_date"],
+        "status": row["status"],
+        "prior_auth": row["prior_auth"],
+        "url": row["url"],
+        "sha256": row["sha256"],
+    }
 
 
 def _coloured(segments: Sequence[Segment]) -> str:

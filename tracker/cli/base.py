@@ -15,7 +15,6 @@ import click
 
 from tracker.config.sources import Config, load_config
 from tracker.errors import ConfigError, TrackerError, exit_status_of
-from tracker.store import queries as hist
 from tracker.store.database import Store, open_store
 
 
@@ -73,6 +72,6 @@ def configured_ids(obj: Context) -> list[str] | None:
 def store_with(obj: Context, source_id: str) -> Store:
     """The store, after checking that it knows ``source_id``."""
     store = obj.store()
-    if not hist.source_exists(store, source_id):
+    if not store.source_exists(source_id):
         raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
     return store

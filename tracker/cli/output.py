@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -19,7 +19,7 @@ def output_options(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(func)
 
 
-def emit(rows: Sequence[dict[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:
+def emit(rows: Sequence[Mapping[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:
     """Print rows as JSON, CSV or an aligned table of ``columns``."""
     if as_json:
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
@@ -31,7 +31,7 @@ def emit(rows: Sequence[dict[str, Any]], as_json: bool, as_csv: bool, columns: S
         click.echo(_table(rows, columns))
 
 
-def _csv(rows: Sequence[dict[str, Any]]) -> str:
+def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     out = io.StringIO()
@@ -42,7 +42,7 @@ def _csv(rows: Sequence[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]

@@ -214,7 +214,7 @@ def run_demo(work_dir: Path, *, out: Callable[[str], Any] = print, clock: Clock 
     out("\nThe digest (what email and Slack would receive; the demo sends nothing):\n")
     out(digest)
     report = write_report(store, work_dir / "report", clock=clock)
-    store.db.close()
+    store.close()
     out(f"Report: {report}\n  open it in a browser: {report.as_uri()}")
     out(
         f"Explore further: tracker --sources {sources} --data {data} status   (or changes, history cigna-0525, "

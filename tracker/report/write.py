@@ -17,10 +17,10 @@ from typing import Any
 from tracker.errors import StoreError
 from tracker.models import Clock, iso
 from tracker.notify.digest import make_item
-from tracker.notify.ledger import change_rows
 from tracker.report.html import ChangeView, ReportData, Side, render_report
 from tracker.store import queries as history
 from tracker.store.database import Store
+from tracker.store.ledger import change_rows
 
 Row = Mapping[str, Any]
 CAPTURES = "captures"
@@ -58,18 +58,15 @@ def gather(
     sources: Collection[str] | None = None,
 ) -> ReportData:
     """Read what the report shows from the store, copying the captures it links to into ``out_dir``."""
-    urls = {r["id"]: r["url"] for r in store.query("select id, url from sources")}
+    urls = history.source_urls(store)
     ids = list(sources) if sources is not None else None
-    status = [
+    status: list[dict[str, Any]] = [
         {**r, "url": urls.get(r["source"])} for r in history.status(store, source_ids=ids) if _wanted(r["code"], codes)
     ]
     shown = {r["source"] for r in status}
     failing = {r["source"]: r for r in history.failing_sources(store, shown)}
     captures = _Captures(store, out_dir / CAPTURES)
-    ends = {
-        r["id"]: (r["old_document_id"], r["new_document_id"])
-        for r in store.query("select id, old_document_id, new_document_id from changes")
-    }
+    ends = history.change_ends(store)
     views = []
     for row in change_rows(store):
         if not _wanted(row["code"], codes) or (ids is not None and row["source_id"] not in ids):
@@ -95,7 +92,7 @@ class _Captures:
         """One end (``old`` or ``new``) of a change row; None for the missing old end of a first capture."""
         if document_id is None:
             return None
-        doc = next(self.store.query("select * from documents where id = ?", [document_id]), None)
+        doc = self.store.document(document_id)
         if doc is None:
             return None
         href, note = self.copy(doc)
@@ -124,7 +121,7 @@ class _Captures:
         target = self.folder / name
         if not target.exists():
             try:
-                body = self.store.load_raw(sha)
+                body = self.store.raw.load(sha)
             except StoreError:
                 why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
                 return None, f"capture {why}; the text above is all that is kept"

@@ -164,7 +164,7 @@ def _validators(store: Store, source: Source, doc: StoredDocument | None) -> Val
     if doc is None or doc.url != source.url or doc.version.codes != frozenset(source.codes):
         return None
     etag, last_modified, sha = store.last_validators(source.id, source.url)
-    if sha is None or not store.raw_path(sha).exists():
+    if sha is None or not store.raw.path(sha).exists():
         return None
     return Validators(etag, last_modified)
 
@@ -201,7 +201,7 @@ def _failed(source: Source, store: Store, record: FetchRecord, exc: FetchError, 
     sha = None
     if body:
         sha = hashlib.sha256(body).hexdigest()
-        store.save_raw(sha, body)
+        store.raw.save(sha, body)
     failure = replace(
         record,
         error_class=exc.error_class,
@@ -255,7 +255,7 @@ def _read_body(
     old = last.version if last else None
     if last is not None and version == old:
         # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
-        store.save_raw(base.sha256, fetched.body)
+        store.raw.save(base.sha256, fetched.body)
         store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
     refuse_blank(source, fetched, old, version)

@@ -1,4 +1,9 @@
-"""The history database's schema, as sqlite-utils migrations (applied in order, once)."""
+"""Migrations: the history database's schema, as sqlite-utils migrations (applied in order, once).
+
+Users' databases record each migration by name: never rename, reorder or change one that
+has shipped; add a new one. ``m001_initial`` creates one table per helper, in order.
+May import: nothing of the project (sqlite-utils only).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,18 @@ migrations = Migrations("tracker")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    """sources, runs, fetches, documents, sections, coverage, changes."""
+    """sources, runs, documents, fetches, sections, coverage, changes (one helper per table, in this order)."""
+    _sources(db)
+    _runs(db)
+    _documents(db)
+    _fetches(db)
+    _sections(db)
+    _coverage(db)
+    _changes(db)
+
+
+def _sources(db: Database) -> None:
+    """The ``sources`` table."""
     db.table("sources").create(
         {
             "id": str,
@@ -24,6 +40,10 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
+
+
+def _runs(db: Database) -> None:
+    """The ``runs`` table."""
     db.table("runs").create(
         {
             "id": int,
@@ -38,6 +58,10 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
+
+
+def _documents(db: Database) -> None:
+    """The ``documents`` table and its indexes."""
     db.table("documents").create(
         {
             "id": int,
@@ -62,6 +86,10 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("source_id", "sources", "id")],
     )
     db.table("documents").create_index(["source_id", "id"])
+
+
+def _fetches(db: Database) -> None:
+    """The ``fetches`` table and its indexes."""
     db.table("fetches").create(
         {
             "id": int,
@@ -87,6 +115,10 @@ def m001_initial(db: Database) -> None:
     )
     db.table("fetches").create_index(["run_id"])
     db.table("fetches").create_index(["source_id", "id"])
+
+
+def _sections(db: Database) -> None:
+    """The ``sections`` table and its indexes."""
     db.table("sections").create(
         {
             "id": int,
@@ -104,11 +136,19 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
     )
     db.table("sections").create_index(["document_id", "code"])
+
+
+def _coverage(db: Database) -> None:
+    """The ``coverage`` table."""
     db.table("coverage").create(
         {"document_id": int, "source_id": str, "code": str, "status": str, "prior_auth": int, "text": str},
         pk=("document_id", "code"),
         foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
     )
+
+
+def _changes(db: Database) -> None:
+    """The ``changes`` table and its indexes."""
     db.table("changes").create(
         {
             "id": int,

@@ -1,7 +1,9 @@
-"""History: what analysts ask of the database — the change log, the coverage matrix, runs, versions.
+"""Queries: what analysts ask of the database — the change log, the coverage matrix, runs, versions, search.
 
-Read-only queries over a Store; each returns plain dicts with the JSON keys of
-DESIGN.md's command-line contract.
+Read-only queries over a Store (formerly ``history``); each returns the rows of
+``tracker.store.rows``, whose keys are those of DESIGN.md's command-line contract,
+plus the few lookups the report needs (``source_urls``, ``change_ends``).
+May import: ``tracker.errors`` and the modules of ``tracker.store``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,32 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from tracker.errors import ConfigError
-from tracker.store.database import Store, as_bool
-
-Row = dict[str, Any]
+from tracker.store.database import Store
+from tracker.store.lookups import (
+    Row,
+    as_bool,
+    coverage,
+    document,
+    last_success,
+    latest_document,
+    select_row,
+    select_rows,
+    select_value,
+)
+from tracker.store.rows import (
+    ChangeRow,
+    FailingSourceRow,
+    HistoryRow,
+    RunRow,
+    RunSourceRow,
+    SearchRow,
+    SectionRow,
+    StatusRow,
+    VersionRow,
+)
 
 
 def changes(
@@ -25,7 +47,7 @@ def changes(
     code: str | None = None,
     payer: str | None = None,
     source: str | None = None,
-) -> list[Row]:
+) -> list[ChangeRow]:
     """The change log, oldest first, filtered."""
     where, params = _filters(
         ("c.detected_at >= ?", since), ("c.code = ?", code), ("c.payer = ?", payer), ("c.source_id = ?", source)
@@ -35,16 +57,16 @@ def changes(
                c.detected_at, c.effective_date, c.summary, c.diff, c.run_id
         from changes c join sources s on s.id = c.source_id
         {where} order by c.detected_at, c.id"""
-    return list(store.query(sql, params))
+    return cast(list[ChangeRow], select_rows(store, sql, params))
 
 
-def status(store: Store, *, code: str | None = None, source_ids: Sequence[str] | None = None) -> list[Row]:
+def status(store: Store, *, code: str | None = None, source_ids: Sequence[str] | None = None) -> list[StatusRow]:
     """The coverage matrix: one row per source and tracked code, from the latest good version."""
     rows = []
-    for src in store.query("select * from sources order by payer, plan, id"):
+    for src in select_rows(store, "select * from sources order by payer, plan, id"):
         if source_ids is not None and src["id"] not in source_ids:
             continue
-        doc = _latest_document(store, src["id"])
+        doc = latest_document(store, src["id"])
         for tracked in json.loads(src["codes"]):
             if code and tracked != code:
                 continue
@@ -52,29 +74,18 @@ def status(store: Store, *, code: str | None = None, source_ids: Sequence[str] |
     return rows
 
 
-def _latest_document(store: Store, source_id: str) -> Row | None:
-    found = list(store.query("select * from documents where source_id = ? order by id desc limit 1", [source_id]))
-    return found[0] if found else None
-
-
-def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> Row:
-    cov = None
-    if doc is not None:
-        cov = next(store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], code]), None)
+def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> StatusRow:
+    cov = coverage(store, doc["id"], code) if doc is not None else None
     looked = doc is not None and code in json.loads(doc["codes"])
-    checked = _one(store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", src["id"])
-    changed = _one(
+    changed = select_value(
         store,
         "select max(detected_at) from changes where source_id = ? and code = ? and kind != 'metadata'",
-        src["id"],
-        code,
+        [src["id"], code],
     )
-    failure = next(
-        store.query(
-            "select started_at, error_class, error from fetches where source_id = ? order by id desc limit 1",
-            [src["id"]],
-        ),
-        None,
+    failure = select_row(
+        store,
+        "select started_at, error_class, error from fetches where source_id = ? order by id desc limit 1",
+        [src["id"]],
     )
     failing = failure is not None and failure["error_class"] is not None
     return {
@@ -87,22 +98,21 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> Row:
         "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "effective_date": doc["effective_date"] if doc else None,
         "policy_number": doc["policy_number"] if doc else None,
-        "checked_at": checked,
+        "checked_at": last_success(store, src["id"]),
         "changed_at": changed,
         "last_error": failure["error"] if failing and failure else None,
     }
 
 
-def runs(store: Store, *, limit: int = 20) -> list[Row]:
+def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
     """The most recent runs, newest first, each with its per-source outcomes."""
-    result = []
-    for run in store.query("select * from runs order by id desc limit ?", [limit]):
-        sources = list(
-            store.query(
-                """select source_id as source, outcome, error_class, error, http_status, duration_ms
+    result: list[RunRow] = []
+    for run in select_rows(store, "select * from runs order by id desc limit ?", [limit]):
+        sources = select_rows(
+            store,
+            """select source_id as source, outcome, error_class, error, http_status, duration_ms
                from fetches where run_id = ? order by source_id""",
-                [run["id"]],
-            )
+            [run["id"]],
         )
         result.append(
             {
@@ -116,22 +126,20 @@ def runs(store: Store, *, limit: int = 20) -> list[Row]:
                 "sources_failed": run["sources_failed"],
                 "changes": run["changes"],
                 "only": json.loads(run["only"] or "[]"),
-                "sources": sources,
+                "sources": cast(list[RunSourceRow], sources),
             }
         )
     return result
 
 
-def history(store: Store, source_id: str, *, code: str | None = None) -> list[Row]:
+def history(store: Store, source_id: str, *, code: str | None = None) -> list[HistoryRow]:
     """Every stored version of a source, oldest first, with what each said of each code."""
-    rows = []
-    for doc in store.query("select * from documents where source_id = ? order by id", [source_id]):
+    rows: list[HistoryRow] = []
+    for doc in select_rows(store, "select * from documents where source_id = ? order by id", [source_id]):
         for tracked in json.loads(doc["codes"]):
             if code and tracked != code:
                 continue
-            cov = next(
-                store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], tracked]), None
-            )
+            cov = coverage(store, doc["id"], tracked)
             rows.append(
                 {
                     "source": source_id,
@@ -151,9 +159,15 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Ro
     return rows
 
 
-def source_exists(store: Store, source_id: str) -> bool:
-    """Whether the database knows this source id."""
-    return bool(store.table("sources").count_where("id = ?", [source_id]))
+def source_urls(store: Store) -> dict[str, str]:
+    """Each known source's URL, by source id."""
+    return {r["id"]: r["url"] for r in select_rows(store, "select id, url from sources")}
+
+
+def change_ends(store: Store) -> dict[int, tuple[int | None, int | None]]:
+    """Each change's two versions (old document id, None for a first capture; new document id), by change id."""
+    rows = select_rows(store, "select id, old_document_id, new_document_id from changes")
+    return {r["id"]: (r["old_document_id"], r["new_document_id"]) for r in rows}
 
 
 def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
@@ -162,41 +176,32 @@ def _filters(*pairs: tuple[str, str | None]) -> tuple[str, list[str]]:
     return where, [value for _, value in clauses if value]
 
 
-def _one(store: Store, sql: str, *params: Any) -> Any:
-    row = next(store.db.execute(sql, params), None)
-    return row[0] if row else None
-
-
 def _duration(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> list[Row]:
+def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> list[FailingSourceRow]:
     """Sources whose latest fetch failed: how many runs in a row (and how many of them 404/410), since when, why.
 
     ``source_ids`` limits the answer to those sources (the ones still in sources.toml).
     """
     wanted = None if source_ids is None else set(source_ids)
-    rows = []
-    for src in store.query("select id, payer, plan, title, url from sources order by id"):
+    rows: list[FailingSourceRow] = []
+    for src in select_rows(store, "select id, payer, plan, title, url from sources order by id"):
         if wanted is not None and src["id"] not in wanted:
             continue
-        fetches = list(
-            store.query(
-                "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
-                "order by id desc limit 1000",
-                [src["id"]],
-            )
+        fetches = select_rows(
+            store,
+            "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
+            "order by id desc limit 1000",
+            [src["id"]],
         )
         streak = next((i for i, f in enumerate(fetches) if f["outcome"] != "error"), len(fetches))
         gone = next((i for i, f in enumerate(fetches) if f["http_status"] not in (404, 410)), len(fetches))
         if not streak:
             continue
-        last_ok = _one(
-            store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", src["id"]
-        )
         latest = fetches[0]
         rows.append(
             {
@@ -207,7 +212,7 @@ def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> li
                 "url": src["url"],
                 "failures_in_a_row": streak,
                 "gone_in_a_row": gone,
-                "last_success": last_ok,
+                "last_success": last_success(store, src["id"]),
                 "error_class": latest["error_class"],
                 "error": latest["error"],
                 "http_status": latest["http_status"],
@@ -217,7 +222,7 @@ def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> li
     return rows
 
 
-def version_at(store: Store, source_id: str, code: str, moment: str | None) -> Row | None:
+def version_at(store: Store, source_id: str, code: str, moment: str | None) -> VersionRow | None:
     """The version of a source in force on ``moment`` (YYYY-MM-DD; None = the latest), with its sections.
 
     In force = the version with the latest start on or before the date, where a version starts
@@ -225,36 +230,35 @@ def version_at(store: Store, source_id: str, code: str, moment: str | None) -> R
     ``versions_in_force`` view); ``basis`` says which.
     """
     if moment is None:
-        row = next(
-            store.query(
-                "select d.*, 'latest' as basis from documents d where source_id = ? order by id desc limit 1",
-                [source_id],
-            ),
-            None,
-        )
+        doc, basis = latest_document(store, source_id), "latest"
     else:
-        row = next(
-            store.query(
-                """select d.*, v.basis from versions_in_force v join documents d on d.id = v.id
+        doc = select_row(
+            store,
+            """select d.*, v.basis from versions_in_force v join documents d on d.id = v.id
                where v.source_id = ? and v.in_force_from <= ? order by v.in_force_from desc, v.id desc limit 1""",
-                [source_id, moment[:10]],
-            ),
-            None,
+            [source_id, moment[:10]],
         )
-    return _version_row(store, row, code, moment[:10] if moment else None, row["basis"]) if row else None
+        basis = doc["basis"] if doc else ""
+    return _version_row(store, doc, code, moment[:10] if moment else None, basis) if doc else None
 
 
-def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str) -> Row:
-    cov = next(store.query("select * from coverage where document_id = ? and code = ?", [doc["id"], code]), None)
-    sections = list(
-        store.query(
+def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str) -> VersionRow:
+    cov = coverage(store, doc["id"], code)
+    sections: list[SectionRow] = [
+        {
+            "heading": s["heading"],
+            "text": s["text"],
+            "status": s["status"],
+            "prior_auth": as_bool(s["prior_auth"]),
+            "page": s["page"],
+        }
+        for s in select_rows(
+            store,
             "select heading, text, status, prior_auth, page from sections "
             "where document_id = ? and code = ? order by seq",
             [doc["id"], code],
         )
-    )
-    for s in sections:
-        s["prior_auth"] = as_bool(s["prior_auth"])
+    ]
     return {
         "source": doc["source_id"],
         "code": code,
@@ -278,7 +282,7 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
 
 def search(
     store: Store, text: str, *, code: str | None = None, payer: str | None = None, limit: int = 100
-) -> list[Row]:
+) -> list[SearchRow]:
     """Full-text search over every version of every section, newest first."""
     where, params = _filters(("s.code = ?", code), ("src.payer = ?", payer))
     clause = f"and {where.removeprefix('where ')}" if where else ""
@@ -290,7 +294,7 @@ def search(
         where sections_fts match ? {clause}
         order by d.fetched_at desc, d.id desc, s.seq limit ?"""
     try:
-        return list(store.query(sql, [_fts_query(text), *params, limit]))
+        return cast(list[SearchRow], select_rows(store, sql, [_fts_query(text), *params, limit]))
     except sqlite3.OperationalError as exc:
         raise ConfigError(f"cannot search for {text!r}: {exc}") from exc
 
@@ -300,18 +304,20 @@ def _fts_query(text: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
 
 
-def previous_version(store: Store, source_id: str, code: str, before: int) -> Row | None:
+def previous_version(store: Store, source_id: str, code: str, before: int) -> VersionRow | None:
     """The last version before ``before`` that said something else about ``code`` (else simply the one before)."""
     current = version_at_id(store, source_id, code, before)
-    earlier = list(
-        store.query("select id from documents where source_id = ? and id < ? order by id desc", [source_id, before])
+    earlier = select_rows(
+        store, "select id from documents where source_id = ? and id < ? order by id desc", [source_id, before]
     )
     rows = [version_at_id(store, source_id, code, d["id"]) for d in earlier]
     differing = [r for r in rows if r and current and r["text"] != current["text"]]
     return differing[0] if differing else (rows[0] if rows else None)
 
 
-def version_at_id(store: Store, source_id: str, code: str, version: int) -> Row | None:
+def version_at_id(store: Store, source_id: str, code: str, version: int) -> VersionRow | None:
     """One stored version of a source, by its id, as ``version_at`` shows it."""
-    doc = next(store.query("select * from documents where source_id = ? and id = ?", [source_id, version]), None)
-    return _version_row(store, doc, code, None, "version") if doc else None
+    doc = document(store, version)
+    if doc is None or doc["source_id"] != source_id:
+        return None
+    return _version_row(store, doc, code, None, "version")

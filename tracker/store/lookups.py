@@ -1,0 +1,69 @@
+"""Lookups: how the store's modules run a statement, and the lookups several of them share.
+
+Package-private: only modules of ``tracker.store`` import this. It is the one place outside
+``database`` that reaches a Store's database (``Store._db``), and it writes each lookup
+that more than one query needs once: a source's latest document, a document by id, what
+a document says of a code, a source's last successful fetch.
+May import: nothing of the project but ``tracker.store.database`` (for the type only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracker.store.database import Store
+
+Row = dict[str, Any]
+Params = Sequence[Any] | dict[str, Any]
+
+
+def select_rows(store: Store, sql: str, params: Params = ()) -> list[Row]:
+    """The rows of a read-only query, as dicts."""
+    return list(store._db.query(sql, params))
+
+
+def select_row(store: Store, sql: str, params: Params = ()) -> Row | None:
+    """The first row of a read-only query, or None."""
+    return next(store._db.query(sql, params), None)
+
+
+def select_value(store: Store, sql: str, params: Params = ()) -> Any:
+    """The first column of the first row of a read-only query, or None."""
+    row = next(store._db.execute(sql, params), None)
+    return row[0] if row else None
+
+
+def insert_rows(store: Store, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Append rows to a table, in one transaction."""
+    with store._db.atomic():
+        store._db.table(table).insert_all(rows)
+
+
+def latest_document(store: Store, source_id: str) -> Row | None:
+    """The ``documents`` row of a source's latest good version, or None."""
+    return select_row(store, "select * from documents where source_id = ? order by id desc limit 1", [source_id])
+
+
+def document(store: Store, document_id: int) -> Row | None:
+    """The ``documents`` row with this id, or None."""
+    return select_row(store, "select * from documents where id = ?", [document_id])
+
+
+def coverage(store: Store, document_id: int, code: str) -> Row | None:
+    """The ``coverage`` row of a document and code (what that version says of the code), or None."""
+    return select_row(store, "select * from coverage where document_id = ? and code = ?", [document_id, code])
+
+
+def last_success(store: Store, source_id: str) -> str | None:
+    """When a source was last fetched without an error (a new version, a 304 or the same body), or None."""
+    found = select_value(
+        store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", [source_id]
+    )
+    return None if found is None else str(found)
+
+
+def as_bool(value: Any) -> bool | None:
+    """A stored 0/1/NULL flag as True/False/None."""
+    return None if value is None else bool(value)
