@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from tracker.config.sources import Source
 from tracker.errors import StoreError
 from tracker.judge.diff import Change, CodeView, Version
-from tracker.models import Extraction, Metadata
+from tracker.models import ErrorClass, Extraction, Metadata, Outcome
 from tracker.store import lookups, writes
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
@@ -60,10 +60,10 @@ class FetchRecord:
     started_at: str
     duration_ms: int
     url: str
-    outcome: str
+    outcome: Outcome
     http_status: int | None = None
     not_modified: bool = False
-    error_class: str | None = None
+    error_class: ErrorClass | None = None
     error: str | None = None
     sha256: str | None = None
     size: int | None = None
@@ -147,7 +147,7 @@ class Store:
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Append one attempt to the fetch log."""
-        self._db.table("fetches").insert(record.__dict__)
+        self._db.table("fetches").insert(asdict(record))
 
     def record_version(
         self,
@@ -175,7 +175,7 @@ class Store:
             writes.insert_sections(self._db, doc_id, source.id, extraction.sections, version)
             ends = writes.Ends(run_id, previous_id, doc_id, now, effective_date)
             self._db.table("changes").insert_all(writes.change_row(c, source, ends) for c in changes)
-            self.record_fetch(FetchRecord(**{**fetch.__dict__, "document_id": doc_id}))
+            self.record_fetch(replace(fetch, document_id=doc_id))
         return doc_id
 
     # -- raw captures no version needs ------------------------------------------
