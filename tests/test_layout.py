@@ -17,6 +17,7 @@ from tracker import errors
 from tracker.cli.base import TrackerGroup
 from tracker.config.sources import load_config
 from tracker.extract import extract
+from tracker.extract.identity import Extractor, current_identity
 from tracker.models import Extraction, Kind
 from tracker.run.check import run_check
 from tracker.store import open_store
@@ -116,7 +117,8 @@ def test_a_bug_in_extraction_is_that_sources_failure_and_the_run_goes_on(server:
         return extract(body, kind, codes, selector=selector, encoding=encoding)
 
     store = open_store(work.data)
-    result = run_check(config, store, clock=lambda: datetime(2026, 4, 21, 6, tzinfo=UTC), extractor=buggy)
+    clock = lambda: datetime(2026, 4, 21, 6, tzinfo=UTC)  # noqa: E731
+    result = run_check(config, store, clock=clock, extractor=Extractor(current_identity(), buggy))
     outcomes = {r.source.id: (r.outcome, r.error_class) for r in result.results}
     assert outcomes == {
         "aetna": ("new", None),

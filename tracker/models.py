@@ -146,3 +146,7 @@ class Change:
     new_status: Status | None
     summary: str
     diff: str = ""
+    old: CodeView | None = field(default=None, compare=False)
+    """What the previous version said of the code (None for a first capture or an added code)."""
+    new: CodeView | None = field(default=None, compare=False)
+    """What the new version says of the code (None for a removed code)."""

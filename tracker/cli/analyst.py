@@ -92,7 +92,7 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     for r in rows:
         click.echo(
             f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
-            f"{r['changes']} changes, {r['duration_s']} s"
+            f"{r['changes']} changes, {r['duration_s']} s, extractor {r['extractor'] or '-'}"
         )
         for s in r["sources"]:
             error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from tracker.models import Change, CodeView, Extraction, Metadata, Section, Status, Version
 from tracker.vocab import code_label, prior_auth_word, status_word
@@ -63,7 +63,7 @@ def diff_versions(old: Version | None, new: Version) -> list[Change]:
     for code in sorted(new.codes):
         change = _diff_code(code, old, new, meta)
         if change:
-            changes.append(change)
+            changes.append(replace(change, old=old.views.get(code) if old else None, new=new.views.get(code)))
     return changes
 
 

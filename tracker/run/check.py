@@ -14,31 +14,22 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import requests
 
 from tracker.config.sources import Config, Source
 from tracker.errors import ExtractError, FetchError, StoreError
-from tracker.extract import extract
+from tracker.extract.identity import Extractor, current_extractor
 from tracker.fetch.cms import TokenCache, fetch_article
 from tracker.fetch.http import Validators, fetch, make_session
 from tracker.fetch.pool import Attempt, fetch_all
 from tracker.fetch.verdict import charset_of, refuse_blank
 from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
-from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Kind, Outcome, iso
-from tracker.store import FetchRecord, Store, StoredDocument
+from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
+from tracker.store import FetchRecord, Store, StoredDocument, readings
 
 log = logging.getLogger("tracker")
-
-
-class Extractor(Protocol):
-    """The extraction entry point (``tracker.extract.extract``); injectable, e.g. to try another extractor."""
-
-    def __call__(
-        self, body: bytes, kind: Kind, codes: Sequence[str], *, selector: str | None = None, encoding: str | None = None
-    ) -> Extraction: ...
 
 
 @dataclass(frozen=True)
@@ -60,6 +51,8 @@ class SourceResult:
     changes: tuple[Change, ...] = ()
     error_class: ErrorClass | None = None
     error: str | None = None
+    reread: bool = False
+    """The last version was re-read with the current extractor before comparing (an upgrade; never alerted)."""
 
 
 @dataclass
@@ -90,16 +83,17 @@ def run_check(
     session_factory: Callable[[], requests.Session] | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
-    extractor: Extractor = extract,
+    extractor: Extractor | None = None,
 ) -> RunResult:
     """Check every selected source once and record everything in the store.
 
     When ``stop`` is set the run ends after the sources in progress; the rest
     are left for the next run (not recorded as failures).
     """
+    extractor = extractor or current_extractor()
     sources = config.select(tuple(only))
     store.sync_sources(config.sources, iso(clock()))
-    run = RunResult(store.start_run(iso(clock()), only, len(sources)))
+    run = RunResult(store.start_run(iso(clock()), only, len(sources), extractor.identity))
     last = {s.id: store.last_document(s.id) for s in sources}
     attempts = fetch_all(
         sources,
@@ -182,9 +176,11 @@ def check_source(attempt: Attempt, last: StoredDocument | None, run: _Run) -> So
     )
     result = attempt.result
     try:
+        current = reread(source, last, run)
         if isinstance(result, FetchError):
             raise result
-        return _check_body(source, result, last, run, record)
+        checked = _check_body(source, result, current, run, record)
+        return replace(checked, reread=current is not last)
     except StoreError:
         raise  # the database itself failed: nothing more can be recorded, the run cannot go on
     except FetchError as exc:
@@ -194,6 +190,48 @@ def check_source(attempt: Attempt, last: StoredDocument | None, run: _Run) -> So
         message = f"{source.url}: unexpected {type(exc).__name__}: {exc}"
         internal = FetchError(message, error_class="internal")
         return _failed(source, store, record, internal, result.body if isinstance(result, Fetched) else b"")
+
+
+def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocument | None:
+    """The last version as the current extractor reads it: re-read from its raw body when another extractor read it.
+
+    The re-read is stored (the old reading is kept, superseded) and logged, never alerted; a
+    body that is gone or no longer readable keeps the old reading.
+    """
+    if last is None or last.extractor == run.extractor.identity:
+        return last
+    try:
+        body = run.store.raw.load(last.sha256)
+        extraction = run.extractor(
+            body,
+            last.kind or "html",
+            sorted(last.version.codes),
+            selector=source.selector,
+            encoding=charset_of(last.content_type),
+        )
+    except (StoreError, ExtractError) as exc:
+        log.warning(
+            "source=%s cannot re-read version %d with extractor %s: %s",
+            source.id,
+            last.id,
+            run.extractor.identity,
+            exc.message,
+        )
+        return last
+    version = version_of(extraction, last.version.codes, summarize)
+    current = readings.replace_reading(
+        run.store, last, source.id, extraction, version, extractor=run.extractor.identity, now=iso(run.clock())
+    )
+    differ = [code for code in sorted(version.codes) if version.views.get(code) != last.version.views.get(code)]
+    log.info(
+        "source=%s re-read version %d with extractor %s (was %s): %s",
+        source.id,
+        last.id,
+        run.extractor.identity,
+        last.extractor or "unversioned",
+        f"reads differently for {', '.join(differ)}" if differ else "reads the same",
+    )
+    return current
 
 
 def _failed(source: Source, store: Store, record: FetchRecord, exc: FetchError, body: bytes) -> SourceResult:
@@ -274,6 +312,7 @@ def _read_body(
         fetch=replace(base, outcome=outcome),
         previous_id=last.id if last else None,
         effective_date=version.metadata.effective_date if moved else None,
+        extractor=run.extractor.identity,
     )
     return SourceResult(source, outcome, tuple(changes))
 

@@ -78,6 +78,12 @@ def summary(result: RunResult, total: int) -> list[str]:
         lines += [f"  {r.source.id}: {c.kind}: {c.summary}" for r, c in alerts]
     if counts["new"]:
         lines.append(f"{counts['new']} source(s) captured for the first time (baseline, not alerted).")
+    reread = sum(r.reread for r in result.results)
+    if reread:
+        lines.append(
+            f"{reread} source(s) re-read with the current extractor before comparing "
+            "(an upgrade changes no policy: nothing alerted for it)."
+        )
     if result.failed:
         lines.append(
             f"Failures: {len(result.failed)} source(s) could not be checked "

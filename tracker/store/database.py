@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from tracker.config.sources import Source
 from tracker.errors import StoreError
 from tracker.judge.diff import Change, CodeView, Version
-from tracker.models import ErrorClass, Extraction, Metadata, Outcome
+from tracker.models import ErrorClass, Extraction, Kind, Metadata, Outcome
 from tracker.store import lookups, writes
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
@@ -40,6 +40,11 @@ class StoredDocument:
     sha256: str
     url: str
     version: Version
+    kind: Kind | None = None
+    content_type: str | None = None
+    extractor: str | None = None
+    """The identity of the extractor that made this reading (None: read before identities existed)."""
+    fetched_at: str = ""
 
 
 @dataclass
@@ -109,10 +114,10 @@ class Store:
                 else:
                     table.insert({**row, "first_seen_at": now})
 
-    def start_run(self, now: str, only: Sequence[str], total: int) -> int:
+    def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
         self._db.execute("update runs set status = 'aborted', finished_at = ? where finished_at is null", [now])
-        return writes.insert(self._db, "runs", writes.run_row(now, only, total))
+        return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(
         self, run_id: int, now: str, ok: int, failed: int, changes: int, *, interrupted: bool = False
@@ -132,7 +137,7 @@ class Store:
         doc = lookups.latest_document(self, source_id)
         if doc is None:
             return None
-        return _stored(doc, lookups.select_rows(self, "select * from coverage where document_id = ?", [doc["id"]]))
+        return stored(doc, lookups.select_rows(self, "select * from coverage where document_id = ?", [doc["id"]]))
 
     def last_validators(self, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:
         """ETag, Last-Modified and sha256 of the last body fetched from ``url`` for this source (not a failure)."""
@@ -163,6 +168,7 @@ class Store:
         fetch: FetchRecord,
         previous_id: int | None,
         effective_date: str | None,
+        extractor: str | None = None,
     ) -> int:
         """Store a new good version, its sections, its changes and the fetch, in one transaction.
 
@@ -171,7 +177,9 @@ class Store:
         """
         self.raw.save(sha256, fetched.body)
         with self._db.atomic():
-            doc_id = writes.insert(self._db, "documents", writes.document_row(source.id, fetched, sha256, now, version))
+            doc_id = writes.insert(
+                self._db, "documents", writes.document_row(source.id, fetched, sha256, now, version, extractor)
+            )
             writes.insert_sections(self._db, doc_id, source.id, extraction.sections, version)
             ends = writes.Ends(run_id, previous_id, doc_id, now, effective_date)
             self._db.table("changes").insert_all(writes.change_row(c, source, ends) for c in changes)
@@ -205,12 +213,21 @@ class Store:
         return str(found) if found else self.raw.written_at(sha)
 
 
-def _stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:
+def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:
     """A ``documents`` row and its ``coverage`` rows as a StoredDocument."""
     views = {r["code"]: CodeView(r["status"], lookups.as_bool(r["prior_auth"]), r["text"]) for r in coverage}
     meta = Metadata(**{k: doc[k] for k in Metadata.__dataclass_fields__})
     version = Version(meta, frozenset(json.loads(doc["codes"])), views)
-    return StoredDocument(doc["id"], doc["sha256"], doc["url"], version)
+    return StoredDocument(
+        doc["id"],
+        doc["sha256"],
+        doc["url"],
+        version,
+        doc["kind"],
+        doc["content_type"],
+        doc["extractor"],
+        doc["fetched_at"],
+    )
 
 
 def open_store(data_dir: Path, *, create: bool = True) -> Store:

@@ -23,12 +23,10 @@ SENT, FAILED = "sent", "failed"
 _CHANGES = """
     select c.id, c.run_id, c.source_id, c.payer, c.plan, c.code, c.kind, c.old_status, c.new_status,
            c.detected_at, c.effective_date, c.summary, coalesce(s.title, d.title) as title, d.policy_number, s.url,
-           oc.text as old_text, nc.text as new_text, oc.prior_auth as old_prior_auth, nc.prior_auth as new_prior_auth
+           c.old_text, c.new_text, c.old_prior_auth, c.new_prior_auth
     from changes c
     join sources s on s.id = c.source_id
     left join documents d on d.id = c.new_document_id
-    left join coverage oc on oc.document_id = c.old_document_id and oc.code = c.code
-    left join coverage nc on nc.document_id = c.new_document_id and nc.code = c.code
     {where}
     order by c.id"""
 

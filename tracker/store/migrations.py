@@ -225,3 +225,41 @@ def m005_versions_in_force(db: Database) -> None:
 def m006_escalation_deliveries(db: Database) -> None:
     """deliveries.source_id: rows for "source failing N runs" alerts, which belong to a source, not a change."""
     db.table("deliveries").add_column("source_id", str)
+
+
+@migrations()
+def m007_readings(db: Database) -> None:
+    """Versioned readings (issue 11): who read each version, what a change said at the time, superseded readings.
+
+    ``documents.extractor`` and ``runs.extractor``: the extractor identity that read the version,
+    or ran the run (NULL: read before identities existed, so the next run re-reads it once).
+    ``changes`` keep their own old/new text and prior auth, so that re-reading a version never
+    rewrites what was detected and delivered. ``superseded_readings`` keeps each reading a
+    re-read replaced (metadata, coverage and sections as JSON), marked with its extractor.
+    """
+    db.table("documents").add_column("extractor", str)
+    db.table("runs").add_column("extractor", str)
+    for column, kind in (("old_text", str), ("new_text", str), ("old_prior_auth", int), ("new_prior_auth", int)):
+        db.table("changes").add_column(column, kind)
+    for end in ("old", "new"):
+        db.execute(
+            f"update changes set {end}_text = (select text from coverage c where c.document_id = "
+            f"changes.{end}_document_id and c.code = changes.code), {end}_prior_auth = (select prior_auth "
+            f"from coverage c where c.document_id = changes.{end}_document_id and c.code = changes.code)"
+        )
+    db.table("superseded_readings").create(
+        {
+            "id": int,
+            "document_id": int,
+            "source_id": str,
+            "extractor": str,
+            "superseded_at": str,
+            "superseded_by": str,
+            "metadata": str,
+            "coverage": str,
+            "sections": str,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
+    )
+    db.table("superseded_readings").create_index(["document_id"])

@@ -126,6 +126,7 @@ def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
                 "sources_failed": run["sources_failed"],
                 "changes": run["changes"],
                 "only": json.loads(run["only"] or "[]"),
+                "extractor": run["extractor"],
                 "sources": cast(list[RunSourceRow], sources),
             }
         )

@@ -71,6 +71,8 @@ class RunRow(TypedDict):
     sources_failed: int
     changes: int
     only: list[str]
+    extractor: str | None
+    """The identity of the extractor the run read documents with (None before identities existed)."""
     sources: list[RunSourceRow]
 
 

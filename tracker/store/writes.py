@@ -58,9 +58,10 @@ def source_row(source: Source, now: str) -> Row:
     }
 
 
-def run_row(now: str, only: Sequence[str], total: int) -> Row:
+def run_row(now: str, only: Sequence[str], total: int, extractor: str | None) -> Row:
     """A run's row as it starts."""
     return {
+        "extractor": extractor,
         "started_at": now,
         "status": "running",
         "only": json.dumps(list(only)),
@@ -71,9 +72,12 @@ def run_row(now: str, only: Sequence[str], total: int) -> Row:
     }
 
 
-def document_row(source_id: str, fetched: FetchedBody, sha256: str, now: str, version: Version) -> Row:
-    """A new good version's ``documents`` row."""
+def document_row(
+    source_id: str, fetched: FetchedBody, sha256: str, now: str, version: Version, extractor: str | None
+) -> Row:
+    """A new good version's ``documents`` row; ``extractor`` is the identity that read it."""
     return {
+        "extractor": extractor,
         "source_id": source_id,
         "sha256": sha256,
         "fetched_at": now,
@@ -136,4 +140,8 @@ def change_row(change: Change, source: Source, ends: Ends) -> Row:
         "effective_date": ends.effective_date,
         "summary": change.summary,
         "diff": change.diff,
+        "old_text": change.old.text if change.old else None,
+        "new_text": change.new.text if change.new else None,
+        "old_prior_auth": change.old.prior_auth if change.old else None,
+        "new_prior_auth": change.new.prior_auth if change.new else None,
     }
