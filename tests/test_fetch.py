@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import PolicyServer
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.http import Validators, check_body, fetch, fetch_all, make_session, sniff_kind
-
-from .conftest import PolicyServer
 
 FAST = FetchSettings(delay=0, retries=2, backoff=0.01, timeout=2, read_timeout=0.5)
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

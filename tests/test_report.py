@@ -10,8 +10,6 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-import textwrap
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,17 +17,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests import samples
+from tests.helpers import HISTORY_PATHS as PATHS
+from tests.helpers import RUN_2, build_history, ticking
 from tracker.errors import StoreError
 from tracker.judge.diff import DELETE, INSERT, SAME, Segment
 from tracker.notify.digest import Item
 from tracker.report.html import ChangeView, ReportData, Side, render_report, words_html
 from tracker.report.write import write_report
-from tracker.run.check import Clock
-from tracker.run.job import run_once
 from tracker.store.database import open_store
-
-from .conftest import FAST_FETCH, PolicyServer
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = (
@@ -43,25 +38,6 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--hide-scrollbars",
 )
-PATHS = {
-    "aetna-0374": "/cpb/medical/data/300_399/0374.html",
-    "cigna-0525": "/coveragePolicies/medical/mm_0525.pdf",
-    "horizon-142": "/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74",
-    "anthem-cg-surg-89": "/medpolicies/CG-SURG-89.html",
-}
-PDF = "application/pdf"
-
-
-def ticking(start: datetime) -> Clock:
-    """A clock that moves one second per reading (thread-safe: fetch workers read it too)."""
-    moments = iter(start + timedelta(seconds=i) for i in range(1_000_000))
-    lock = threading.Lock()
-
-    def read() -> datetime:
-        with lock:
-            return next(moments)
-
-    return read
 
 
 @dataclass
@@ -71,51 +47,6 @@ class Built:
     data: Path
     out: Path
     index: Path
-
-
-def serve(server: PolicyServer, version: int) -> None:
-    server.set(PATHS["aetna-0374"], samples.aetna_cpb_html(version))
-    server.set(PATHS["cigna-0525"], samples.cigna_policy_pdf(version), content_type=PDF)
-    server.set(PATHS["horizon-142"], samples.horizon_range_html(version))
-    anthem = samples.anthem_guideline_html(1) if version == 1 else samples.challenge_html()
-    server.set(PATHS["anthem-cg-surg-89"], anthem)
-
-
-def sources_toml(server: PolicyServer) -> str:
-    entries = [
-        ("aetna-0374", "aetna", None),
-        ("cigna-0525", "cigna", None),
-        ("horizon-142", "bcbs", "horizon-nj"),
-        ("anthem-cg-surg-89", "bcbs", "anthem"),
-    ]
-    body = 'codes = ["64600"]\n'
-    for sid, payer, plan in entries:
-        plan_line = f'plan = "{plan}"\n' if plan else ""
-        body += f'\n[[source]]\nid = "{sid}"\npayer = "{payer}"\n{plan_line}title = "{sid} policy"\n'
-        body += f'url = "{server.url(PATHS[sid])}"\n'
-    return body + textwrap.dedent(FAST_FETCH)
-
-
-RUN_1 = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
-RUN_2 = datetime(2026, 4, 22, 6, 0, tzinfo=UTC)
-
-
-def build_history(root: Path) -> Path:
-    """Run 1 on RUN_1 (version 1 of every policy), run 2 on RUN_2 (version 2; Anthem answers Access Denied).
-
-    Returns the data dir.
-    """
-    server = PolicyServer()
-    server.thread.start()
-    try:
-        (root / "sources.toml").write_text(sources_toml(server), encoding="utf-8")
-        for version, start in ((1, RUN_1), (2, RUN_2)):
-            serve(server, version)
-            run_once(root / "sources.toml", root / "data", clock=ticking(start), env={}, notify=False)
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-    return root / "data"
 
 
 @pytest.fixture(scope="module")
