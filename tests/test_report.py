@@ -1,7 +1,8 @@
 """tracker report: a real history DB (two runs against fixture policies on loopback), the report written to
-disk, then opened from file:// in headless Chromium (DOM checks and a screenshot kept in artifacts/).
+disk, then opened from file:// in headless Chromium (DOM checks and a screenshot under pytest's base temp dir).
 
-Chromium is required, not optional: CI installs Debian's ``chromium``; without it these tests fail.
+Chromium is required, not optional: CI installs Debian's ``chromium``; without it these tests fail. They carry
+the ``browser`` mark, to select them (``-m browser``) or leave them out (``-m "not browser"``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from tracker.report.html import ChangeView, ReportData, Side, render_report, wor
 from tracker.report.write import write_report
 from tracker.store.database import open_store
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -72,6 +72,7 @@ def chromium(*args: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.browser
 def test_report_dom_in_chromium(built: Built) -> None:
     dom = BeautifulSoup(chromium("--dump-dom", built.index.as_uri()), "lxml")
     assert dom.html is not None and dom.html["lang"] == "en" and dom.find("h1")
@@ -98,6 +99,7 @@ def test_report_dom_in_chromium(built: Built) -> None:
     assert timeline.count("new") == 4 and sorted(k for k in timeline if k != "new") == ["changed", "changed", "removed"]
 
 
+@pytest.mark.browser
 def test_capture_links_resolve_to_the_stored_bytes(built: Built) -> None:
     dom = BeautifulSoup(chromium("--dump-dom", built.index.as_uri()), "lxml")
     hrefs = {a["href"] for a in dom.select('a[href^="captures/"]')}
@@ -111,10 +113,14 @@ def test_capture_links_resolve_to_the_stored_bytes(built: Built) -> None:
         assert len(article.select('a[href^="captures/"]')) == 2
 
 
-def test_screenshot_is_kept_as_an_artifact(built: Built) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
+@pytest.mark.browser
+def test_screenshot_is_kept_as_an_artifact(built: Built, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The screenshot goes to the run's base temp dir (per xdist worker), never into the checkout."""
+    artifacts = tmp_path_factory.getbasetemp() / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "report.png"
     shot.unlink(missing_ok=True)
+    print(f"report screenshot: {shot}")
     chromium(f"--screenshot={shot}", "--window-size=1280,2000", built.index.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 
