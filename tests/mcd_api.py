@@ -10,13 +10,12 @@ Fixture contents follow real MCD articles (titles, contractors, versions from th
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.helpers import Answer, LoopbackHTTPServer, Request
 from tests.samples import D64600, D64605
 
 Row = dict[str, Any]
@@ -188,10 +187,11 @@ class Call:
     status: int
 
 
-class CoverageAPI:
+class CoverageAPI(LoopbackHTTPServer):
     """The loopback API; ``base`` is its address, to put in a source's ``api``."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.articles: dict[int, dict[int, ArticleVersion]] = {}
         self.current: dict[int, int] = {}
         self.report: list[Row] = []
@@ -214,18 +214,12 @@ class CoverageAPI:
         """Invalidate every token after this many authorized calls (a token that lapses mid-run)."""
         self.refuse_all = False
         self.faults: dict[str, str] = {}
-        self.calls: list[Call] = []
-        self.lock = threading.Lock()
         self._authorized = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Handler,), {"api": self}))
-        self.httpd.daemon_threads = True
-        # A short poll interval: shutdown() waits for it, at the end of every test.
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
-    def base(self) -> str:
-        """http://127.0.0.1:PORT"""
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+    def calls(self) -> list[Call]:
+        """Every request the API saw, in order."""
+        return [_call(r) for r in self.log]
 
     def serve(self, *versions: ArticleVersion) -> None:
         """Serve these versions, each as its article's current one."""
@@ -238,6 +232,11 @@ class CoverageAPI:
     def hits(self, path: str) -> list[Call]:
         """The calls on one path."""
         return [c for c in self.calls if c.path == path]
+
+    def respond(self, request: Request) -> Answer:
+        call = _call(request)
+        status, ctype, body = self.answer(call.path, call.params, call.authorization)
+        return Answer(status, body, ctype)
 
     def answer(self, path: str, params: dict[str, str], authorization: str | None) -> tuple[int, str, bytes]:
         """Status, content type and body for one GET."""
@@ -295,13 +294,11 @@ class CoverageAPI:
             rows = [r for r in rows if self.report_states.get(r["document_id"], set()) & wanted]
         return 200, "application/json", _envelope(rows)
 
-    def __enter__(self) -> CoverageAPI:
-        self.thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def _call(request: Request) -> Call:
+    parts = urlsplit(request.path)
+    params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return Call(parts.path, params, request.header("Authorization"), request.status)
 
 
 def _envelope(rows: list[Row]) -> bytes:
@@ -333,24 +330,3 @@ def _fault(kind: str) -> tuple[int, str, bytes]:
     if kind == "empty":
         return 200, "application/json", _envelope([])
     raise ValueError(kind)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes; no 40 ms delayed-ACK stall
-    api: CoverageAPI
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        parts = urlsplit(self.path)
-        params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        status, ctype, body = self.api.answer(parts.path, params, self.headers.get("Authorization"))
-        with self.api.lock:
-            self.api.calls.append(Call(parts.path, params, self.headers.get("Authorization"), status))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)

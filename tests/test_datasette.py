@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers import HISTORY_PATHS as PATHS
+from tests.helpers import build_history
 from tracker.store import queries as history
 from tracker.store.database import Store, open_store
-
-from .test_report import PATHS, build_history
 
 CONFIG = Path(__file__).resolve().parents[1] / "datasette.yaml"
 QUERIES = {"changes_to_a_code_since", "status_of_a_code", "policy_text_as_of"}

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests import samples
+from tests.helpers import ticking
 from tracker.demo import DATA_DIR, DEMO_SOURCES, run_demo
 from tracker.errors import ConfigError
 from tracker.extract import extract
-
-from .test_report import ticking
 
 GENERATED: dict[str, Callable[[], bytes]] = {
     "aetna-0374.v1.html": lambda: samples.aetna_cpb_html(1),

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import PolicyServer
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.http import Validators, fetch, make_session
 from tracker.fetch.pool import fetch_all
 from tracker.fetch.verdict import check_body, sniff_kind
-
-from .conftest import PolicyServer
 
 FAST = FetchSettings(delay=0, retries=2, backoff=0.01, timeout=2, read_timeout=0.5)
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

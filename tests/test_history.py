@@ -7,8 +7,7 @@ import io
 import sqlite3
 
 from tests import samples
-
-from .conftest import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
+from tests.helpers import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 
 PDF_PATH = CIGNA_PDF_PATH
 

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import samples
+from tests.helpers import PolicyServer, Workdir
 from tracker import errors
 from tracker.cli.base import TrackerGroup
 from tracker.config.sources import load_config
@@ -21,8 +22,6 @@ from tracker.extract.identity import Extractor, current_identity
 from tracker.models import Extraction, Kind
 from tracker.run.check import run_check
 from tracker.store import open_store
-
-from .conftest import PolicyServer, Workdir
 
 PACKAGE = Path(__file__).parent.parent / "tracker"
 

@@ -8,13 +8,13 @@ import json
 import random
 import sqlite3
 import tomllib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.helpers import Workdir
 from tests.mcd_api import (
     COVERED,
     NON_COVERED,
@@ -34,8 +34,6 @@ from tracker.extract.mcd import lists_code, paragraph_text, write_document
 from tracker.fetch.cms import CODES_PATH, TokenCache, fetch_article
 from tracker.fetch.http import make_session
 
-from .conftest import Workdir
-
 FAST = FetchSettings(delay=0, retries=1, backoff=0.01, timeout=2, read_timeout=2)
 NGS = "National Government Services, Inc.\n(MAC - Part A, MAC - Part B)"
 FCSO = "First Coast Service Options, Inc.\n(MAC - Part B)"
@@ -44,11 +42,10 @@ WPS = "WPS Insurance Corporation\n(MAC - Part A, MAC - Part B)"
 
 
 @pytest.fixture
-def api() -> Iterator[CoverageAPI]:
+def api(coverage_api: CoverageAPI) -> CoverageAPI:
     """The loopback API serving A57452 v41 and A57788 v34."""
-    with CoverageAPI() as server:
-        server.serve(a57452(41), a57788(34))
-        yield server
+    coverage_api.serve(a57452(41), a57788(34))
+    return coverage_api
 
 
 def sources(api: CoverageAPI) -> str:

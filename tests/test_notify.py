@@ -4,29 +4,25 @@ Slack webhook; the ledger in a real SQLite file. Also the [notify] settings and 
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import ipaddress
 import json
 import logging
-import socket
 import sqlite3
 import ssl
 import textwrap
-import threading
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests import samples
+from tests.helpers import FAST_FETCH, Mailbox, PolicyServer, SlackHook
+from tests.helpers import SLACK_TOKEN as TOKEN
+from tests.helpers import SMTP_PASSWORD as PASSWORD
 from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.sources import load_config
 from tracker.errors import ConfigError
@@ -34,125 +30,13 @@ from tracker.notify import NotifyReport, build_digest, notify_run, render, send_
 from tracker.run.check import run_check
 from tracker.store import Store, open_store
 
-from .conftest import FAST_FETCH, PolicyServer
-
 PDF = "application/pdf"
-TOKEN = "xoxSECRETwebhookTOKEN0123456789"
-PASSWORD = "pw-Secret-4711"
 PATHS = {
     "aetna": "/cpb/0374.html",
     "cigna": "/coveragePolicies/mm_0525.pdf",
     "horizon": "/MedPol2/HNBE-8TVP74",
     "uhc": "/uhc/ablation.html",
 }
-
-
-# ----------------------------------------------------------------------------- a real SMTP server
-
-
-class _Inbox:
-    """aiosmtpd handler: keeps what it receives, or refuses with a 5xx when told to."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse: str | None = None
-        self.logins: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        if self.refuse:
-            return self.refuse
-        self.envelopes.append(envelope)
-        return "250 OK queued"
-
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and data.login == b"tracker" and data.password == PASSWORD.encode()
-        if ok:
-            self.logins.append(data.login)
-        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Mailbox:
-    """An SMTP server on 127.0.0.1 and the messages it accepted."""
-
-    inbox: _Inbox
-    port: int
-    controller: Controller | None = None
-
-    def start(self, **smtp_options: Any) -> Mailbox:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options)
-        self.controller.start()
-        return self
-
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.inbox.envelopes]
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox(_Inbox(), _free_port()).start(authenticator=None)
-    yield box
-    box.stop()
-
-
-# ----------------------------------------------------------------------------- a loopback Slack webhook
-
-
-class SlackHook:
-    """A loopback HTTP server standing in for Slack's incoming webhook: records posts, answers as told."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict[str, Any]] = []
-        self.answers: list[tuple[int, dict[str, str], bytes]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet tests
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.posts.append({"path": self.path, "type": self.headers["Content-Type"], "json": json.loads(body)})
-                status, headers, answer = hook.answers.pop(0) if hook.answers else (200, {}, b"ok")
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/services/T0000/B0000/{TOKEN}"
-
-    @property
-    def payloads(self) -> list[dict[str, Any]]:
-        return [p["json"] for p in self.posts]
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackHook]:
-    hook = SlackHook()
-    hook.thread.start()
-    yield hook
-    hook.httpd.shutdown()
-    hook.httpd.server_close()
 
 
 # ----------------------------------------------------------------------------- the tracker, driven run by run
@@ -523,13 +407,14 @@ def tls_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, 
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
 def test_tls_and_login(tmp_path: Path, tls_pair: tuple[ssl.SSLContext, ssl.SSLContext], mode: str) -> None:
     server_tls, client_tls = tls_pair
-    inbox = _Inbox()
+    box = Mailbox()
+    inbox = box.inbox
     options: dict[str, Any] = {"authenticator": inbox.authenticate}
     if mode == "starttls":
         options.update(tls_context=server_tls, require_starttls=True)
     else:
         options.update(ssl_context=server_tls, auth_require_tls=False)  # the whole session is TLS already
-    box = Mailbox(inbox, _free_port()).start(**options)
+    box.start(**options)
     try:
         (tmp_path / "sources.toml").write_text(
             textwrap.dedent(f"""

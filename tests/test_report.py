@@ -1,7 +1,8 @@
 """tracker report: a real history DB (two runs against fixture policies on loopback), the report written to
-disk, then opened from file:// in headless Chromium (DOM checks and a screenshot kept in artifacts/).
+disk, then opened from file:// in headless Chromium (DOM checks and a screenshot under pytest's base temp dir).
 
-Chromium is required, not optional: CI installs Debian's ``chromium``; without it these tests fail.
+Chromium is required, not optional: CI installs Debian's ``chromium``; without it these tests fail. They carry
+the ``browser`` mark, to select them (``-m browser``) or leave them out (``-m "not browser"``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import textwrap
-import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,19 +20,15 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests import samples
+from tests.helpers import HISTORY_PATHS as PATHS
+from tests.helpers import RUN_2, build_history, ticking
 from tracker.errors import StoreError
 from tracker.judge.diff import DELETE, INSERT, SAME, Segment
 from tracker.notify.digest import Item
 from tracker.report.html import ChangeView, ReportData, Side, render_report, words_html
 from tracker.report.write import write_report
-from tracker.run.check import Clock
-from tracker.run.job import run_once
 from tracker.store.database import open_store
 
-from .conftest import FAST_FETCH, PolicyServer
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -45,25 +40,6 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--hide-scrollbars",
 )
-PATHS = {
-    "aetna-0374": "/cpb/medical/data/300_399/0374.html",
-    "cigna-0525": "/coveragePolicies/medical/mm_0525.pdf",
-    "horizon-142": "/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74",
-    "anthem-cg-surg-89": "/medpolicies/CG-SURG-89.html",
-}
-PDF = "application/pdf"
-
-
-def ticking(start: datetime) -> Clock:
-    """A clock that moves one second per reading (thread-safe: fetch workers read it too)."""
-    moments = iter(start + timedelta(seconds=i) for i in range(1_000_000))
-    lock = threading.Lock()
-
-    def read() -> datetime:
-        with lock:
-            return next(moments)
-
-    return read
 
 
 @dataclass
@@ -73,51 +49,6 @@ class Built:
     data: Path
     out: Path
     index: Path
-
-
-def serve(server: PolicyServer, version: int) -> None:
-    server.set(PATHS["aetna-0374"], samples.aetna_cpb_html(version))
-    server.set(PATHS["cigna-0525"], samples.cigna_policy_pdf(version), content_type=PDF)
-    server.set(PATHS["horizon-142"], samples.horizon_range_html(version))
-    anthem = samples.anthem_guideline_html(1) if version == 1 else samples.challenge_html()
-    server.set(PATHS["anthem-cg-surg-89"], anthem)
-
-
-def sources_toml(server: PolicyServer) -> str:
-    entries = [
-        ("aetna-0374", "aetna", None),
-        ("cigna-0525", "cigna", None),
-        ("horizon-142", "bcbs", "horizon-nj"),
-        ("anthem-cg-surg-89", "bcbs", "anthem"),
-    ]
-    body = 'codes = ["64600"]\n'
-    for sid, payer, plan in entries:
-        plan_line = f'plan = "{plan}"\n' if plan else ""
-        body += f'\n[[source]]\nid = "{sid}"\npayer = "{payer}"\n{plan_line}title = "{sid} policy"\n'
-        body += f'url = "{server.url(PATHS[sid])}"\n'
-    return body + textwrap.dedent(FAST_FETCH)
-
-
-RUN_1 = datetime(2026, 2, 1, 6, 0, tzinfo=UTC)
-RUN_2 = datetime(2026, 4, 22, 6, 0, tzinfo=UTC)
-
-
-def build_history(root: Path) -> Path:
-    """Run 1 on RUN_1 (version 1 of every policy), run 2 on RUN_2 (version 2; Anthem answers Access Denied).
-
-    Returns the data dir.
-    """
-    server = PolicyServer()
-    server.thread.start()
-    try:
-        (root / "sources.toml").write_text(sources_toml(server), encoding="utf-8")
-        for version, start in ((1, RUN_1), (2, RUN_2)):
-            serve(server, version)
-            run_once(root / "sources.toml", root / "data", clock=ticking(start), env={}, notify=False)
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-    return root / "data"
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +74,7 @@ def chromium(*args: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.browser
 def test_report_dom_in_chromium(built: Built) -> None:
     dom = BeautifulSoup(chromium("--dump-dom", built.index.as_uri()), "lxml")
     assert dom.html is not None and dom.html["lang"] == "en" and dom.find("h1")
@@ -169,6 +101,7 @@ def test_report_dom_in_chromium(built: Built) -> None:
     assert timeline.count("new") == 4 and sorted(k for k in timeline if k != "new") == ["changed", "changed", "removed"]
 
 
+@pytest.mark.browser
 def test_capture_links_resolve_to_the_stored_bytes(built: Built) -> None:
     dom = BeautifulSoup(chromium("--dump-dom", built.index.as_uri()), "lxml")
     hrefs = {a["href"] for a in dom.select('a[href^="captures/"]')}
@@ -182,10 +115,14 @@ def test_capture_links_resolve_to_the_stored_bytes(built: Built) -> None:
         assert len(article.select('a[href^="captures/"]')) == 2
 
 
-def test_screenshot_is_kept_as_an_artifact(built: Built) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "report.png"
+@pytest.mark.browser
+def test_screenshot_is_kept_as_an_artifact(built: Built, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The screenshot goes to the run's base temp dir (per xdist worker), never into the checkout."""
+    artifacts = tmp_path_factory.getbasetemp() / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "report.png"
     shot.unlink(missing_ok=True)
+    print(f"report screenshot: {shot}")
     chromium(f"--screenshot={shot}", "--window-size=1280,2000", built.index.as_uri())
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 

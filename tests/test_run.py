@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from tests import samples
-
-from .conftest import PolicyServer, Workdir
+from tests.helpers import PolicyServer, Workdir
 
 PDF = "application/pdf"
 

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests import samples
+from tests.helpers import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 from tracker.errors import ConfigError, LockedError
 from tracker.run.lock import hold
 from tracker.run.schedule import build_scheduler, schedule_settings
 from tracker.store.database import open_store
-
-from .conftest import CIGNA_PDF_PATH, PolicyServer, Workdir, cigna_only
 
 PDF_PATH = CIGNA_PDF_PATH
 

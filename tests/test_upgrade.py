@@ -11,14 +11,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from tests import samples
+from tests.helpers import PolicyServer, Workdir
 from tracker.config.sources import load_config
 from tracker.extract import extract
 from tracker.extract.identity import Extractor, current_identity
 from tracker.models import Extraction, Kind
 from tracker.run.check import RunResult, run_check
 from tracker.store import open_store
-
-from .conftest import PolicyServer, Workdir
 
 AETNA, CIGNA, HORIZON = "/cpb/0374.html", "/cigna/mm_0525.pdf", "/horizon/142.html"
 
