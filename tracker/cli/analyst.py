@@ -24,6 +24,9 @@ from tracker.vocab import DEFAULT_CODE, code_label
 @click.option("--code", help="Only this code.")
 @click.option("--payer", help="Only this payer.")
 @click.option("--source", help="Only this source id.")
+@click.option(
+    "--rederived", is_flag=True, help="The changes the current extractor would have reported (not the log as sent)."
+)
 @output_options
 @click.pass_obj
 def changes(
@@ -32,16 +35,24 @@ def changes(
     code: str | None,
     payer: str | None,
     source: str | None,
+    rederived: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """The change log.
+    """The change log: what was detected (and delivered) at the time.
+
+    With --rederived: the changes that the stored versions, as the current extractor reads
+    them (after `tracker reextract`), imply version after version; the log itself is never
+    rewritten.
 
     Example:
 
         tracker changes --since 2026-01-01 --code 64600 --json
     """
-    rows = hist.changes(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
+    from tracker.store import readings
+
+    find = readings.rederived_changes if rederived else hist.changes
+    rows = find(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
     emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
 
 

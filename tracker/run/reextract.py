@@ -93,18 +93,29 @@ class Report:
     extractor: str
     versions: int = 0
     stored: int = 0
+    """Readings stored (or, in a dry run, that would be): versions read by another extractor or reading differently."""
     differences: list[Difference] = field(default_factory=list)
     failures: list[tuple[Task, str]] = field(default_factory=list)
 
 
-def plan(store: Store, source_ids: Sequence[str], selectors: Mapping[str, str | None]) -> list[tuple[Task, StoredDocument]]:
+def plan(
+    store: Store, source_ids: Sequence[str], selectors: Mapping[str, str | None]
+) -> list[tuple[Task, StoredDocument]]:
     """Every stored version of these sources, oldest first, as a task and its stored reading."""
     planned = []
     for source_id in source_ids:
         for number, doc in enumerate(readings.versions(store, source_id), 1):
             task = Task(
-                source_id, number, doc.id, doc.fetched_at, str(store.raw.root), doc.sha256, doc.kind or "html",
-                tuple(sorted(doc.version.codes)), selectors.get(source_id), charset_of(doc.content_type),
+                source_id,
+                number,
+                doc.id,
+                doc.fetched_at,
+                str(store.raw.root),
+                doc.sha256,
+                doc.kind or "html",
+                tuple(sorted(doc.version.codes)),
+                selectors.get(source_id),
+                charset_of(doc.content_type),
             )
             planned.append((task, doc))
     return planned
@@ -129,9 +140,12 @@ def reextract(
             continue
         version = version_of(found, doc.version.codes, summarize)
         report.differences += _differences(task, doc, version.views)
-        if not dry_run and (doc.extractor != report.extractor or version != doc.version):
-            readings.replace_reading(store, doc, task.source_id, found, version, extractor=report.extractor, now=now)
-            report.stored += 1
+        if doc.extractor != report.extractor or version != doc.version:
+            report.stored += 1  # a dry run counts what it would store
+            if not dry_run:
+                readings.replace_reading(
+                    store, doc, task.source_id, found, version, extractor=report.extractor, now=now
+                )
     return report
 
 

@@ -322,3 +322,8 @@ def version_at_id(store: Store, source_id: str, code: str, version: int) -> Vers
     if doc is None or doc["source_id"] != source_id:
         return None
     return _version_row(store, doc, code, None, "version")
+
+
+def source_ids(store: Store) -> list[str]:
+    """Every source the database knows, by id."""
+    return [row["id"] for row in select_rows(store, "select id from sources order by id")]

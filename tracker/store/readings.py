@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tracker.models import Extraction, Version
+from tracker.models import Change, Extraction, Version
 from tracker.store import lookups
+from tracker.store.rows import ChangeRow
 
 if TYPE_CHECKING:
     from tracker.store.database import Store, StoredDocument
@@ -85,3 +86,53 @@ def superseded(store: Store, document_ids: Sequence[int]) -> list[dict[str, obje
     return lookups.select_rows(
         store, f"select * from superseded_readings where document_id in ({marks}) order by id", list(document_ids)
     )
+
+
+def rederived_changes(
+    store: Store,
+    *,
+    since: str | None = None,
+    code: str | None = None,
+    payer: str | None = None,
+    source: str | None = None,
+) -> list[ChangeRow]:
+    """The changes the current readings imply, version after version — what today's extractor would have reported.
+
+    The rows of `tracker changes` (``id`` and ``run_id`` are None: these changes are derived,
+    not logged); the change log itself is never rewritten.
+    """
+    from tracker.judge.diff import diff_versions
+
+    rows: list[ChangeRow] = []
+    for src in lookups.select_rows(store, "select id, payer, plan, title from sources order by id"):
+        if (source and src["id"] != source) or (payer and src["payer"] != payer):
+            continue
+        previous: StoredDocument | None = None
+        for doc in versions(store, src["id"]):
+            old = previous.version if previous else None
+            moved = old is None or doc.version.metadata.effective_date != old.metadata.effective_date
+            for change in diff_versions(old, doc.version):
+                if (code and change.code != code) or (since and doc.fetched_at < since):
+                    continue
+                rows.append(_change_row(src, change, doc, doc.version.metadata.effective_date if moved else None))
+            previous = doc
+    return sorted(rows, key=lambda r: r["detected_at"])
+
+
+def _change_row(src: dict[str, Any], change: Change, doc: StoredDocument, effective: str | None) -> ChangeRow:
+    return {
+        "id": None,
+        "source": src["id"],
+        "payer": src["payer"],
+        "plan": src["plan"],
+        "title": src["title"],
+        "code": change.code,
+        "kind": change.kind,
+        "old_status": change.old_status,
+        "new_status": change.new_status,
+        "detected_at": doc.fetched_at,
+        "effective_date": effective,
+        "summary": change.summary,
+        "diff": change.diff,
+        "run_id": None,
+    }

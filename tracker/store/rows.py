@@ -14,7 +14,8 @@ from typing import TypedDict
 class ChangeRow(TypedDict):
     """One row of `tracker changes`: a change with its source's title."""
 
-    id: int
+    id: int | None
+    """None for a change derived from the current readings (``changes --rederived``), not logged."""
     source: str
     payer: str
     plan: str | None
@@ -27,7 +28,7 @@ class ChangeRow(TypedDict):
     effective_date: str | None
     summary: str | None
     diff: str | None
-    run_id: int
+    run_id: int | None
 
 
 class StatusRow(TypedDict):
