@@ -10,6 +10,7 @@ a developer sees what a rule change does to it.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ExtractError, StoreError
-from tracker.extract.identity import current_identity
+from tracker.extract.identity import Extractor, current_extractor
 from tracker.fetch.verdict import charset_of
 from tracker.judge.classify import summarize
 from tracker.judge.diff import unified_diff, version_of, word_diff
@@ -44,13 +45,12 @@ class Task:
     encoding: str | None
 
 
-def read_task(task: Task) -> Extraction | str:
-    """Read one version with the installed extractor (in a worker process); the error message if it cannot be."""
-    from tracker.extract import extract
-
+def read_task(task: Task, extractor: Extractor | None = None) -> Extraction | str:
+    """Read one version (in a worker process), by default with the installed extractor; the error if it cannot be."""
+    reader = extractor or current_extractor()
     try:
         body = RawStore(Path(task.raw_dir)).load(task.sha256)
-        return extract(body, task.kind, task.codes, selector=task.selector, encoding=task.encoding)
+        return reader(body, task.kind, task.codes, selector=task.selector, encoding=task.encoding)
     except (StoreError, ExtractError) as exc:
         return exc.message
 
@@ -129,10 +129,15 @@ def reextract(
     dry_run: bool,
     now: str,
     on_progress: Callable[[int], None] | None = None,
+    extractor: Extractor | None = None,
 ) -> Report:
-    """Read every planned version again, compare, and (unless ``dry_run``) store the re-read readings."""
-    report = Report(current_identity(), versions=len(planned))
-    for (task, doc), found in zip(planned, _read_all([t for t, _ in planned], jobs), strict=True):
+    """Read every planned version again, compare, and (unless ``dry_run``) store the re-read readings.
+
+    ``extractor`` (default: the installed one) must be picklable for ``jobs`` > 1: a module-level read function.
+    """
+    reader = extractor or current_extractor()
+    report = Report(reader.identity, versions=len(planned))
+    for (task, doc), found in zip(planned, _read_all([t for t, _ in planned], jobs, reader), strict=True):
         if on_progress:
             on_progress(1)
         if isinstance(found, str):
@@ -149,15 +154,17 @@ def reextract(
     return report
 
 
-def _read_all(tasks: Sequence[Task], jobs: int) -> Iterator[Extraction | str]:
+def _read_all(tasks: Sequence[Task], jobs: int, extractor: Extractor) -> Iterator[Extraction | str]:
     """Each task's reading, in order: in this process for one job, else in ``jobs`` worker processes."""
+    readers = itertools.repeat(extractor)
     if jobs <= 1 or len(tasks) <= 1:
-        yield from map(read_task, tasks)
+        yield from map(read_task, tasks, readers)
         return
     # spawn, not fork: the parent may hold threads and an open database, which a fork would copy
     context = multiprocessing.get_context("spawn")
+    chunk = max(1, min(16, len(tasks) // (jobs * 4)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(read_task, tasks, chunksize=max(1, min(16, len(tasks) // (jobs * 4))))
+        yield from pool.map(read_task, tasks, readers, chunksize=chunk)
 
 
 def _differences(task: Task, doc: StoredDocument, views: Mapping[str, CodeView]) -> Iterable[Difference]:
