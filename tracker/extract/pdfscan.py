@@ -52,6 +52,8 @@ class Scan:
 
 _PDFIUM = threading.Lock()
 """PDFium is not thread-safe: one document at a time, whichever thread extracts."""
+PDFIUM_LOCK = _PDFIUM
+"""The same lock, for the other readers of PDFium (the fingerprint)."""
 
 
 def scan(body: bytes, codes: Sequence[str]) -> Scan:

@@ -45,6 +45,8 @@ class StoredDocument:
     extractor: str | None = None
     """The identity of the extractor that made this reading (None: read before identities existed)."""
     fetched_at: str = ""
+    fingerprint: str | None = None
+    """What a reader sees of the body (``tracker.extract.fingerprint``), under ``extractor``; None: not taken."""
 
 
 @dataclass
@@ -169,6 +171,7 @@ class Store:
         previous_id: int | None,
         effective_date: str | None,
         extractor: str | None = None,
+        fingerprint: str | None = None,
     ) -> int:
         """Store a new good version, its sections, its changes and the fetch, in one transaction.
 
@@ -178,7 +181,9 @@ class Store:
         self.raw.save(sha256, fetched.body)
         with self._db.atomic():
             doc_id = writes.insert(
-                self._db, "documents", writes.document_row(source.id, fetched, sha256, now, version, extractor)
+                self._db,
+                "documents",
+                writes.document_row(source.id, fetched, sha256, now, version, extractor, fingerprint),
             )
             writes.insert_sections(self._db, doc_id, source.id, extraction.sections, version)
             ends = writes.Ends(run_id, previous_id, doc_id, now, effective_date)
@@ -227,6 +232,7 @@ def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDoc
         doc["content_type"],
         doc["extractor"],
         doc["fetched_at"],
+        doc["fingerprint"],
     )
 
 

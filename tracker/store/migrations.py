@@ -263,3 +263,13 @@ def m007_readings(db: Database) -> None:
         foreign_keys=[("document_id", "documents", "id"), ("source_id", "sources", "id")],
     )
     db.table("superseded_readings").create_index(["document_id"])
+
+
+@migrations()
+def m013_fingerprint(db: Database) -> None:
+    """documents.fingerprint: what a reader sees of the version's body, under its extractor (issue 15).
+
+    A new body with the same fingerprint as the last version's, read by the same extractor,
+    is recorded unchanged without the full extraction. NULL: not taken yet (taken when needed).
+    """
+    db.table("documents").add_column("fingerprint", str)

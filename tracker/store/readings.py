@@ -47,8 +47,12 @@ def replace_reading(
     *,
     extractor: str,
     now: str,
+    fingerprint: str | None = None,
 ) -> StoredDocument:
-    """Make ``extraction`` (read by ``extractor``) the current reading of ``doc``; keep the old one superseded."""
+    """Make ``extraction`` (read by ``extractor``) the current reading of ``doc``; keep the old one superseded.
+
+    ``fingerprint`` is the body's fingerprint under ``extractor`` (None: taken when next needed).
+    """
     from tracker.store import writes
 
     db = store._db
@@ -57,8 +61,15 @@ def replace_reading(
         db.execute("delete from sections where document_id = ?", [doc.id])
         db.execute("delete from coverage where document_id = ?", [doc.id])
         writes.insert_sections(db, doc.id, source_id, extraction.sections, version)
-        db.table("documents").update(doc.id, {**version.metadata.to_dict(), "extractor": extractor})
-    return replace(doc, version=version, extractor=extractor)
+        changes = {**version.metadata.to_dict(), "extractor": extractor, "fingerprint": fingerprint}
+        db.table("documents").update(doc.id, changes)
+    return replace(doc, version=version, extractor=extractor, fingerprint=fingerprint)
+
+
+def set_fingerprint(store: Store, doc: StoredDocument, fingerprint: str) -> StoredDocument:
+    """Record the fingerprint of a version's body, taken under the extractor of its reading."""
+    store._db.table("documents").update(doc.id, {"fingerprint": fingerprint})
+    return replace(doc, fingerprint=fingerprint)
 
 
 def _superseded(store: Store, doc: StoredDocument, source_id: str, by: str, now: str) -> dict[str, object]:

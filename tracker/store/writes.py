@@ -73,11 +73,18 @@ def run_row(now: str, only: Sequence[str], total: int, extractor: str | None) ->
 
 
 def document_row(
-    source_id: str, fetched: FetchedBody, sha256: str, now: str, version: Version, extractor: str | None
+    source_id: str,
+    fetched: FetchedBody,
+    sha256: str,
+    now: str,
+    version: Version,
+    extractor: str | None,
+    fingerprint: str | None = None,
 ) -> Row:
     """A new good version's ``documents`` row; ``extractor`` is the identity that read it."""
     return {
         "extractor": extractor,
+        "fingerprint": fingerprint,
         "source_id": source_id,
         "sha256": sha256,
         "fetched_at": now,

@@ -1,0 +1,81 @@
+"""A cheap fingerprint of what a reader sees, taken before the full extraction (issue 15).
+
+For HTML: the normalized visible text — no script, style, template or noscript, no
+comments — with the bare element structure and the few attributes that change a reading
+(role, style, class, spans), read with lxml directly (no BeautifulSoup walk). For PDF: the
+pypdfium2 text of every page. A body whose bytes differ from the last version's but whose
+fingerprint is the same shows a reader the same words (a per-request token in a script or an
+attribute, a re-rendered PDF), so the run can skip the full extraction. Any difference in
+visible text changes the fingerprint — a "page generated at" stamp included: then the full
+extraction decides. The fingerprint is only compared under the same extractor identity (the
+run checks), and it covers the declared charset and the selector, which change what is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from tracker.models import Kind
+
+_INVISIBLE = ("script", "style", "template", "noscript")
+_SHAPING = ("role", "style", "class", "colspan", "rowspan", "size", "hidden", "open")
+"""Attributes that can change how a page reads (headings by style or role, table spans, collapsed parts).
+
+Every other attribute — where per-request tokens live (nonces, CSRF values, ids) — is left out."""
+_SPACE = re.compile(r"\s+")
+
+
+def fingerprint(body: bytes, kind: Kind, *, encoding: str | None = None, selector: str | None = None) -> str | None:
+    """The fingerprint of a body as a reader sees it; None when it cannot be taken cheaply (then extract)."""
+    try:
+        if kind == "html":
+            text = _html_text(body, encoding)
+        elif kind == "pdf":
+            text = _pdf_text(body)
+        else:
+            return None  # a Medicare article is canonical JSON: its bytes are its text
+    except Exception:  # noqa: BLE001 - a shortcut that cannot be taken is not an error: the extraction runs
+        return None
+    digest = hashlib.sha256(f"{kind}\0{encoding or ''}\0{selector or ''}\0".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _html_text(body: bytes, encoding: str | None) -> str:
+    """The visible text and the bare structure (tags, and the few attributes that change a reading)."""
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
+    root = lxml.html.document_fromstring(body, parser=parser)
+    for element in list(root.iter(*_INVISIBLE)):
+        element.drop_tree()
+    parts = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
+        parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
+        parts.append(element.text or "")
+        parts.append(element.tail or "")
+    return _SPACE.sub(" ", " ".join(parts)).strip()
+
+
+def _pdf_text(body: bytes) -> str:
+    import pypdfium2
+
+    from tracker.extract.pdfscan import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        pdf = pypdfium2.PdfDocument(body)
+        try:
+            pages = []
+            for index in range(len(pdf)):
+                page = pdf[index]
+                textpage = page.get_textpage()
+                pages.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()
+    return "\f".join(_SPACE.sub(" ", text).strip() for text in pages)
