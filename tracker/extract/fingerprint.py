@@ -14,7 +14,6 @@ run checks), and it covers the declared charset and the selector, which change w
 from __future__ import annotations
 
 import hashlib
-import re
 
 from tracker.models import Kind
 
@@ -23,7 +22,6 @@ _SHAPING = ("role", "style", "class", "colspan", "rowspan", "size", "hidden", "o
 """Attributes that can change how a page reads (headings by style or role, table spans, collapsed parts).
 
 Every other attribute — where per-request tokens live (nonces, CSRF values, ids) — is left out."""
-_SPACE = re.compile(r"\s+")
 
 
 def fingerprint(body: bytes, kind: Kind, *, encoding: str | None = None, selector: str | None = None) -> str | None:
@@ -58,7 +56,7 @@ def _html_text(body: bytes, encoding: str | None) -> str:
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
         parts.append(element.text or "")
         parts.append(element.tail or "")
-    return _SPACE.sub(" ", " ".join(parts)).strip()
+    return " ".join(" ".join(parts).split())
 
 
 def _pdf_text(body: bytes) -> str:
@@ -78,4 +76,4 @@ def _pdf_text(body: bytes) -> str:
                 page.close()
         finally:
             pdf.close()
-    return "\f".join(_SPACE.sub(" ", text).strip() for text in pages)
+    return "\f".join(" ".join(text.split()) for text in pages)

@@ -281,8 +281,8 @@ def _check_body(
         return SourceResult(source, "unchanged")
     seen = _fingerprint(source, fetched)
     if last is not None and same_codes and seen is not None and seen == _last_fingerprint(source, last, run):
-        # Other bytes, the same words and structure (a per-request token): no extraction needed.
-        run.store.raw.save(sha, fetched.body)
+        # Other bytes, the same words and structure (a per-request token): no extraction needed, and
+        # the body is not kept (the fetch log names its sha256; the version's body is the stored one).
         run.store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
     return _read_body(source, fetched, last, run, base, seen)
