@@ -85,12 +85,28 @@ def summary(result: RunResult, total: int) -> list[str]:
             "(an upgrade changes no policy: nothing alerted for it)."
         )
     if result.failed:
-        lines.append(
-            f"Failures: {len(result.failed)} source(s) could not be checked "
-            "(a last good version, where there is one, is kept):"
-        )
-        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in results if r.outcome == "error"]
+        lines += _failure_lines(result)
     return lines
+
+
+def network_down(result: RunResult) -> bool:
+    """Every source checked failed at the network level (refused, DNS, no route): the machine looks offline."""
+    return bool(result.results) and all(r.error_class == "network" for r in result.results)
+
+
+def _failure_lines(result: RunResult) -> list[str]:
+    failed = sorted(result.failed, key=lambda r: r.source.id)
+    if network_down(result):
+        return [
+            f"Failures: the network or DNS looks unreachable: none of the {len(failed)} source(s) could be "
+            "connected to (check the connection, DNS or proxy, then run again; the last good versions are kept).",
+            f"  not checked: {', '.join(r.source.id for r in failed)}",
+            f"  first error: {failed[0].error}",
+        ]
+    lines = [
+        f"Failures: {len(failed)} source(s) could not be checked (a last good version, where there is one, is kept):"
+    ]
+    return lines + [f"  {r.source.id}: {r.error_class}: {r.error}" for r in failed]
 
 
 def _counts(result: RunResult) -> dict[Outcome, int]:
