@@ -16,7 +16,7 @@ from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label
+from tracker.vocab import DEFAULT_CODE, code_label, outcome_word
 
 
 @click.command()
@@ -103,11 +103,19 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     for r in rows:
         click.echo(
             f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
-            f"{r['changes']} changes, {r['duration_s']} s, extractor {r['extractor'] or '-'}"
+            f"{r['changes']} changes, {_duration_text(r['duration_s'], r['status'])}, "
+            f"extractor {r['extractor'] or '-'}"
         )
         for s in r["sources"]:
             error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
-            click.echo(f"  {s['source']}: {s['outcome']}{error}")
+            click.echo(f"  {s['source']}: {outcome_word(s['outcome'])}{error}")
+
+
+def _duration_text(seconds: float | None, status: str) -> str:
+    """A run's duration for people: "12 s", "still running", or "-" when it never finished."""
+    if seconds is None:
+        return "still running" if status == "running" else "duration unknown"
+    return f"{seconds:g} s"
 
 
 @click.command("history")

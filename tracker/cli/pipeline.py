@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from tracker.cli.base import Context, now
 from tracker.cli.output import cell
+from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
 from tracker.errors import EXIT_SOURCES_FAILED
-from tracker.run.check import SourceResult
 from tracker.run.job import run_once
 from tracker.vocab import DEFAULT_CODE
 
@@ -24,30 +23,32 @@ from tracker.vocab import DEFAULT_CODE
 def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     """Check every source once, store new versions, report the changes and send the digest.
 
+    On a terminal, progress goes to stderr. Ctrl-C stops after the sources in progress (the
+    run is recorded as interrupted, exit status 130); a second Ctrl-C quits at once.
     Exit status 1 when some sources could not be checked (the rest is stored).
 
     Example:
 
         tracker run --only cigna-0525
     """
-    progress = _progress() if sys.stderr.isatty() else None
-    outcome = run_once(
-        obj.sources_path, obj.data_dir, clock=now, env=obj.env, only=only, notify=not no_notify, on_result=progress
-    )
+    progress = progress_for(len(obj.config().select(only)))
+    with ctrl_c() as stop:
+        outcome = run_once(
+            obj.sources_path,
+            obj.data_dir,
+            clock=now,
+            env=obj.env,
+            only=only,
+            notify=not no_notify,
+            stop=stop,
+            on_result=progress.end if progress else None,
+            on_start=progress.start if progress else None,
+        )
     click.echo("\n".join(outcome.lines))
+    if stop.is_set():
+        sys.exit(EXIT_INTERRUPTED)
     if outcome.result.failed:
         sys.exit(EXIT_SOURCES_FAILED)
-
-
-def _progress() -> Callable[[SourceResult], None]:
-    done = 0
-
-    def show(result: SourceResult) -> None:
-        nonlocal done
-        done += 1
-        click.echo(f"[{done}] {result.source.id}: {result.outcome}", err=True)
-
-    return show
 
 
 @click.command()

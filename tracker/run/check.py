@@ -84,11 +84,13 @@ def run_check(
     on_result: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
     extractor: Extractor | None = None,
+    on_start: Callable[[Source], None] | None = None,
 ) -> RunResult:
     """Check every selected source once and record everything in the store.
 
     When ``stop`` is set the run ends after the sources in progress; the rest
-    are left for the next run (not recorded as failures).
+    are left for the next run (not recorded as failures). ``on_start`` is told of each
+    source as its fetch starts (from the fetching thread), ``on_result`` as it ends.
     """
     extractor = extractor or current_extractor()
     sources = config.select(tuple(only))
@@ -97,7 +99,7 @@ def run_check(
     last = {s.id: store.last_document(s.id) for s in sources}
     attempts = fetch_all(
         sources,
-        _fetcher(config, store, last, clock),
+        _fetcher(config, store, last, clock, on_start),
         clock=clock,
         parallel=config.fetch.parallel,
         delay=config.fetch.delay,
@@ -119,7 +121,11 @@ def run_check(
 
 
 def _fetcher(
-    config: Config, store: Store, last: dict[str, StoredDocument | None], clock: Clock
+    config: Config,
+    store: Store,
+    last: dict[str, StoredDocument | None],
+    clock: Clock,
+    on_start: Callable[[Source], None] | None = None,
 ) -> Callable[[Source, requests.Session], Fetched]:
     """The fetch of one source: the CMS Coverage API for Medicare articles, else a conditional GET."""
     validators = {s.id: _validators(store, s, last[s.id]) for s in config.sources if s.id in last}
@@ -127,6 +133,8 @@ def _fetcher(
     tokens = TokenCache(clock)
 
     def fetch_one(source: Source, session: requests.Session) -> Fetched:
+        if on_start:
+            on_start(source)
         if source.kind == "mcd-article":
             return fetch_article(source, session, config.fetch, tokens)
         return fetch(source, session, config.fetch, validators[source.id])

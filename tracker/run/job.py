@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.config.sources import load_config
+from tracker.config.sources import Source, load_config
 from tracker.models import Clock, Outcome
 from tracker.notify import notify_run
 from tracker.run.check import RunResult, SourceResult, run_check
@@ -44,19 +44,26 @@ def run_once(
     notify: bool = True,
     stop: threading.Event | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
+    on_start: Callable[[Source], None] | None = None,
 ) -> JobOutcome:
-    """Load the config, take the run lock, check the sources, tell of failing ones, send the digest."""
+    """Load the config, take the run lock, check the sources, tell of failing ones, send the digest.
+
+    An interrupted run (``stop`` set before every source was checked) sends no digest: what it
+    found stays undelivered and goes out with the next run.
+    """
     config = load_config(sources_path, env)  # a bad [notify] or [schedule] stops before any fetch
     total = len(config.select(tuple(only)))
     with hold(data_dir / RUN_LOCK):
         store = open_store(data_dir)
-        result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
+        result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop, on_start=on_start)
         outcome = JobOutcome(result, total, summary(result, total))
         attention = attention_lines(store, config.schedule.max_failures, [s.id for s in config.sources])
         for line in attention[1:]:
             log.warning("%s", line.strip())
         outcome.lines += attention
-        if notify:
+        if notify and result.interrupted:
+            outcome.lines.append("Digest not sent (interrupted): it goes out with the next run.")
+        elif notify:
             report = notify_run(store, config, run_id=result.run_id, clock=clock)
             outcome.lines += report.lines()
     return outcome
