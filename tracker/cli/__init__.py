@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import analyst, operations, pipeline, reextract
+from tracker.cli import analyst, notifytest, operations, pipeline, reextract
 from tracker.cli.base import Context, TrackerGroup
 
 
@@ -86,6 +86,7 @@ for command in (
     operations.schedule,
     operations.prune,
     operations.demo,
+    notifytest.notify,
     reextract.reextract,
 ):
     cli.add_command(command)
