@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import analyst, notifytest, operations, pipeline, reextract
+from tracker.cli import analyst, notifytest, operations, pipeline, reextract, trial
 from tracker.cli.base import Context, TrackerGroup
 
 
@@ -87,6 +87,7 @@ for command in (
     operations.prune,
     operations.demo,
     notifytest.notify,
+    trial.test_source,
     reextract.reextract,
 ):
     cli.add_command(command)

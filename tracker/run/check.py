@@ -336,3 +336,20 @@ def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extracti
         )
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
+
+
+def preview(
+    source: Source, fetched: Fetched, last: StoredDocument | None, extractor: Extractor
+) -> tuple[Extraction, list[Change]]:
+    """What checking ``fetched`` would find against ``last``, storing nothing (``tracker test``).
+
+    The same reading and failure checks as a run (FetchError "unreadable" for a bad document or
+    an error page); the changes are those a run would record now (no change for the same policy).
+    """
+    extraction = _extract(extractor, source, fetched)
+    version = version_of(extraction, source.codes, summarize)
+    old = last.version if last else None
+    if old is not None and version == old:
+        return extraction, []
+    refuse_blank(source, fetched, old, version)
+    return extraction, diff_versions(old, version)

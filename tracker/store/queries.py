@@ -327,3 +327,9 @@ def version_at_id(store: Store, source_id: str, code: str, version: int) -> Vers
 def source_ids(store: Store) -> list[str]:
     """Every source the database knows, by id."""
     return [row["id"] for row in select_rows(store, "select id from sources order by id")]
+
+
+def version_numbers(store: Store, source_id: str) -> dict[int, int]:
+    """Each stored version of a source numbered as people read it (v1, v2, … in capture order), by document id."""
+    rows = select_rows(store, "select id from documents where source_id = ? order by id", [source_id])
+    return {row["id"]: number for number, row in enumerate(rows, start=1)}
