@@ -133,7 +133,8 @@ def test_status_prints_a_header_and_one_aligned_line_per_source_and_code(two_run
 
 
 def test_listing_commands_print_nothing_found_as_such(two_runs: TwoRuns) -> None:
-    for args in (["status", "--code", "99213"], ["changes", "--since", "2099-01-01"], ["search", "unobtainium"]):
+    # A code no source tracks is now a usage error (issue 14 item 6), no longer "(nothing)": tests/test_arguments.py.
+    for args in (["changes", "--since", "2099-01-01"], ["search", "unobtainium"]):
         result = two_runs.work.cli(*args)
         assert result.exit_code == 0, result.output
         assert result.stdout == "(nothing)\n", args

@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from tracker.cli.base import Context, configured_ids, now, parse_date, store_with
+from tracker.cli.base import (
+    PAYER_CHOICE,
+    Context,
+    checked_code,
+    checked_source,
+    configured_ids,
+    now,
+    parse_date,
+    store_with,
+)
 from tracker.cli.output import cell, emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
@@ -22,7 +31,7 @@ from tracker.vocab import DEFAULT_CODE, code_label, outcome_word
 @click.command()
 @click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (YYYY-MM-DD).")
 @click.option("--code", help="Only this code.")
-@click.option("--payer", help="Only this payer.")
+@click.option("--payer", type=PAYER_CHOICE, help="Only this payer.")
 @click.option("--source", help="Only this source id.")
 @click.option(
     "--rederived", is_flag=True, help="The changes the current extractor would have reported (not the log as sent)."
@@ -52,7 +61,9 @@ def changes(
     from tracker.store import readings
 
     find = readings.rederived_changes if rederived else hist.changes
-    rows = find(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
+    store = obj.store()
+    code, source = checked_code(obj, code, store), checked_source(obj, source, store)
+    rows = find(store, since=parse_date(since), code=code, payer=payer, source=source)
     emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
 
 
@@ -68,7 +79,8 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
         tracker status --code 64600
     """
     ids = configured_ids(obj)
-    rows = hist.status(obj.store(), code=code, source_ids=ids)
+    store = obj.store()
+    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids)
     emit(
         rows,
         as_json,
@@ -78,7 +90,7 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
 
 
 @click.command()
-@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many runs (1-10000).")
 @output_options
 @click.pass_obj
 def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
@@ -130,7 +142,8 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
 
         tracker history cigna-0525 --code 64600
     """
-    rows = hist.history(store_with(obj, source_id), source_id, code=code)
+    store = store_with(obj, source_id)
+    rows = hist.history(store, source_id, code=checked_code(obj, code, store))
     emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
 
 
@@ -148,6 +161,7 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         tracker show cigna-0525 --code 64600 --at 2026-03-01
     """
     store = store_with(obj, source_id)
+    code = checked_code(obj, code, store) or DEFAULT_CODE
     row = hist.version_at(store, source_id, code, parse_date(at, "--at"))
     if row is None:
         raise ConfigError(f"{source_id}: no version stored on or before {at}")
@@ -182,6 +196,7 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         tracker diff cigna-0525 --code 64600 --from 2026-03-01
     """
     store = store_with(obj, source_id)
+    code = checked_code(obj, code, store) or DEFAULT_CODE
     new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
     if new is None:
         raise ConfigError(f"{source_id}: no version stored on or before {to}")
@@ -245,8 +260,8 @@ def _coloured(segments: Sequence[Segment]) -> str:
 @click.command()
 @click.argument("text")
 @click.option("--code", help="Only this code.")
-@click.option("--payer", help="Only this payer.")
-@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@click.option("--payer", type=PAYER_CHOICE, help="Only this payer.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many hits.")
 @output_options
 @click.pass_obj
 def search(
@@ -258,7 +273,8 @@ def search(
 
         tracker search "radiofrequency neurolysis" --code 64600
     """
-    rows = hist.search(obj.store(), text, code=code, payer=payer, limit=limit)
+    store = obj.store()
+    rows = hist.search(store, text, code=checked_code(obj, code, store), payer=payer, limit=limit)
     emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
 
 
@@ -279,5 +295,7 @@ def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
     """
     from tracker.report.write import write_report
 
-    index = write_report(obj.store(), out_dir, clock=now, codes=codes or None, sources=configured_ids(obj))
+    store = obj.store()
+    wanted = tuple(c for c in (checked_code(obj, code, store) for code in codes) if c)
+    index = write_report(store, out_dir, clock=now, codes=wanted or None, sources=configured_ids(obj))
     click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")

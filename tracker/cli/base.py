@@ -5,7 +5,8 @@ Errors answer with the exit status of one table, ``tracker.errors.EXIT_STATUSES`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 import click
 
 from tracker.config.sources import Config, load_config
-from tracker.errors import ConfigError, TrackerError, exit_status_of
+from tracker.errors import ConfigError, TrackerError, UsageError, exit_status_of
+from tracker.models import PAYERS
+from tracker.store import queries
 from tracker.store.database import Store, open_store
 
 
@@ -73,5 +76,54 @@ def store_with(obj: Context, source_id: str) -> Store:
     """The store, after checking that it knows ``source_id``."""
     store = obj.store()
     if not store.source_exists(source_id):
-        raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
+        known = _listing(queries.source_ids(store))
+        raise UsageError(f"no source {source_id!r} in {obj.data_dir}; known sources: {known}")
     return store
+
+
+CODE_SHAPE = re.compile(r"^(?:\d{5}|[A-Z]\d{4}|\d{4}[A-Z])$")
+"""A CPT code (64600; Category II/III 0213T) or a HCPCS Level II code (J1234)."""
+
+
+def _listing(values: Sequence[str], most: int = 30) -> str:
+    shown = ", ".join(values[:most]) or "none"
+    return shown + (f" (and {len(values) - most} more)" if len(values) > most else "")
+
+
+def code_shape(code: str, option: str = "--code") -> str:
+    """A code as written by people (spaces, lower case) in its stored form; UsageError when it is no code."""
+    value = code.strip().upper()
+    if not CODE_SHAPE.match(value):
+        raise UsageError(
+            f"{option} {code!r} is not a CPT/HCPCS code: five digits (64600), a letter and four digits (J1234) "
+            "or four digits and a letter (0213T)"
+        )
+    return value
+
+
+def checked_code(obj: Context, code: str | None, store: Store | None = None) -> str | None:
+    """``--code``, checked: a code's shape, and one that some source tracks; None stays None."""
+    if code is None:
+        return None
+    value = code_shape(code)
+    tracked = _tracked(obj, store)
+    if tracked is not None and value not in tracked:
+        raise UsageError(f"--code {value}: no source tracks it; tracked codes: {_listing(tracked)}")
+    return value
+
+
+def _tracked(obj: Context, store: Store | None) -> list[str] | None:
+    if obj.sources_path.exists():
+        return sorted({c for s in obj.config().sources for c in s.codes})
+    return queries.tracked_codes(store or obj.store())
+
+
+def checked_source(obj: Context, source: str | None, store: Store) -> str | None:
+    """``--source``, checked against the sources the database knows."""
+    if source is not None and not store.source_exists(source):
+        raise UsageError(f"--source {source!r}: no such source; known sources: {_listing(queries.source_ids(store))}")
+    return source
+
+
+PAYER_CHOICE = click.Choice(PAYERS, case_sensitive=False)
+"""--payer: one of the payers sources.toml allows."""

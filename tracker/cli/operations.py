@@ -142,10 +142,10 @@ def schedule(obj: Context, run_now: bool) -> None:
 @click.command()
 @click.option(
     "--keep-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 36_500),
     required=True,
     metavar="N",
-    help="Keep every raw capture seen in the last N days.",
+    help="Keep every raw capture seen in the last N days (0-36500).",
 )
 @click.pass_obj
 def prune(obj: Context, keep_days: int) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.base import Context, now
+from tracker.cli.base import Context, code_shape, now
 from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
-from tracker.errors import EXIT_SOURCES_FAILED
+from tracker.errors import EXIT_SOURCES_FAILED, UsageError
 from tracker.run.job import run_once
 from tracker.vocab import DEFAULT_CODE
 
@@ -67,8 +67,11 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     from tracker.extract import extract as run_extract
     from tracker.fetch.verdict import sniff_kind
 
-    body = path.read_bytes()
-    found = run_extract(body, kind or sniff_kind(body, None), codes or (DEFAULT_CODE,), selector=selector)
+    codes = tuple(code_shape(c) for c in codes) or (DEFAULT_CODE,)
+    if selector is not None and not valid_selector(selector):
+        raise UsageError(f'--selector {selector!r} is not a valid CSS selector (for example "#main" or "div.policy")')
+    body = _read_file(path)
+    found = run_extract(body, kind or sniff_kind(body, None), codes, selector=selector)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -78,4 +81,34 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         page = f" (page {s.page})" if s.page else ""
         click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
     if not found.sections:
-        click.echo(f"\nNo section mentions {', '.join(codes or (DEFAULT_CODE,))}.")
+        click.echo(f"\nNo section mentions {', '.join(codes)}.")
+
+
+def valid_selector(selector: str) -> bool:
+    """Whether soupsieve (BeautifulSoup's CSS engine) compiles ``selector``."""
+    import soupsieve
+
+    if not selector.strip():
+        return False
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError:
+        return False
+    return True
+
+
+MAX_FILE = 512 * 1024 * 1024
+"""The largest local file `tracker extract` reads (a policy is a few MB; 50 MB is the fetch cap)."""
+
+
+def _read_file(path: Path) -> bytes:
+    """A regular file's bytes; a device, a FIFO or a huge file is a usage error, never a hang."""
+    if not path.is_file():
+        raise UsageError(f"{path} is not a regular file (a device, a pipe or a socket); give an HTML, PDF or JSON file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            raise UsageError(f"{path} is {size:,} bytes: too large for a policy document (at most {MAX_FILE:,})")
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -333,3 +333,11 @@ def version_numbers(store: Store, source_id: str) -> dict[int, int]:
     """Each stored version of a source numbered as people read it (v1, v2, … in capture order), by document id."""
     rows = select_rows(store, "select id from documents where source_id = ? order by id", [source_id])
     return {row["id"]: number for number, row in enumerate(rows, start=1)}
+
+
+def tracked_codes(store: Store) -> list[str]:
+    """Every code some known source tracks, sorted."""
+    codes: set[str] = set()
+    for row in select_rows(store, "select codes from sources"):
+        codes.update(json.loads(row["codes"] or "[]"))
+    return sorted(codes)
