@@ -32,11 +32,34 @@ class Context:
 
     def config(self) -> Config:
         """The parsed and validated sources.toml, with the environment's notify settings."""
+        if not self.sources_path.exists():
+            raise ConfigError(
+                f"{self.sources_path}: no such file. The sources file is found through --sources FILE, "
+                f"TRACKER_SOURCES, ./sources.toml, then {xdg_sources(self.env)}; "
+                "`tracker init` writes a starter one (try `tracker demo` first)"
+            )
         return load_config(self.sources_path, self.env)
 
     def store(self) -> Store:
         """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
         return open_store(self.data_dir, create=False)
+
+
+def xdg_sources(env: Mapping[str, str]) -> Path:
+    """$XDG_CONFIG_HOME/tracker/sources.toml (XDG_CONFIG_HOME defaults to ~/.config)."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "tracker" / "sources.toml"
+
+
+def find_sources(given: Path | None, env: Mapping[str, str]) -> Path:
+    """The sources file: --sources or TRACKER_SOURCES, else ./sources.toml, else the XDG one, else ./sources.toml."""
+    if given is not None:
+        return given
+    local = Path("sources.toml")
+    if local.exists():
+        return local
+    xdg = xdg_sources(env)
+    return xdg if xdg.exists() else local
 
 
 class TrackerGroup(click.Group):
