@@ -49,6 +49,7 @@ from tracker.cli.base import Context, TrackerGroup, find_sources
     envvar="TRACKER_LOG_FORMAT",
     help="logging format string (env TRACKER_LOG_FORMAT).",
 )
+@click.option("--no-color", is_flag=True, help="No colour in the output (also when NO_COLOR is set).")
 @click.option(
     "--version",
     is_flag=True,
@@ -58,8 +59,12 @@ from tracker.cli.base import Context, TrackerGroup, find_sources
     help="Show the version and the extractor's identity, and exit.",
 )
 @click.pass_context
-def cli(ctx: click.Context, sources_path: Path | None, data_dir: Path, log_level: str, log_format: str) -> None:
+def cli(
+    ctx: click.Context, sources_path: Path | None, data_dir: Path, log_level: str, log_format: str, no_color: bool
+) -> None:
     """Watch payers' coverage policies and report, code by code, what changed."""
+    if no_color or os.environ.get("NO_COLOR"):
+        ctx.color = False  # click.echo strips every style (https://no-color.org: any non-empty NO_COLOR)
     logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
     if log_level.upper() != "DEBUG":
         # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.

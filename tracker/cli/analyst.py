@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +23,20 @@ from tracker.cli.base import (
 from tracker.cli.output import cell, emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label, outcome_word
+from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, status_word
 
 
 @click.command()
-@click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (YYYY-MM-DD).")
+@click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (2026-03-01, or 7d, 2w ago).")
 @click.option("--code", help="Only this code.")
 @click.option("--payer", type=PAYER_CHOICE, help="Only this payer.")
 @click.option("--source", help="Only this source id.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(CHANGE_KINDS), help="Only this kind (repeatable).")
+@click.option("--limit", type=click.IntRange(1, 100_000), metavar="N", help="Only the N most recent changes.")
+@click.option("--all", "show_all", is_flag=True, help="Also list the baseline rows (kind new) in the table.")
 @click.option(
     "--rederived", is_flag=True, help="The changes the current extractor would have reported (not the log as sent)."
 )
@@ -44,19 +48,23 @@ def changes(
     code: str | None,
     payer: str | None,
     source: str | None,
+    kinds: tuple[str, ...],
+    limit: int | None,
+    show_all: bool,
     rederived: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
     """The change log: what was detected (and delivered) at the time.
 
-    With --rederived: the changes that the stored versions, as the current extractor reads
-    them (after `tracker reextract`), imply version after version; the log itself is never
-    rewritten.
+    The table hides the baseline rows (kind new: a source's first capture) unless --all or
+    --kind new; --json and --csv keep every row. With --rederived: the changes that the stored
+    versions, as the current extractor reads them (after `tracker reextract`), imply version
+    after version; the log itself is never rewritten.
 
     Example:
 
-        tracker changes --since 2026-01-01 --code 64600 --json
+        tracker changes --since 7d --code 64600 --kind changed
     """
     from tracker.store import readings
 
@@ -64,7 +72,21 @@ def changes(
     store = obj.store()
     code, source = checked_code(obj, code, store), checked_source(obj, source, store)
     rows = find(store, since=parse_date(since), code=code, payer=payer, source=source)
-    emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    rows = [r for r in rows if not kinds or r["kind"] in kinds]
+    hidden = 0
+    if not (as_json or as_csv or show_all or kinds):
+        hidden = sum(r["kind"] == "new" for r in rows)
+        rows = [r for r in rows if r["kind"] != "new"]
+    rows = rows[-limit:] if limit else rows
+    readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
+    emit(readable, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    if hidden:
+        click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
+
+
+def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
+    old, new = row["old_status"], row["new_status"]
+    return {**row, "old_status": status_word(old) if old else None, "new_status": status_word(new) if new else None}
 
 
 @click.command()
@@ -228,8 +250,12 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
     )
     if before == after:
         click.echo("(the same text)")
-    elif sys.stdout.isatty():
+    elif sys.stdout.isatty() and click.get_current_context().color is not False:
         click.echo(_coloured(word_diff(before, after, context=40)))
+    elif sys.stdout.isatty():  # NO_COLOR or --no-color: the words marked as in the plain-text digest
+        from tracker.notify.plain import words_text
+
+        click.echo(words_text(word_diff(before, after, context=40)))
     else:
         click.echo(unified_diff(before, after))
 

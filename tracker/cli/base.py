@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,14 +78,23 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+RELATIVE = re.compile(r"^\s*(\d{1,5})\s*([dw])\s*$", re.IGNORECASE)
+
+
 def parse_date(value: str | None, option: str = "--since") -> str | None:
-    """A --since/--at/--from/--to value as YYYY-MM-DD; ConfigError (exit 2) when it is no date."""
+    """A --since/--at/--from/--to value as YYYY-MM-DD: a date, or relative to today (7d, 2w); else UsageError."""
     if value is None:
         return None
+    relative = RELATIVE.match(value)
+    if relative:
+        days = int(relative.group(1)) * (7 if relative.group(2).lower() == "w" else 1)
+        return (now() - timedelta(days=days)).date().isoformat()
     try:
         return datetime.fromisoformat(value).date().isoformat()
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date such as 2026-03-01") from None
+        raise ConfigError(
+            f"{option} {value!r}: expected a date such as 2026-03-01, or days or weeks ago such as 7d or 2w"
+        ) from None
 
 
 def configured_ids(obj: Context) -> list[str] | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import cast
 
 from tracker.errors import ConfigError
-from tracker.store.database import Store
+from tracker.store.database import PruneReport, Store
 from tracker.store.lookups import (
     Row,
     as_bool,
@@ -341,3 +341,22 @@ def tracked_codes(store: Store) -> list[str]:
     for row in select_rows(store, "select codes from sources"):
         codes.update(json.loads(row["codes"] or "[]"))
     return sorted(codes)
+
+
+def prune_preview(store: Store, cutoff: str) -> PruneReport:
+    """What ``Store.prune(cutoff)`` would delete, deleting nothing (`tracker prune --dry-run`)."""
+    needed = {row["sha256"] for row in select_rows(store, "select distinct sha256 from documents")}
+    report = PruneReport()
+    for sha in store.raw.iterate():
+        seen = select_value(
+            store,
+            "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
+            "union all select started_at from fetches where sha256 = ?1)",
+            [sha],
+        )
+        if sha in needed or (str(seen) if seen else store.raw.written_at(sha)) >= cutoff:
+            report.kept += 1
+            continue
+        report.deleted += 1
+        report.bytes += store.raw.path(sha).stat().st_size
+    return report
