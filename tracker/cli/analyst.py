@@ -20,13 +20,13 @@ from tracker.cli.base import (
     parse_date,
     store_with,
 )
-from tracker.cli.output import cell, emit, output_options
+from tracker.cli.output import emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, status_word
+from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
 
 
 @click.command()
@@ -85,8 +85,7 @@ def changes(
 
 
 def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
-    old, new = row["old_status"], row["new_status"]
-    return {**row, "old_status": status_word(old) if old else None, "new_status": status_word(new) if new else None}
+    return {**row, "old_status": _word(row["old_status"]), "new_status": _word(row["new_status"])}
 
 
 @click.command()
@@ -103,12 +102,23 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
     ids = configured_ids(obj)
     store = obj.store()
     rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids)
-    emit(
-        rows,
-        as_json,
-        as_csv,
-        ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"],
-    )
+    columns = ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"]
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, columns)
+        return
+    readable = [{**r, "status": _word(r["status"]), "health": health(r["checked_at"], r["last_error"])} for r in rows]
+    emit(readable, False, False, [*columns, "health"])
+
+
+def health(checked_at: str | None, last_error: str | None) -> str:
+    """A source's health in the matrix: ok, stale since DATE (its latest fetch failed), never checked."""
+    if checked_at is None:
+        return "never checked"
+    return f"stale since {checked_at[:10]}" if last_error else "ok"
+
+
+def _word(status: str | None) -> str | None:
+    return status_word(status) if status else None
 
 
 @click.command()
@@ -166,7 +176,11 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
     """
     store = store_with(obj, source_id)
     rows = hist.history(store, source_id, code=checked_code(obj, code, store))
-    emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, [])
+        return
+    readable = [{**r, "version": f"v{r['number']}", "status": status_word(r["status"])} for r in rows]
+    emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
 
 
 @click.command()
@@ -190,10 +204,12 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{row['source']} · {code_label(code)} · {row['status']} · prior auth {cell(row['prior_auth'])}")
     click.echo(
-        f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
-        f"captured {row['captured_at']}"
+        f"{row['source']} · {code_label(code)} · {status_word(row['status'])} · "
+        f"prior auth {prior_auth_word(row['prior_auth'])}"
+    )
+    click.echo(
+        f"v{row['number']} ({row['basis']}): effective {row['effective_date'] or '-'}, captured {row['captured_at']}"
     )
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
@@ -240,14 +256,11 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    click.echo(
-        f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
-        f"captured {old['captured_at']}"
-    )
-    click.echo(
-        f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
-        f"captured {new['captured_at']}"
-    )
+    for mark, end in (("---", old), ("+++", new)):
+        click.echo(
+            f"{mark} v{end['number']}: {status_word(end['status'])}, effective {end['effective_date'] or '-'}, "
+            f"captured {end['captured_at']}"
+        )
     if before == after:
         click.echo("(the same text)")
     elif sys.stdout.isatty() and click.get_current_context().color is not False:
@@ -263,6 +276,7 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
 def _provenance(row: VersionRow) -> dict[str, Any]:
     return {
         "version": row["version"],
+        "number": row["number"],
         "captured_at": row["captured_at"],
         "effective_date": row["effective_date"],
         "status": row["status"],

@@ -41,6 +41,7 @@ class Side:
     """One end of a change: a stored version, what it said of the code, and its copied capture."""
 
     version: int
+    """The version's number within its source (shown "v2"), not its database id."""
     captured_at: str
     effective_date: str | None
     status: str | None
@@ -352,7 +353,7 @@ def _side_head(label: str, side: Side | None) -> str:
     if side is None:
         return e(label)
     return (
-        f"{e(label)}: version {side.version}, captured {when(side.captured_at)}, effective "
+        f"{e(label)}: v{side.version}, captured {when(side.captured_at)}, effective "
         f"{date(side.effective_date)}<br>{badge(side.status)} prior auth: {e(prior_auth(side.prior_auth))}"
     )
 
@@ -386,7 +387,7 @@ def _captures(view: ChangeView) -> str:
 def _capture(label: str, side: Side | None) -> str:
     if side is None:
         return f"{e(label)}: none"
-    name = f"{label} (version {side.version}, sha256 {side.sha256[:12]}…)"
+    name = f"{label} (v{side.version}, sha256 {side.sha256[:12]}…)"
     if side.href is None:
         return f"{e(name)}: {e(side.note or 'not available')}"
     return f'<a href="{e(side.href)}" type="{e(_mime(side.href))}">{e(name)}</a>'

@@ -136,7 +136,8 @@ def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
 def history(store: Store, source_id: str, *, code: str | None = None) -> list[HistoryRow]:
     """Every stored version of a source, oldest first, with what each said of each code."""
     rows: list[HistoryRow] = []
-    for doc in select_rows(store, "select * from documents where source_id = ? order by id", [source_id]):
+    docs = select_rows(store, "select * from documents where source_id = ? order by id", [source_id])
+    for number, doc in enumerate(docs, start=1):
         for tracked in json.loads(doc["codes"]):
             if code and tracked != code:
                 continue
@@ -145,6 +146,7 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Hi
                 {
                     "source": source_id,
                     "version": doc["id"],
+                    "number": number,
                     "captured_at": doc["fetched_at"],
                     "sha256": doc["sha256"],
                     "code": tracked,
@@ -266,6 +268,7 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
         "as_of": day,
         "basis": basis,
         "version": doc["id"],
+        "number": version_numbers(store, doc["source_id"])[doc["id"]],
         "captured_at": doc["fetched_at"],
         "effective_date": doc["effective_date"],
         "last_review_date": doc["last_review_date"],
