@@ -74,6 +74,9 @@ def ctrl_c() -> Iterator[threading.Event]:
         sys.stderr.write(f"\n{STOPPING}\n")
         sys.stderr.flush()
 
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may take signals
+        yield stop
+        return
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         yield stop
