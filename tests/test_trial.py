@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests import samples
 from tests.helpers import PolicyServer, Workdir
+from tests.mcd_api import CoverageAPI, a57452, a57788
 
 PATH = "/cpb/medical/data/300_399/0374.html"
 
@@ -87,3 +88,25 @@ def test_an_unknown_source_is_a_usage_error_naming_the_configured_ones(server: P
     work.write_sources(_aetna(server))
     result = work.cli("test", "nope")
     assert result.exit_code == 2 and "configured: aetna-0374" in result.output
+
+
+def test_a_medicare_article_is_read_through_the_coverage_api(coverage_api: CoverageAPI, work: Workdir) -> None:
+    coverage_api.serve(a57452(41), a57788(34))
+    work.write_sources(
+        f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "mcd-a57452"
+        payer = "medicare"
+        plan = "ngs"
+        title = "Billing and Coding: Peripheral Nerve Blocks (A57452, NGS)"
+        kind = "mcd-article"
+        article_id = 57452
+        api = "{coverage_api.base}"
+        """
+    )
+    found = work.json("test", "mcd-a57452")
+    assert found["fetched"]["kind"] == "mcd-article" and found["codes"][0]["code"] == "64600"
+    assert found["codes"][0]["status"] != "absent" and found["stored_version"] is None
+    assert not work.data.exists()
