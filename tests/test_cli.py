@@ -117,23 +117,25 @@ def test_status_prints_a_header_and_one_aligned_line_per_source_and_code(two_run
     assert result.exit_code == 0, result.output
     header, *lines = result.stdout.rstrip("\n").split("\n")
     columns = words_at(header)
-    assert [name for _, name in columns] == STATUS_COLUMNS
+    # Issue 14 item 7: a health column, and statuses in words ("not covered", not not_covered) in the table.
+    assert [name for _, name in columns] == [*STATUS_COLUMNS, "health"]
     rows = two_runs.work.json("status")
     assert len(lines) == len(rows) == 3
+    starts = [start for start, _ in columns]
     for line, row in zip(lines, rows, strict=True):
         # Every value starts in its column's header position: the table is aligned.
-        assert words_at(line) == [(start, shown(row[name])) for start, name in columns]
+        cells = [line[a:b].rstrip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+        expected = {**row, "status": row["status"].replace("_", " "), "health": "ok"}
+        assert cells == [shown(expected[name]) for _, name in columns]
+        assert all(line[a - 1] == " " for a in starts[1:])
         assert line == line.rstrip()
-    cells = {line.split()[0]: line.split()[1:5] for line in lines}
-    assert cells == {
-        "aetna-0374": ["aetna", "-", "64600", "not_covered"],
-        "cigna-0525": ["cigna", "-", "64600", "experimental"],
-        "horizon-142": ["bcbs", "horizon-nj", "64600", "absent"],
-    }
+    statuses = {line.split()[0]: line[starts[4] : starts[5]].strip() for line in lines}
+    assert statuses == {"aetna-0374": "not covered", "cigna-0525": "experimental", "horizon-142": "absent"}
 
 
 def test_listing_commands_print_nothing_found_as_such(two_runs: TwoRuns) -> None:
-    for args in (["status", "--code", "99213"], ["changes", "--since", "2099-01-01"], ["search", "unobtainium"]):
+    # A code no source tracks is now a usage error (issue 14 item 6), no longer "(nothing)": tests/test_arguments.py.
+    for args in (["changes", "--since", "2099-01-01"], ["search", "unobtainium"]):
         result = two_runs.work.cli(*args)
         assert result.exit_code == 0, result.output
         assert result.stdout == "(nothing)\n", args

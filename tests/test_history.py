@@ -85,7 +85,10 @@ def test_diff_between_versions(server: PolicyServer, work: Workdir) -> None:
     assert {"insert", "delete"} <= ops
     assert any("Experimental" in w["text"] for w in data["words"] if w["op"] == "insert")
     text = work.cli("diff", "cigna-0525", "--from", "2026-03-01", "--to", "2026-05-01")
-    assert text.exit_code == 0 and "--- version" in text.output and "+Coding Information" in text.output
+    # Versions are numbered per source in human output (issue 14 item 7; was "--- version <database id>").
+    assert text.exit_code == 0 and "--- v1: covered" in text.output and "+++ v2: experimental" in text.output
+    assert "+Coding Information" in text.output
+    assert (data["from"]["number"], data["to"]["number"]) == (1, 2)
     same = work.cli("diff", "cigna-0525", "--from", "2026-05-01")
     assert "(the same text)" in same.output
 

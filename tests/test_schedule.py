@@ -194,14 +194,14 @@ def test_prune_keeps_what_versions_need(server: PolicyServer, work: Workdir) -> 
     assert result.exit_code == 0 and "Deleted 0 raw capture(s)" in result.output
 
 
-def test_a_run_left_open_by_a_killed_process_is_marked_aborted(server: PolicyServer, work: Workdir) -> None:
+def test_a_run_left_open_by_a_killed_process_is_closed_as_interrupted(server: PolicyServer, work: Workdir) -> None:
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
     work.write_sources(cigna_only(server))
     store = open_store(work.data)
     store.start_run("2026-11-01T06:00:00+00:00", (), 1)  # never finished: its process was killed
     assert work.cli("run", "--no-notify").exit_code == 0
     statuses = [(r["id"], r["status"]) for r in work.json("runs")]
-    assert statuses == [(2, "ok"), (1, "aborted")]
+    assert statuses == [(2, "ok"), (1, "interrupted")]  # issue 14 item 3 (was "aborted")
 
 
 def test_sigterm_during_a_run_finishes_the_source_in_progress_then_exits(server: PolicyServer, work: Workdir) -> None:

@@ -53,6 +53,15 @@ def status_word(status: Status | str | None) -> str:
     return STATUS_WORDS.get(status or "", status or "unknown")
 
 
+OUTCOME_WORDS = {"new": "new (first capture)", "changed": "changed", "unchanged": "unchanged", "error": "failed"}
+"""A source's outcome in one run, as people read it (JSON keeps new / changed / unchanged / error)."""
+
+
+def outcome_word(outcome: str) -> str:
+    """A run outcome as people read it: ``error`` → "failed"."""
+    return OUTCOME_WORDS.get(outcome, outcome)
+
+
 def prior_auth_word(value: bool | None) -> str:
     """Prior authorization as people read it: required / not required / unknown."""
     if value is None:

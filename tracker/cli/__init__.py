@@ -14,19 +14,17 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import analyst, operations, pipeline, reextract
-from tracker.cli.base import Context, TrackerGroup
+from tracker.cli import analyst, notifytest, operations, pipeline, reextract, starter, trial
+from tracker.cli.base import Context, TrackerGroup, find_sources
 
 
 @click.group(cls=TrackerGroup)
 @click.option(
     "--sources",
     "sources_path",
-    type=click.Path(path_type=Path),
-    default="sources.toml",
+    type=click.Path(path_type=Path, dir_okay=False),
     envvar="TRACKER_SOURCES",
-    show_default=True,
-    help="The sources file (env TRACKER_SOURCES).",
+    help="The sources file (env TRACKER_SOURCES; else ./sources.toml, else $XDG_CONFIG_HOME/tracker/sources.toml).",
 )
 @click.option(
     "--data",
@@ -51,6 +49,7 @@ from tracker.cli.base import Context, TrackerGroup
     envvar="TRACKER_LOG_FORMAT",
     help="logging format string (env TRACKER_LOG_FORMAT).",
 )
+@click.option("--no-color", is_flag=True, help="No colour in the output (also when NO_COLOR is set).")
 @click.option(
     "--version",
     is_flag=True,
@@ -60,14 +59,18 @@ from tracker.cli.base import Context, TrackerGroup
     help="Show the version and the extractor's identity, and exit.",
 )
 @click.pass_context
-def cli(ctx: click.Context, sources_path: Path, data_dir: Path, log_level: str, log_format: str) -> None:
+def cli(
+    ctx: click.Context, sources_path: Path | None, data_dir: Path, log_level: str, log_format: str, no_color: bool
+) -> None:
     """Watch payers' coverage policies and report, code by code, what changed."""
+    if no_color or os.environ.get("NO_COLOR"):
+        ctx.color = False  # click.echo strips every style (https://no-color.org: any non-empty NO_COLOR)
     logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
     if log_level.upper() != "DEBUG":
         # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda r: not (r.name.startswith("urllib3") and r.levelno < logging.ERROR))
-    ctx.obj = Context(sources_path, data_dir, os.environ)
+    ctx.obj = Context(find_sources(sources_path, os.environ), data_dir, os.environ)
 
 
 for command in (
@@ -86,6 +89,9 @@ for command in (
     operations.schedule,
     operations.prune,
     operations.demo,
+    notifytest.notify,
+    trial.test_source,
+    starter.init,
     reextract.reextract,
 ):
     cli.add_command(command)

@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker.cli.base import Context, configured_ids, now, parse_date, store_with
-from tracker.cli.output import cell, emit, output_options
+from tracker.cli.base import (
+    PAYER_CHOICE,
+    Context,
+    checked_code,
+    checked_source,
+    configured_ids,
+    now,
+    parse_date,
+    store_with,
+)
+from tracker.cli.output import emit, output_options
 from tracker.errors import ConfigError
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label
+from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
 
 
 @click.command()
-@click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (YYYY-MM-DD).")
+@click.option("--since", metavar="DATE", help="Only changes detected on or after DATE (2026-03-01, or 7d, 2w ago).")
 @click.option("--code", help="Only this code.")
-@click.option("--payer", help="Only this payer.")
+@click.option("--payer", type=PAYER_CHOICE, help="Only this payer.")
 @click.option("--source", help="Only this source id.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(CHANGE_KINDS), help="Only this kind (repeatable).")
+@click.option("--limit", type=click.IntRange(1, 100_000), metavar="N", help="Only the N most recent changes.")
+@click.option("--all", "show_all", is_flag=True, help="Also list the baseline rows (kind new) in the table.")
 @click.option(
     "--rederived", is_flag=True, help="The changes the current extractor would have reported (not the log as sent)."
 )
@@ -35,25 +48,44 @@ def changes(
     code: str | None,
     payer: str | None,
     source: str | None,
+    kinds: tuple[str, ...],
+    limit: int | None,
+    show_all: bool,
     rederived: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
     """The change log: what was detected (and delivered) at the time.
 
-    With --rederived: the changes that the stored versions, as the current extractor reads
-    them (after `tracker reextract`), imply version after version; the log itself is never
-    rewritten.
+    The table hides the baseline rows (kind new: a source's first capture) unless --all or
+    --kind new; --json and --csv keep every row. With --rederived: the changes that the stored
+    versions, as the current extractor reads them (after `tracker reextract`), imply version
+    after version; the log itself is never rewritten.
 
     Example:
 
-        tracker changes --since 2026-01-01 --code 64600 --json
+        tracker changes --since 7d --code 64600 --kind changed
     """
     from tracker.store import readings
 
     find = readings.rederived_changes if rederived else hist.changes
-    rows = find(obj.store(), since=parse_date(since), code=code, payer=payer, source=source)
-    emit(rows, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    store = obj.store()
+    code, source = checked_code(obj, code, store), checked_source(obj, source, store)
+    rows = find(store, since=parse_date(since), code=code, payer=payer, source=source)
+    rows = [r for r in rows if not kinds or r["kind"] in kinds]
+    hidden = 0
+    if not (as_json or as_csv or show_all or kinds):
+        hidden = sum(r["kind"] == "new" for r in rows)
+        rows = [r for r in rows if r["kind"] != "new"]
+    rows = rows[-limit:] if limit else rows
+    readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
+    emit(readable, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    if hidden:
+        click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
+
+
+def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {**row, "old_status": _word(row["old_status"]), "new_status": _word(row["new_status"])}
 
 
 @click.command()
@@ -68,17 +100,29 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
         tracker status --code 64600
     """
     ids = configured_ids(obj)
-    rows = hist.status(obj.store(), code=code, source_ids=ids)
-    emit(
-        rows,
-        as_json,
-        as_csv,
-        ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"],
-    )
+    store = obj.store()
+    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids)
+    columns = ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"]
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, columns)
+        return
+    readable = [{**r, "status": _word(r["status"]), "health": health(r["checked_at"], r["last_error"])} for r in rows]
+    emit(readable, False, False, [*columns, "health"])
+
+
+def health(checked_at: str | None, last_error: str | None) -> str:
+    """A source's health in the matrix: ok, stale since DATE (its latest fetch failed), never checked."""
+    if checked_at is None:
+        return "never checked"
+    return f"stale since {checked_at[:10]}" if last_error else "ok"
+
+
+def _word(status: str | None) -> str | None:
+    return status_word(status) if status else None
 
 
 @click.command()
-@click.option("--limit", default=20, show_default=True, help="How many runs.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many runs (1-10000).")
 @output_options
 @click.pass_obj
 def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
@@ -103,11 +147,19 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     for r in rows:
         click.echo(
             f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
-            f"{r['changes']} changes, {r['duration_s']} s, extractor {r['extractor'] or '-'}"
+            f"{r['changes']} changes, {_duration_text(r['duration_s'], r['status'])}, "
+            f"extractor {r['extractor'] or '-'}"
         )
         for s in r["sources"]:
             error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
-            click.echo(f"  {s['source']}: {s['outcome']}{error}")
+            click.echo(f"  {s['source']}: {outcome_word(s['outcome'])}{error}")
+
+
+def _duration_text(seconds: float | None, status: str) -> str:
+    """A run's duration for people: "12 s", "still running", or "-" when it never finished."""
+    if seconds is None:
+        return "still running" if status == "running" else "duration unknown"
+    return f"{seconds:g} s"
 
 
 @click.command("history")
@@ -122,8 +174,13 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
 
         tracker history cigna-0525 --code 64600
     """
-    rows = hist.history(store_with(obj, source_id), source_id, code=code)
-    emit(rows, as_json, as_csv, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+    store = store_with(obj, source_id)
+    rows = hist.history(store, source_id, code=checked_code(obj, code, store))
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, [])
+        return
+    readable = [{**r, "version": f"v{r['number']}", "status": status_word(r["status"])} for r in rows]
+    emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
 
 
 @click.command()
@@ -140,16 +197,19 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         tracker show cigna-0525 --code 64600 --at 2026-03-01
     """
     store = store_with(obj, source_id)
+    code = checked_code(obj, code, store) or DEFAULT_CODE
     row = hist.version_at(store, source_id, code, parse_date(at, "--at"))
     if row is None:
         raise ConfigError(f"{source_id}: no version stored on or before {at}")
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{row['source']} · {code_label(code)} · {row['status']} · prior auth {cell(row['prior_auth'])}")
     click.echo(
-        f"version {row['version']} ({row['basis']}): effective {row['effective_date'] or '-'}, "
-        f"captured {row['captured_at']}"
+        f"{row['source']} · {code_label(code)} · {status_word(row['status'])} · "
+        f"prior auth {prior_auth_word(row['prior_auth'])}"
+    )
+    click.echo(
+        f"v{row['number']} ({row['basis']}): effective {row['effective_date'] or '-'}, captured {row['captured_at']}"
     )
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
@@ -174,6 +234,7 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         tracker diff cigna-0525 --code 64600 --from 2026-03-01
     """
     store = store_with(obj, source_id)
+    code = checked_code(obj, code, store) or DEFAULT_CODE
     new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
     if new is None:
         raise ConfigError(f"{source_id}: no version stored on or before {to}")
@@ -195,18 +256,19 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    click.echo(
-        f"--- version {old['version']}: {old['status']}, effective {old['effective_date'] or '-'}, "
-        f"captured {old['captured_at']}"
-    )
-    click.echo(
-        f"+++ version {new['version']}: {new['status']}, effective {new['effective_date'] or '-'}, "
-        f"captured {new['captured_at']}"
-    )
+    for mark, end in (("---", old), ("+++", new)):
+        click.echo(
+            f"{mark} v{end['number']}: {status_word(end['status'])}, effective {end['effective_date'] or '-'}, "
+            f"captured {end['captured_at']}"
+        )
     if before == after:
         click.echo("(the same text)")
-    elif sys.stdout.isatty():
+    elif sys.stdout.isatty() and click.get_current_context().color is not False:
         click.echo(_coloured(word_diff(before, after, context=40)))
+    elif sys.stdout.isatty():  # NO_COLOR or --no-color: the words marked as in the plain-text digest
+        from tracker.notify.plain import words_text
+
+        click.echo(words_text(word_diff(before, after, context=40)))
     else:
         click.echo(unified_diff(before, after))
 
@@ -214,6 +276,7 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
 def _provenance(row: VersionRow) -> dict[str, Any]:
     return {
         "version": row["version"],
+        "number": row["number"],
         "captured_at": row["captured_at"],
         "effective_date": row["effective_date"],
         "status": row["status"],
@@ -237,8 +300,8 @@ def _coloured(segments: Sequence[Segment]) -> str:
 @click.command()
 @click.argument("text")
 @click.option("--code", help="Only this code.")
-@click.option("--payer", help="Only this payer.")
-@click.option("--limit", default=50, show_default=True, help="At most this many hits.")
+@click.option("--payer", type=PAYER_CHOICE, help="Only this payer.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many hits.")
 @output_options
 @click.pass_obj
 def search(
@@ -250,7 +313,8 @@ def search(
 
         tracker search "radiofrequency neurolysis" --code 64600
     """
-    rows = hist.search(obj.store(), text, code=code, payer=payer, limit=limit)
+    store = obj.store()
+    rows = hist.search(store, text, code=checked_code(obj, code, store), payer=payer, limit=limit)
     emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
 
 
@@ -271,5 +335,7 @@ def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
     """
     from tracker.report.write import write_report
 
-    index = write_report(obj.store(), out_dir, clock=now, codes=codes or None, sources=configured_ids(obj))
+    store = obj.store()
+    wanted = tuple(c for c in (checked_code(obj, code, store) for code in codes) if c)
+    index = write_report(store, out_dir, clock=now, codes=wanted or None, sources=configured_ids(obj))
     click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")

@@ -5,16 +5,19 @@ Errors answer with the exit status of one table, ``tracker.errors.EXIT_STATUSES`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tracker.config.sources import Config, load_config
-from tracker.errors import ConfigError, TrackerError, exit_status_of
+from tracker.errors import ConfigError, TrackerError, UsageError, exit_status_of
+from tracker.models import PAYERS
+from tracker.store import queries
 from tracker.store.database import Store, open_store
 
 
@@ -29,11 +32,34 @@ class Context:
 
     def config(self) -> Config:
         """The parsed and validated sources.toml, with the environment's notify settings."""
+        if not self.sources_path.exists():
+            raise ConfigError(
+                f"{self.sources_path}: no such file. The sources file is found through --sources FILE, "
+                f"TRACKER_SOURCES, ./sources.toml, then {xdg_sources(self.env)}; "
+                "`tracker init` writes a starter one (try `tracker demo` first)"
+            )
         return load_config(self.sources_path, self.env)
 
     def store(self) -> Store:
         """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
         return open_store(self.data_dir, create=False)
+
+
+def xdg_sources(env: Mapping[str, str]) -> Path:
+    """$XDG_CONFIG_HOME/tracker/sources.toml (XDG_CONFIG_HOME defaults to ~/.config)."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "tracker" / "sources.toml"
+
+
+def find_sources(given: Path | None, env: Mapping[str, str]) -> Path:
+    """The sources file: --sources or TRACKER_SOURCES, else ./sources.toml, else the XDG one, else ./sources.toml."""
+    if given is not None:
+        return given
+    local = Path("sources.toml")
+    if local.exists():
+        return local
+    xdg = xdg_sources(env)
+    return xdg if xdg.exists() else local
 
 
 class TrackerGroup(click.Group):
@@ -52,14 +78,23 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+RELATIVE = re.compile(r"^\s*(\d{1,5})\s*([dw])\s*$", re.IGNORECASE)
+
+
 def parse_date(value: str | None, option: str = "--since") -> str | None:
-    """A --since/--at/--from/--to value as YYYY-MM-DD; ConfigError (exit 2) when it is no date."""
+    """A --since/--at/--from/--to value as YYYY-MM-DD: a date, or relative to today (7d, 2w); else UsageError."""
     if value is None:
         return None
+    relative = RELATIVE.match(value)
+    if relative:
+        days = int(relative.group(1)) * (7 if relative.group(2).lower() == "w" else 1)
+        return (now() - timedelta(days=days)).date().isoformat()
     try:
         return datetime.fromisoformat(value).date().isoformat()
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date such as 2026-03-01") from None
+        raise ConfigError(
+            f"{option} {value!r}: expected a date such as 2026-03-01, or days or weeks ago such as 7d or 2w"
+        ) from None
 
 
 def configured_ids(obj: Context) -> list[str] | None:
@@ -73,5 +108,54 @@ def store_with(obj: Context, source_id: str) -> Store:
     """The store, after checking that it knows ``source_id``."""
     store = obj.store()
     if not store.source_exists(source_id):
-        raise ConfigError(f"no source {source_id!r} in {obj.data_dir}; `tracker status` lists the known sources")
+        known = _listing(queries.source_ids(store))
+        raise UsageError(f"no source {source_id!r} in {obj.data_dir}; known sources: {known}")
     return store
+
+
+CODE_SHAPE = re.compile(r"^(?:\d{5}|[A-Z]\d{4}|\d{4}[A-Z])$")
+"""A CPT code (64600; Category II/III 0213T) or a HCPCS Level II code (J1234)."""
+
+
+def _listing(values: Sequence[str], most: int = 30) -> str:
+    shown = ", ".join(values[:most]) or "none"
+    return shown + (f" (and {len(values) - most} more)" if len(values) > most else "")
+
+
+def code_shape(code: str, option: str = "--code") -> str:
+    """A code as written by people (spaces, lower case) in its stored form; UsageError when it is no code."""
+    value = code.strip().upper()
+    if not CODE_SHAPE.match(value):
+        raise UsageError(
+            f"{option} {code!r} is not a CPT/HCPCS code: five digits (64600), a letter and four digits (J1234) "
+            "or four digits and a letter (0213T)"
+        )
+    return value
+
+
+def checked_code(obj: Context, code: str | None, store: Store | None = None) -> str | None:
+    """``--code``, checked: a code's shape, and one that some source tracks; None stays None."""
+    if code is None:
+        return None
+    value = code_shape(code)
+    tracked = _tracked(obj, store)
+    if tracked is not None and value not in tracked:
+        raise UsageError(f"--code {value}: no source tracks it; tracked codes: {_listing(tracked)}")
+    return value
+
+
+def _tracked(obj: Context, store: Store | None) -> list[str] | None:
+    if obj.sources_path.exists():
+        return sorted({c for s in obj.config().sources for c in s.codes})
+    return queries.tracked_codes(store or obj.store())
+
+
+def checked_source(obj: Context, source: str | None, store: Store) -> str | None:
+    """``--source``, checked against the sources the database knows."""
+    if source is not None and not store.source_exists(source):
+        raise UsageError(f"--source {source!r}: no such source; known sources: {_listing(queries.source_ids(store))}")
+    return source
+
+
+PAYER_CHOICE = click.Choice(PAYERS, case_sensitive=False)
+"""--payer: one of the payers sources.toml allows."""

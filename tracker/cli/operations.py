@@ -142,13 +142,14 @@ def schedule(obj: Context, run_now: bool) -> None:
 @click.command()
 @click.option(
     "--keep-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 36_500),
     required=True,
     metavar="N",
-    help="Keep every raw capture seen in the last N days.",
+    help="Keep every raw capture seen in the last N days (0-36500).",
 )
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
 @click.pass_obj
-def prune(obj: Context, keep_days: int) -> None:
+def prune(obj: Context, keep_days: int, dry_run: bool) -> None:
     """Drop old raw captures that no stored version needs.
 
     Kept always: the body of every stored version. Dropped when last seen more than N days
@@ -161,6 +162,14 @@ def prune(obj: Context, keep_days: int) -> None:
         tracker prune --keep-days 90
     """
     cutoff = (now() - timedelta(days=keep_days)).isoformat()
+    if dry_run:
+        from tracker.store.queries import prune_preview
+
+        plan = prune_preview(obj.store(), cutoff)
+        click.echo(
+            f"Would delete {plan.deleted} raw capture(s) ({plan.bytes:,} bytes); would keep {plan.kept}. (dry run)"
+        )
+        return
     with hold(obj.data_dir / "run.lock"):
         report = obj.store().prune(cutoff)
     click.echo(f"Deleted {report.deleted} raw capture(s) ({report.bytes:,} bytes); kept {report.kept}.")

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
+
+from tracker.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def output_options(func: F) -> F:
-    """--json and --csv for a listing command."""
-    func = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(func)
-    return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(func)
+    """--json and --csv for a listing command (one or the other: both together are a usage error)."""
+
+    @functools.wraps(func)
+    def one_format(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("as_json") and kwargs.get("as_csv"):
+            raise UsageError("--json and --csv cannot be used together: choose one")
+        return func(*args, **kwargs)
+
+    checked = cast(F, one_format)
+    checked = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(checked)
+    return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(checked)
 
 
 def emit(rows: Sequence[Mapping[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from tracker.cli.base import Context, now
+from tracker.cli.base import Context, code_shape, now
 from tracker.cli.output import cell
-from tracker.errors import EXIT_SOURCES_FAILED
-from tracker.run.check import SourceResult
+from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
+from tracker.errors import EXIT_SOURCES_FAILED, UsageError
 from tracker.run.job import run_once
 from tracker.vocab import DEFAULT_CODE
 
@@ -24,30 +23,32 @@ from tracker.vocab import DEFAULT_CODE
 def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     """Check every source once, store new versions, report the changes and send the digest.
 
+    On a terminal, progress goes to stderr. Ctrl-C stops after the sources in progress (the
+    run is recorded as interrupted, exit status 130); a second Ctrl-C quits at once.
     Exit status 1 when some sources could not be checked (the rest is stored).
 
     Example:
 
         tracker run --only cigna-0525
     """
-    progress = _progress() if sys.stderr.isatty() else None
-    outcome = run_once(
-        obj.sources_path, obj.data_dir, clock=now, env=obj.env, only=only, notify=not no_notify, on_result=progress
-    )
+    progress = progress_for(len(obj.config().select(only)))
+    with ctrl_c() as stop:
+        outcome = run_once(
+            obj.sources_path,
+            obj.data_dir,
+            clock=now,
+            env=obj.env,
+            only=only,
+            notify=not no_notify,
+            stop=stop,
+            on_result=progress.end if progress else None,
+            on_start=progress.start if progress else None,
+        )
     click.echo("\n".join(outcome.lines))
+    if stop.is_set():
+        sys.exit(EXIT_INTERRUPTED)
     if outcome.result.failed:
         sys.exit(EXIT_SOURCES_FAILED)
-
-
-def _progress() -> Callable[[SourceResult], None]:
-    done = 0
-
-    def show(result: SourceResult) -> None:
-        nonlocal done
-        done += 1
-        click.echo(f"[{done}] {result.source.id}: {result.outcome}", err=True)
-
-    return show
 
 
 @click.command()
@@ -66,8 +67,11 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     from tracker.extract import extract as run_extract
     from tracker.fetch.verdict import sniff_kind
 
-    body = path.read_bytes()
-    found = run_extract(body, kind or sniff_kind(body, None), codes or (DEFAULT_CODE,), selector=selector)
+    codes = tuple(code_shape(c) for c in codes) or (DEFAULT_CODE,)
+    if selector is not None and not valid_selector(selector):
+        raise UsageError(f'--selector {selector!r} is not a valid CSS selector (for example "#main" or "div.policy")')
+    body = _read_file(path)
+    found = run_extract(body, kind or sniff_kind(body, None), codes, selector=selector)
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -77,4 +81,34 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
         page = f" (page {s.page})" if s.page else ""
         click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
     if not found.sections:
-        click.echo(f"\nNo section mentions {', '.join(codes or (DEFAULT_CODE,))}.")
+        click.echo(f"\nNo section mentions {', '.join(codes)}.")
+
+
+def valid_selector(selector: str) -> bool:
+    """Whether soupsieve (BeautifulSoup's CSS engine) compiles ``selector``."""
+    import soupsieve
+
+    if not selector.strip():
+        return False
+    try:
+        soupsieve.compile(selector)
+    except soupsieve.SelectorSyntaxError:
+        return False
+    return True
+
+
+MAX_FILE = 512 * 1024 * 1024
+"""The largest local file `tracker extract` reads (a policy is a few MB; 50 MB is the fetch cap)."""
+
+
+def _read_file(path: Path) -> bytes:
+    """A regular file's bytes; a device, a FIFO or a huge file is a usage error, never a hang."""
+    if not path.is_file():
+        raise UsageError(f"{path} is not a regular file (a device, a pipe or a socket); give an HTML, PDF or JSON file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE:
+            raise UsageError(f"{path} is {size:,} bytes: too large for a policy document (at most {MAX_FILE:,})")
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None

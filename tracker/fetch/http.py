@@ -9,6 +9,7 @@ FetchError with an ``error_class`` for the fetch log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -65,9 +66,20 @@ class PoliteRetry(Retry):
             )
         return super().sleep_for_retry(response)
 
+    def increment(self, *args: Any, **kwargs: Any) -> Self:
+        """Count the attempt; a second refusal or DNS failure in a row ends it (fail fast, no backoff)."""
+        error = kwargs.get("error", args[3] if len(args) > 3 else None)
+        if isinstance(error, NewConnectionError) and any(isinstance(h.error, NewConnectionError) for h in self.history):
+            return Retry.increment(self.new(connect=0), *args, **kwargs)
+        return super().increment(*args, **kwargs)
+
 
 def make_session(settings: FetchSettings) -> requests.Session:
-    """A Session with the tracker's User-Agent and retry policy."""
+    """A Session with the tracker's User-Agent and retry policy.
+
+    A refused connection or a DNS failure (urllib3's NewConnectionError) gets one immediate retry
+    at most: an unreachable network fails in milliseconds, not after minutes of backoff.
+    """
     retry_class = type("Retry", (PoliteRetry,), {"max_retry_after": settings.max_retry_after})
     retry = retry_class(
         total=settings.retries,

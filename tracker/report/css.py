@@ -33,6 +33,8 @@ col.c-payer { width: 15%; } col.c-policy { width: 21%; } col.c-status { width: 1
 col.c-eff { width: 9%; } col.c-change { width: 12%; } col.c-check { width: 10%; } col.c-health { width: 13%; }
 .nowrap { white-space: nowrap; }
 table.failing th .muted { font-weight: normal; }
+table.failing th { min-width: 14em; }
+table.failing td:last-child { overflow-wrap: anywhere; }
 tr.stale { background: #fff8f0; }
 tr.stale th { box-shadow: inset 4px 0 0 #bc4c00; }
 .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600;
@@ -60,5 +62,28 @@ del::before { content: " [deleted: "; } ins::before { content: " [inserted: "; }
 del::after, ins::after { content: "] "; }
 .gap { color: #57606a; }
 footer { margin: 0 auto 24px; font-size: 13px; color: #57606a; }
+@media (max-width: 640px) {
+  /* A phone: each matrix and failures row becomes a card, each cell a labelled line; the
+     side-by-side diff stacks before over after. No table is wider than the screen. */
+  .wrap { padding: 0 12px; }
+  h1 { font-size: 22px; }
+  table.matrix, table.failing, table.sbs { table-layout: auto; }
+  table.matrix, table.matrix tbody, table.matrix tr, table.matrix td, table.matrix tbody th,
+  table.failing, table.failing tbody, table.failing tr, table.failing td, table.failing tbody th,
+  table.sbs, table.sbs tbody, table.sbs tr, table.sbs td, table.sbs th { display: block; width: 100%; }
+  table.matrix caption, table.failing caption, table.sbs caption { display: block; }
+  table.matrix thead, table.failing thead, table.sbs thead { position: absolute; width: 1px; height: 1px;
+          overflow: hidden; clip-path: inset(100%); }
+  table.matrix colgroup { display: none; }
+  table.matrix tr, table.failing tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 0 0 12px; }
+  table.matrix td, table.matrix th, table.failing td, table.failing th, table.sbs td, table.sbs th {
+          border: none; border-top: 1px solid #eaeef2; overflow-wrap: break-word; min-width: 0; }
+  table.matrix tbody th, table.failing tbody th { border-top: none; font-size: 16px; }
+  table.sbs td { border: 1px solid #d0d7de; margin-bottom: 8px; }
+  td[data-label]::before { content: attr(data-label); display: block; font-size: 12px; font-weight: 600;
+          color: #57606a; }
+  tr.stale th { box-shadow: inset 4px 0 0 #bc4c00; }
+  .kind { min-width: 0; margin-right: 6px; }
+}
 @media print { article.change { break-inside: avoid; } a { color: inherit; } }
 """

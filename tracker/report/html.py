@@ -41,6 +41,7 @@ class Side:
     """One end of a change: a stored version, what it said of the code, and its copied capture."""
 
     version: int
+    """The version's number within its source (shown "v2"), not its database id."""
     captured_at: str
     effective_date: str | None
     status: str | None
@@ -226,7 +227,11 @@ def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], 
     return (
         f'<tr{stale} data-source="{e(row["source"])}" data-code="{e(row["code"])}" '
         f'data-status="{e(row.get("status") or "none")}"><th scope="row">{e(payer_name(row["payer"], row["plan"]))}'
-        f"</th><td>{policy}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+        f'</th><td data-label="Policy">{policy}</td>'
+        + "".join(
+            f'<td data-label="{e(label)}">{c}</td>' for c, (_, label) in zip(cells, MATRIX_COLUMNS[2:], strict=True)
+        )
+        + "</tr>"
     )
 
 
@@ -252,8 +257,10 @@ def failures_table(failing: Iterable[Row]) -> str:
     body = "".join(
         f'<tr id="failing-{e(r["source"])}"><th scope="row">{e(payer_name(r["payer"], r["plan"]))} · '
         f'{link(r.get("url"), r.get("title") or r["source"])}<br><span class="muted">{e(r["source"])}</span></th>'
-        f"<td>{e(r['failures_in_a_row'])}</td><td>{when(r.get('last_success'))}</td><td>{when(r.get('failed_at'))}</td>"
-        f"<td>{e(r.get('error_class'))}: {e(r.get('error'))}</td></tr>"
+        f'<td data-label="Failed runs in a row">{e(r["failures_in_a_row"])}</td>'
+        f'<td data-label="Last success">{when(r.get("last_success"))}</td>'
+        f'<td data-label="Latest attempt">{when(r.get("failed_at"))}</td>'
+        f'<td data-label="Error">{e(r.get("error_class"))}: {e(r.get("error"))}</td></tr>'
         for r in rows
     )
     return (
@@ -335,7 +342,11 @@ def side_by_side(view: ChangeView) -> str:
     heads = "".join(
         f'<th scope="col">{_side_head(label, side)}</th>' for label, side in (("Before", view.old), ("After", view.new))
     )
-    cells = f"<td>{words_html(segments, DELETE)}</td><td>{words_html(segments, INSERT)}</td>"
+    before, after = (_short_head(label, side) for label, side in (("Before", view.old), ("After", view.new)))
+    cells = (
+        f'<td data-label="{before}">{words_html(segments, DELETE)}</td>'
+        f'<td data-label="{after}">{words_html(segments, INSERT)}</td>'
+    )
     caption = f"{e(code_label(view.item.code))} in {e(view.item.title)}: the passage before and after"
     return (
         f'<table class="sbs"><caption>{caption}</caption><thead><tr>{heads}</tr></thead>'
@@ -348,11 +359,16 @@ def _marked(text: str) -> str:
     return text.replace(BREAK, " ").replace("\n", f" {BREAK} ")
 
 
+def _short_head(label: str, side: Side | None) -> str:
+    """A cell's label when the table is stacked on a phone: "Before (v1, 2026-02-01)"."""
+    return e(f"{label} (v{side.version}, {side.captured_at[:10]})" if side else label)
+
+
 def _side_head(label: str, side: Side | None) -> str:
     if side is None:
         return e(label)
     return (
-        f"{e(label)}: version {side.version}, captured {when(side.captured_at)}, effective "
+        f"{e(label)}: v{side.version}, captured {when(side.captured_at)}, effective "
         f"{date(side.effective_date)}<br>{badge(side.status)} prior auth: {e(prior_auth(side.prior_auth))}"
     )
 
@@ -386,7 +402,7 @@ def _captures(view: ChangeView) -> str:
 def _capture(label: str, side: Side | None) -> str:
     if side is None:
         return f"{e(label)}: none"
-    name = f"{label} (version {side.version}, sha256 {side.sha256[:12]}…)"
+    name = f"{label} (v{side.version}, sha256 {side.sha256[:12]}…)"
     if side.href is None:
         return f"{e(name)}: {e(side.note or 'not available')}"
     return f'<a href="{e(side.href)}" type="{e(_mime(side.href))}">{e(name)}</a>'

@@ -87,6 +87,7 @@ class _Captures:
         self.store = store
         self.folder = folder
         self.copied: dict[str, tuple[str | None, str]] = {}
+        self.numbers: dict[str, dict[int, int]] = {}
 
     def side(self, document_id: int | None, row: Row, which: str) -> Side | None:
         """One end (``old`` or ``new``) of a change row; None for the missing old end of a first capture."""
@@ -98,7 +99,7 @@ class _Captures:
         href, note = self.copy(doc)
         pa = row.get(f"{which}_prior_auth")
         return Side(
-            version=int(doc["id"]),
+            version=self.number(doc),
             captured_at=doc["fetched_at"],
             effective_date=doc["effective_date"],
             status=row.get(f"{which}_status"),
@@ -108,6 +109,13 @@ class _Captures:
             href=href,
             note=note,
         )
+
+    def number(self, doc: Row) -> int:
+        """The version's number within its source (v1, v2, …), not its database id."""
+        source = str(doc["source_id"])
+        if source not in self.numbers:
+            self.numbers[source] = history.version_numbers(self.store, source)
+        return self.numbers[source][int(doc["id"])]
 
     def copy(self, doc: Row) -> tuple[str | None, str]:
         """Copy a document's raw body to ``captures/<sha>.<ext>``: (relative href, "") or (None, why not)."""

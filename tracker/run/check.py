@@ -85,11 +85,13 @@ def run_check(
     on_result: Callable[[SourceResult], None] | None = None,
     stop: threading.Event | None = None,
     extractor: Extractor | None = None,
+    on_start: Callable[[Source], None] | None = None,
 ) -> RunResult:
     """Check every selected source once and record everything in the store.
 
     When ``stop`` is set the run ends after the sources in progress; the rest
-    are left for the next run (not recorded as failures).
+    are left for the next run (not recorded as failures). ``on_start`` is told of each
+    source as its fetch starts (from the fetching thread), ``on_result`` as it ends.
     """
     extractor = extractor or current_extractor()
     sources = config.select(tuple(only))
@@ -98,7 +100,7 @@ def run_check(
     last = {s.id: store.last_document(s.id) for s in sources}
     attempts = fetch_all(
         sources,
-        _fetcher(config, store, last, clock),
+        _fetcher(config, store, last, clock, on_start),
         clock=clock,
         parallel=config.fetch.parallel,
         delay=config.fetch.delay,
@@ -120,7 +122,11 @@ def run_check(
 
 
 def _fetcher(
-    config: Config, store: Store, last: dict[str, StoredDocument | None], clock: Clock
+    config: Config,
+    store: Store,
+    last: dict[str, StoredDocument | None],
+    clock: Clock,
+    on_start: Callable[[Source], None] | None = None,
 ) -> Callable[[Source, requests.Session], Fetched]:
     """The fetch of one source: the CMS Coverage API for Medicare articles, else a conditional GET."""
     validators = {s.id: _validators(store, s, last[s.id]) for s in config.sources if s.id in last}
@@ -128,6 +134,8 @@ def _fetcher(
     tokens = TokenCache(clock)
 
     def fetch_one(source: Source, session: requests.Session) -> Fetched:
+        if on_start:
+            on_start(source)
         if source.kind == "mcd-article":
             return fetch_article(source, session, config.fetch, tokens)
         return fetch(source, session, config.fetch, validators[source.id])
@@ -365,3 +373,20 @@ def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extracti
         )
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
+
+
+def preview(
+    source: Source, fetched: Fetched, last: StoredDocument | None, extractor: Extractor
+) -> tuple[Extraction, list[Change]]:
+    """What checking ``fetched`` would find against ``last``, storing nothing (``tracker test``).
+
+    The same reading and failure checks as a run (FetchError "unreadable" for a bad document or
+    an error page); the changes are those a run would record now (no change for the same policy).
+    """
+    extraction = _extract(extractor, source, fetched)
+    version = version_of(extraction, source.codes, summarize)
+    old = last.version if last else None
+    if old is not None and version == old:
+        return extraction, []
+    refuse_blank(source, fetched, old, version)
+    return extraction, diff_versions(old, version)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.config.sources import load_config
+from tracker.config.sources import Source, load_config
 from tracker.models import Clock, Outcome
 from tracker.notify import notify_run
 from tracker.run.check import RunResult, SourceResult, run_check
@@ -44,19 +44,26 @@ def run_once(
     notify: bool = True,
     stop: threading.Event | None = None,
     on_result: Callable[[SourceResult], None] | None = None,
+    on_start: Callable[[Source], None] | None = None,
 ) -> JobOutcome:
-    """Load the config, take the run lock, check the sources, tell of failing ones, send the digest."""
+    """Load the config, take the run lock, check the sources, tell of failing ones, send the digest.
+
+    An interrupted run (``stop`` set before every source was checked) sends no digest: what it
+    found stays undelivered and goes out with the next run.
+    """
     config = load_config(sources_path, env)  # a bad [notify] or [schedule] stops before any fetch
     total = len(config.select(tuple(only)))
     with hold(data_dir / RUN_LOCK):
         store = open_store(data_dir)
-        result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop)
+        result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop, on_start=on_start)
         outcome = JobOutcome(result, total, summary(result, total))
         attention = attention_lines(store, config.schedule.max_failures, [s.id for s in config.sources])
         for line in attention[1:]:
             log.warning("%s", line.strip())
         outcome.lines += attention
-        if notify:
+        if notify and result.interrupted:
+            outcome.lines.append("Digest not sent (interrupted): it goes out with the next run.")
+        elif notify:
             report = notify_run(store, config, run_id=result.run_id, clock=clock)
             outcome.lines += report.lines()
     return outcome
@@ -85,12 +92,28 @@ def summary(result: RunResult, total: int) -> list[str]:
             "(an upgrade changes no policy: nothing alerted for it)."
         )
     if result.failed:
-        lines.append(
-            f"Failures: {len(result.failed)} source(s) could not be checked "
-            "(a last good version, where there is one, is kept):"
-        )
-        lines += [f"  {r.source.id}: {r.error_class}: {r.error}" for r in results if r.outcome == "error"]
+        lines += _failure_lines(result)
     return lines
+
+
+def network_down(result: RunResult) -> bool:
+    """Every source checked failed at the network level (refused, DNS, no route): the machine looks offline."""
+    return bool(result.results) and all(r.error_class == "network" for r in result.results)
+
+
+def _failure_lines(result: RunResult) -> list[str]:
+    failed = sorted(result.failed, key=lambda r: r.source.id)
+    if network_down(result):
+        return [
+            f"Failures: the network or DNS looks unreachable: none of the {len(failed)} source(s) could be "
+            "connected to (check the connection, DNS or proxy, then run again; the last good versions are kept).",
+            f"  not checked: {', '.join(r.source.id for r in failed)}",
+            f"  first error: {failed[0].error}",
+        ]
+    lines = [
+        f"Failures: {len(failed)} source(s) could not be checked (a last good version, where there is one, is kept):"
+    ]
+    return lines + [f"  {r.source.id}: {r.error_class}: {r.error}" for r in failed]
 
 
 def _counts(result: RunResult) -> dict[Outcome, int]:

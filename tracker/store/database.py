@@ -118,7 +118,7 @@ class Store:
 
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
-        self._db.execute("update runs set status = 'aborted', finished_at = ? where finished_at is null", [now])
+        self._db.execute("update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now])
         return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(

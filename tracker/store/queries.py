@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import cast
 
 from tracker.errors import ConfigError
-from tracker.store.database import Store
+from tracker.store.database import PruneReport, Store
 from tracker.store.lookups import (
     Row,
     as_bool,
@@ -136,7 +136,8 @@ def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
 def history(store: Store, source_id: str, *, code: str | None = None) -> list[HistoryRow]:
     """Every stored version of a source, oldest first, with what each said of each code."""
     rows: list[HistoryRow] = []
-    for doc in select_rows(store, "select * from documents where source_id = ? order by id", [source_id]):
+    docs = select_rows(store, "select * from documents where source_id = ? order by id", [source_id])
+    for number, doc in enumerate(docs, start=1):
         for tracked in json.loads(doc["codes"]):
             if code and tracked != code:
                 continue
@@ -145,6 +146,7 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Hi
                 {
                     "source": source_id,
                     "version": doc["id"],
+                    "number": number,
                     "captured_at": doc["fetched_at"],
                     "sha256": doc["sha256"],
                     "code": tracked,
@@ -266,6 +268,7 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
         "as_of": day,
         "basis": basis,
         "version": doc["id"],
+        "number": version_numbers(store, doc["source_id"])[doc["id"]],
         "captured_at": doc["fetched_at"],
         "effective_date": doc["effective_date"],
         "last_review_date": doc["last_review_date"],
@@ -327,3 +330,36 @@ def version_at_id(store: Store, source_id: str, code: str, version: int) -> Vers
 def source_ids(store: Store) -> list[str]:
     """Every source the database knows, by id."""
     return [row["id"] for row in select_rows(store, "select id from sources order by id")]
+
+
+def version_numbers(store: Store, source_id: str) -> dict[int, int]:
+    """Each stored version of a source numbered as people read it (v1, v2, … in capture order), by document id."""
+    rows = select_rows(store, "select id from documents where source_id = ? order by id", [source_id])
+    return {row["id"]: number for number, row in enumerate(rows, start=1)}
+
+
+def tracked_codes(store: Store) -> list[str]:
+    """Every code some known source tracks, sorted."""
+    codes: set[str] = set()
+    for row in select_rows(store, "select codes from sources"):
+        codes.update(json.loads(row["codes"] or "[]"))
+    return sorted(codes)
+
+
+def prune_preview(store: Store, cutoff: str) -> PruneReport:
+    """What ``Store.prune(cutoff)`` would delete, deleting nothing (`tracker prune --dry-run`)."""
+    needed = {row["sha256"] for row in select_rows(store, "select distinct sha256 from documents")}
+    report = PruneReport()
+    for sha in store.raw.iterate():
+        seen = select_value(
+            store,
+            "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
+            "union all select started_at from fetches where sha256 = ?1)",
+            [sha],
+        )
+        if sha in needed or (str(seen) if seen else store.raw.written_at(sha)) >= cutoff:
+            report.kept += 1
+            continue
+        report.deleted += 1
+        report.bytes += store.raw.path(sha).stat().st_size
+    return report

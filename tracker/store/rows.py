@@ -82,6 +82,9 @@ class HistoryRow(TypedDict):
 
     source: str
     version: int
+    """The document id (the contract's key); ``number`` is how people count it."""
+    number: int
+    """The version's number within its source: 1 for the first capture, 2 for the next (shown "v2")."""
     captured_at: str
     sha256: str
     code: str
@@ -112,6 +115,8 @@ class VersionRow(TypedDict):
     as_of: str | None
     basis: str
     version: int
+    number: int
+    """The version's number within its source (shown "v2"); ``version`` is the document id."""
     captured_at: str
     effective_date: str | None
     last_review_date: str | None
