@@ -33,16 +33,16 @@ _LAZY = {
     "open_store": ("tracker.store", "open_store"),
 }
 
-try:
-    __version__ = version("tracker")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
-
 __all__ = ["__version__", "errors", "extract", "load_config", "open_store", "run_once"]
 
 
 def __getattr__(name: str) -> Any:
     """The public API, imported when first used (the CLI's read commands need none of the heavy stages)."""
+    if name == "__version__":
+        try:
+            return version("tracker")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            return "0+unknown"
     if name not in _LAZY:
         raise AttributeError(f"module 'tracker' has no attribute {name!r}")
     module_name, attribute = _LAZY[name]

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from tracker.config.sources import DEFAULT_API, FetchSettings
+from tracker.config.sources import DEFAULT_API, DISCOVER_LIMIT, FetchSettings
 from tracker.errors import ConfigError, FetchError
 from tracker.extract.mcd import display_id, lists_code
 from tracker.extract.metadata import iso_date
@@ -25,7 +25,6 @@ from tracker.fetch.cms import CODES_PATH, CoverageClient, TokenCache
 RELATED_PATH = "/v1/data/article/related-documents"
 REPORT_PATH = "/v1/reports/local-coverage-articles/"
 STATES_PATH = "/v1/metadata/states/"
-DISCOVER_LIMIT = 400
 """At most this many articles are opened by one discovery (two calls each, paced by [fetch] delay)."""
 
 Row = dict[str, Any]

@@ -13,10 +13,8 @@ import click
 
 from tracker.cli.base import Context, now, parse_date
 from tracker.cli.output import emit, output_options
-from tracker.config.sources import CODE_RE, DEFAULT_API, FetchSettings
-from tracker.discover import DISCOVER_LIMIT
+from tracker.config.sources import CODE_RE, DEFAULT_API, DISCOVER_LIMIT, FetchSettings
 from tracker.errors import EXIT_SOURCES_FAILED, FetchError, TrackerError
-from tracker.run.job import run_once
 from tracker.run.lock import hold
 from tracker.vocab import DEFAULT_CODE
 
@@ -120,6 +118,7 @@ def schedule(obj: Context, run_now: bool) -> None:
 
         tracker --log-level INFO schedule --run-now
     """
+    from tracker.run.job import run_once
     from tracker.run.schedule import Runner, build_scheduler, serve
 
     settings = obj.config().schedule

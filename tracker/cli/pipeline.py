@@ -12,7 +12,6 @@ from tracker.cli.base import Context, code_shape, now
 from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
 from tracker.errors import EXIT_SOURCES_FAILED, UsageError
-from tracker.run.job import run_once
 from tracker.vocab import DEFAULT_CODE
 
 
@@ -31,6 +30,8 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
 
         tracker run --only cigna-0525
     """
+    from tracker.run.job import run_once
+
     progress = progress_for(len(obj.config().select(only)))
     with ctrl_c() as stop:
         outcome = run_once(

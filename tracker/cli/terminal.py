@@ -15,12 +15,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
-from tracker.config.sources import Source
-from tracker.run.check import SourceResult
 from tracker.vocab import outcome_word
+
+if TYPE_CHECKING:  # the run itself is imported where a run starts: read commands stay light
+    from tracker.config.sources import Source
+    from tracker.run.check import SourceResult
 
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, what a shell reports for a command stopped by Ctrl-C."""

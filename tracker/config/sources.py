@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
-import soupsieve
-
 from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
@@ -41,6 +39,8 @@ FETCH_KEYS = (
 NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
 DEFAULT_API = "https://api.coverage.cms.gov"
+DISCOVER_LIMIT = 400
+"""At most this many articles opened by `tracker discover medicare` (two paced calls each)."""
 CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DEFAULT_USER_AGENT = (
@@ -273,6 +273,8 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
 def _is_selector(value: Any) -> bool:
     if not isinstance(value, str) or not value.strip():
         return False
+    import soupsieve  # here, not at the top: it imports BeautifulSoup, which read commands never need
+
     try:
         soupsieve.compile(value)
     except soupsieve.SelectorSyntaxError:
