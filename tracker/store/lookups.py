@@ -1,9 +1,9 @@
 """Lookups: how the store's modules run a statement, and the lookups several of them share.
 
-Package-private: only modules of ``tracker.store`` import this. It is the one place outside
-``database`` that reaches a Store's database (``Store._db``), and it writes each lookup
+Package-private: only modules of ``tracker.store`` import this. It is how the modules outside
+``database`` reach a Store's database (``Store._db``), and it writes each lookup
 that more than one query needs once: a source's latest document, a document by id, what
-a document says of a code, a source's last successful fetch.
+a document says of a code (a source's last successful fetch: ``fetchlog``).
 May import: nothing of the project but ``tracker.store.database`` (for the type only).
 """
 
@@ -54,14 +54,6 @@ def document(store: Store, document_id: int) -> Row | None:
 def coverage(store: Store, document_id: int, code: str) -> Row | None:
     """The ``coverage`` row of a document and code (what that version says of the code), or None."""
     return select_row(store, "select * from coverage where document_id = ? and code = ?", [document_id, code])
-
-
-def last_success(store: Store, source_id: str) -> str | None:
-    """When a source was last fetched without an error (a new version, a 304 or the same body), or None."""
-    found = select_value(
-        store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", [source_id]
-    )
-    return None if found is None else str(found)
 
 
 def as_bool(value: Any) -> bool | None:
