@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import PolicyServer, SlackHook, Workdir
 from tracker.store import database
 
 GROWING = {"fetch_attempts", "fetched_bodies", "sections", "coverage"}
@@ -58,8 +58,8 @@ def _serve(server: PolicyServer, version: int) -> None:
     server.set("/anthem.html", samples.challenge_html())
 
 
-def _sources(server: PolicyServer) -> str:
-    body = 'codes = ["64600"]\n'
+def _sources(server: PolicyServer, extra: str = "") -> str:
+    body = f'codes = ["64600"]\n{extra}'
     for sid, payer, path in (("aetna-0374", "aetna", "/aetna.html"), ("cigna-0525", "cigna", "/cigna.pdf")):
         body += f'\n[[source]]\nid = "{sid}"\npayer = "{payer}"\ntitle = "{sid}"\nurl = "{server.url(path)}"\n'
     path = server.url("/anthem.html")
@@ -126,3 +126,17 @@ def test_an_unchanged_run_updates_no_source_and_no_primary_key(
     updates = [s for s in recorded if re.match(r"\s*update\b", s, re.I)]
     assert updates and not [s for s in updates if re.search(r"\bsources\b", s)]
     assert not [s for s in updates if re.search(r"\bset\b.*[\[\"]?\bid[\]\"]?\s*=.*\bwhere\b", s, re.I | re.S)]
+
+
+def test_last_success_and_streak_are_read_once_per_source_in_a_run_with_its_digest_and_escalations(
+    server: PolicyServer, work: Workdir, slack: SlackHook, recorded: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_SLACK_WEBHOOK_URL", slack.url)
+    work.write_sources(_sources(server, "[notify]\nslack = true\n[schedule]\nmax_failures = 1\n"))
+    _serve(server, 1)
+    work.cli("run")
+    recorded.clear()
+    result = work.cli("run")
+    assert "Attention: 1 source(s) failing" in result.output and slack.posts  # the escalation went out
+    last_success = [s for s in recorded if "and outcome != 'error' order by id desc limit 1), 0)" in s]
+    assert len(last_success) == 3  # one per source: the job, the digest and the escalations share the answer

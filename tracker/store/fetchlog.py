@@ -27,6 +27,9 @@ _ADD_BODY = (
 )
 
 
+_LAST_SUCCESS = "select id from fetch_attempts where source_id = ?1 and outcome != 'error' order by id desc limit 1"
+
+
 @dataclass(frozen=True)
 class FetchState:
     """What a source's fetch log says now: its last success and the failures since, newest first."""
@@ -66,19 +69,16 @@ def record(store: Store, row: Mapping[str, Any]) -> None:
 
 
 def state(store: Store, source_id: str) -> FetchState:
-    """The source's last success and its failures since, reading only the attempts after that success."""
-    success = select_row(
+    """The source's last success and its failures since, reading only the attempts from that success on."""
+    rows = select_rows(
         store,
-        "select id, started_at from fetch_attempts where source_id = ? and outcome != 'error' order by id desc limit 1",
+        "select started_at, outcome, error_class, error, http_status from fetch_attempts where source_id = ?1 "
+        f"and id >= coalesce(({_LAST_SUCCESS}), 0) order by id desc",
         [source_id],
     )
-    failures = select_rows(
-        store,
-        "select started_at, error_class, error, http_status from fetch_attempts where source_id = ? and id > ? "
-        "order by id desc",
-        [source_id, success["id"] if success else 0],
-    )
-    return FetchState(success["started_at"] if success else None, tuple(failures))
+    if rows and rows[-1]["outcome"] != "error":
+        return FetchState(rows[-1]["started_at"], tuple(rows[:-1]))
+    return FetchState(None, tuple(rows))
 
 
 def last_validators(store: Store, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:

@@ -20,13 +20,21 @@ Params = Sequence[Any] | dict[str, Any]
 
 
 def select_rows(store: Store, sql: str, params: Params = ()) -> list[Row]:
-    """The rows of a read-only query, as dicts."""
-    return list(store._db.query(sql, params))
+    """The rows of a read-only query, as dicts.
+
+    A plain ``execute``: sqlite-utils' ``query`` wraps each statement in a savepoint (three
+    statements for one read), which a read-only query does not need.
+    """
+    cursor = store._db.execute(sql, params)
+    keys = [d[0] for d in cursor.description]
+    return [dict(zip(keys, row, strict=True)) for row in cursor]
 
 
 def select_row(store: Store, sql: str, params: Params = ()) -> Row | None:
     """The first row of a read-only query, or None."""
-    return next(store._db.query(sql, params), None)
+    cursor = store._db.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def select_value(store: Store, sql: str, params: Params = ()) -> Any:
