@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -95,10 +95,6 @@ class Store:
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
-
-    def trace(self, callback: Callable[[str], object] | None) -> None:
-        """Call ``callback`` with every SQL statement this store runs, parameters filled in (None: stop)."""
-        self._db.conn.set_trace_callback(callback)
 
     def source_exists(self, source_id: str) -> bool:
         """Whether the database knows this source id."""
