@@ -69,9 +69,9 @@ def test_every_canned_query_declares_exactly_its_parameters() -> None:
         assert used == set(canned["params"]), name
 
 
-def test_every_table_is_described(db: sqlite3.Connection) -> None:
+def test_every_table_and_view_is_described(db: sqlite3.Connection) -> None:
     tables = config()["databases"]["tracker"]["tables"]
-    names = {r[0] for r in db.execute("select name from sqlite_master where type = 'table'")}
+    names = {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')")}
     public = {n for n in names if not n.startswith(("sections_fts", "_", "sqlite_"))}
     assert public == {n for n, t in tables.items() if not t.get("hidden")}
     assert all(t.get("description") for t in tables.values() if not t.get("hidden"))

@@ -3,7 +3,8 @@
 Owns every SQL statement of the project, and no other package reaches the database:
 ``migrations`` (the schema), ``raw`` (the captured bodies on disk: RawStore),
 ``database`` (opening the database; Store: the run's reads and writes, pruning),
-``writes`` (the rows a run adds), ``queries`` (the analysts' reads: the change log, the
+``writes`` (the rows a run adds), ``fetchlog`` (the fetch log: appending an attempt, last
+success and failing streak in bounded reads), ``queries`` (the analysts' reads: the change log, the
 coverage matrix, runs, versions, search, failing sources, the report's lookups),
 ``ledger`` (the delivery ledger's reads and writes, the digest's rows), ``rows`` (the
 TypedDicts those reads return: the CLI's JSON rows), ``lookups`` (package-private: running

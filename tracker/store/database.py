@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from tracker.config.sources import Source
 from tracker.errors import StoreError
 from tracker.judge.diff import Change, CodeView, Version
 from tracker.models import ErrorClass, Extraction, Kind, Metadata, Outcome
-from tracker.store import lookups, writes
+from tracker.store import fetchlog, lookups, writes
+from tracker.store.fetchlog import FetchState
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
 from tracker.store.writes import FetchedBody
@@ -91,6 +92,7 @@ class Store:
     def __init__(self, db: Database, raw_dir: Path) -> None:
         self._db = db
         self.raw = RawStore(raw_dir)
+        self._states: dict[str, FetchState] = {}
 
     def close(self) -> None:
         """Close the database connection."""
@@ -107,14 +109,16 @@ class Store:
     # -- sources and runs -----------------------------------------------------
     def sync_sources(self, sources: Sequence[Source], now: str) -> None:
         """Record the configured sources (new ones, and edits to known ones)."""
-        table = self._db.table("sources")
+        known = {row["id"]: row for row in lookups.select_rows(self, "select * from sources")}
         with self._db.atomic():
             for s in sources:
                 row = writes.source_row(s, now)
-                if table.count_where("id = ?", [s.id]):
-                    table.update(s.id, row)
-                else:
-                    table.insert({**row, "first_seen_at": now})
+                if s.id not in known:
+                    self._db.table("sources").insert({"id": s.id, **row, "first_seen_at": now})
+                    continue
+                edited = writes.edited(known[s.id], row)
+                if edited:  # only the columns that changed, never the primary key
+                    self._db.table("sources").update(s.id, {**edited, "updated_at": now})
 
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
@@ -143,18 +147,24 @@ class Store:
 
     def last_validators(self, source_id: str, url: str) -> tuple[str | None, str | None, str | None]:
         """ETag, Last-Modified and sha256 of the last body fetched from ``url`` for this source (not a failure)."""
-        row = lookups.select_row(
-            self,
-            "select etag, last_modified, sha256 from fetches where source_id = ? and url = ? "
-            "and outcome != 'error' "
-            "and sha256 is not null order by id desc limit 1",
-            [source_id, url],
-        )
-        return (row["etag"], row["last_modified"], row["sha256"]) if row else (None, None, None)
+        return fetchlog.last_validators(self, source_id, url)
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Append one attempt to the fetch log."""
-        self._db.table("fetches").insert(asdict(record))
+        fetchlog.record(self, asdict(record))
+        self._states.pop(record.source_id, None)
+
+    def record_fetches(self, records: Iterable[FetchRecord]) -> None:
+        """Append many attempts in one transaction (a bulk load, as the benchmark's history)."""
+        with self._db.atomic():
+            for record in records:
+                self.record_fetch(record)
+
+    def fetch_state(self, source_id: str) -> FetchState:
+        """A source's last success and failing streak, read once per source until its next fetch is recorded."""
+        if source_id not in self._states:
+            self._states[source_id] = fetchlog.state(self, source_id)
+        return self._states[source_id]
 
     def record_version(
         self,
@@ -209,13 +219,7 @@ class Store:
         return report
 
     def _last_seen(self, sha: str) -> str:
-        found = lookups.select_value(
-            self,
-            "select max(t) from (select fetched_at as t from documents where sha256 = ?1 "
-            "union all select started_at from fetches where sha256 = ?1)",
-            [sha],
-        )
-        return str(found) if found else self.raw.written_at(sha)
+        return fetchlog.last_seen(self, sha) or self.raw.written_at(sha)
 
 
 def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:

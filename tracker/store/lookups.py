@@ -1,9 +1,9 @@
 """Lookups: how the store's modules run a statement, and the lookups several of them share.
 
-Package-private: only modules of ``tracker.store`` import this. It is the one place outside
-``database`` that reaches a Store's database (``Store._db``), and it writes each lookup
+Package-private: only modules of ``tracker.store`` import this. It is how the modules outside
+``database`` reach a Store's database (``Store._db``), and it writes each lookup
 that more than one query needs once: a source's latest document, a document by id, what
-a document says of a code, a source's last successful fetch.
+a document says of a code (a source's last successful fetch: ``fetchlog``).
 May import: nothing of the project but ``tracker.store.database`` (for the type only).
 """
 
@@ -20,13 +20,21 @@ Params = Sequence[Any] | dict[str, Any]
 
 
 def select_rows(store: Store, sql: str, params: Params = ()) -> list[Row]:
-    """The rows of a read-only query, as dicts."""
-    return list(store._db.query(sql, params))
+    """The rows of a read-only query, as dicts.
+
+    A plain ``execute``: sqlite-utils' ``query`` wraps each statement in a savepoint (three
+    statements for one read), which a read-only query does not need.
+    """
+    cursor = store._db.execute(sql, params)
+    keys = [d[0] for d in cursor.description]
+    return [dict(zip(keys, row, strict=True)) for row in cursor]
 
 
 def select_row(store: Store, sql: str, params: Params = ()) -> Row | None:
     """The first row of a read-only query, or None."""
-    return next(store._db.query(sql, params), None)
+    cursor = store._db.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def select_value(store: Store, sql: str, params: Params = ()) -> Any:
@@ -54,14 +62,6 @@ def document(store: Store, document_id: int) -> Row | None:
 def coverage(store: Store, document_id: int, code: str) -> Row | None:
     """The ``coverage`` row of a document and code (what that version says of the code), or None."""
     return select_row(store, "select * from coverage where document_id = ? and code = ?", [document_id, code])
-
-
-def last_success(store: Store, source_id: str) -> str | None:
-    """When a source was last fetched without an error (a new version, a 304 or the same body), or None."""
-    found = select_value(
-        store, "select max(started_at) from fetches where source_id = ? and outcome != 'error'", [source_id]
-    )
-    return None if found is None else str(found)
 
 
 def as_bool(value: Any) -> bool | None:

@@ -265,6 +265,93 @@ def m007_readings(db: Database) -> None:
     db.table("superseded_readings").create_index(["document_id"])
 
 
+# Migrations m008–m010 are left to other work in progress; m011 and m012 depend on none of them.
+
+
+@migrations()
+def m011_indexes(db: Database) -> None:
+    """An index for every foreign key and for every query's access path (issue 15), so costs stay flat in history.
+
+    The fetch log's indexes are made by ``m012_fetch_log``, which rebuilds it.
+    """
+    for table, columns in (
+        ("sections", ["source_id"]),
+        ("coverage", ["source_id", "document_id"]),
+        ("changes", ["run_id"]),
+        ("deliveries", ["source_id", "channel", "attempted_at"]),
+        ("superseded_readings", ["source_id"]),
+        ("documents", ["sha256"]),
+    ):
+        db.table(table).create_index(columns, if_not_exists=True)
+    db.execute("create index if not exists idx_runs_open on runs(id) where finished_at is null")
+
+
+FETCH_BODY_COLUMNS = ("url", "sha256", "size", "content_type", "etag", "last_modified", "document_id")
+"""What a fetch got, kept once per distinct combination in ``fetched_bodies``; ``fetch_attempts`` refers to it."""
+
+
+@migrations()
+def m012_fetch_log(db: Database) -> None:
+    """The fetch log, compact: ``fetch_attempts`` (one short row per attempt) refers to ``fetched_bodies``.
+
+    ``fetched_bodies`` keeps each distinct (url, sha256, size, content_type, etag, last_modified,
+    document_id) once, so an unchanged fetch no longer repeats the URL, hash and validators.
+    The ``fetches`` view joins them back: every column the ``fetches`` table had, in its order.
+    Columns another migration added to ``fetches`` stay with the attempts.
+    """
+    old = [c.name for c in db.table("fetches").columns]
+    kept = [c for c in old if c not in FETCH_BODY_COLUMNS]
+    _fetched_bodies(db)
+    _fetch_attempts(
+        db, {c.name: _TYPES.get(c.type.upper(), str) for c in db.table("fetches").columns if c.name in kept}
+    )
+    body = " and ".join(f"b.{c} is f.{c}" for c in FETCH_BODY_COLUMNS)
+    columns = ", ".join(FETCH_BODY_COLUMNS)
+    db.execute(
+        f"insert into fetched_bodies ({columns}) select {columns} from fetches group by {columns} order by min(id)"
+    )
+    db.execute(
+        f"insert into fetch_attempts ({', '.join(kept)}, body_id) select {', '.join('f.' + c for c in kept)}, "
+        f"(select b.id from fetched_bodies b where {body}) from fetches f order by f.id"
+    )
+    db.execute("drop table fetches")
+    shown = ", ".join(f"b.{c}" if c in FETCH_BODY_COLUMNS else f"a.{c}" for c in old)
+    db.create_view("fetches", f"select {shown} from fetch_attempts a left join fetched_bodies b on b.id = a.body_id")
+
+
+_TYPES: dict[str, type] = {"INTEGER": int, "TEXT": str, "FLOAT": float, "REAL": float, "BLOB": bytes}
+
+
+def _fetched_bodies(db: Database) -> None:
+    db.table("fetched_bodies").create(
+        {
+            "id": int,
+            "url": str,
+            "sha256": str,
+            "size": int,
+            "content_type": str,
+            "etag": str,
+            "last_modified": str,
+            "document_id": int,
+        },
+        pk="id",
+        foreign_keys=[("document_id", "documents", "id")],
+    )
+    db.table("fetched_bodies").create_index(["sha256", "url"])
+    db.table("fetched_bodies").create_index(["document_id"])
+
+
+def _fetch_attempts(db: Database, columns: dict[str, type]) -> None:
+    db.table("fetch_attempts").create(
+        {**columns, "body_id": int},
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("source_id", "sources", "id"), ("body_id", "fetched_bodies", "id")],
+    )
+    db.table("fetch_attempts").create_index(["run_id"])
+    db.table("fetch_attempts").create_index(["source_id", "id"])
+    db.table("fetch_attempts").create_index(["body_id"])
+
+
 @migrations()
 def m013_fingerprint(db: Database) -> None:
     """documents.fingerprint: what a reader sees of the version's body, under its extractor (issue 15).

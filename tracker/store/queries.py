@@ -21,7 +21,6 @@ from tracker.store.lookups import (
     as_bool,
     coverage,
     document,
-    last_success,
     latest_document,
     select_row,
     select_rows,
@@ -82,12 +81,8 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> StatusRow
         "select max(detected_at) from changes where source_id = ? and code = ? and kind != 'metadata'",
         [src["id"], code],
     )
-    failure = select_row(
-        store,
-        "select started_at, error_class, error from fetches where source_id = ? order by id desc limit 1",
-        [src["id"]],
-    )
-    failing = failure is not None and failure["error_class"] is not None
+    fetched = store.fetch_state(src["id"])
+    failure = fetched.latest_failure
     return {
         "source": src["id"],
         "payer": src["payer"],
@@ -98,9 +93,9 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> StatusRow
         "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "effective_date": doc["effective_date"] if doc else None,
         "policy_number": doc["policy_number"] if doc else None,
-        "checked_at": last_success(store, src["id"]),
+        "checked_at": fetched.last_success,
         "changed_at": changed,
-        "last_error": failure["error"] if failing and failure else None,
+        "last_error": failure["error"] if failure else None,
     }
 
 
@@ -111,7 +106,7 @@ def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
         sources = select_rows(
             store,
             """select source_id as source, outcome, error_class, error, http_status, duration_ms
-               from fetches where run_id = ? order by source_id""",
+               from fetch_attempts where run_id = ? order by source_id""",
             [run["id"]],
         )
         result.append(
@@ -195,17 +190,10 @@ def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> li
     for src in select_rows(store, "select id, payer, plan, title, url from sources order by id"):
         if wanted is not None and src["id"] not in wanted:
             continue
-        fetches = select_rows(
-            store,
-            "select started_at, outcome, error_class, error, http_status from fetches where source_id = ? "
-            "order by id desc limit 1000",
-            [src["id"]],
-        )
-        streak = next((i for i, f in enumerate(fetches) if f["outcome"] != "error"), len(fetches))
-        gone = next((i for i, f in enumerate(fetches) if f["http_status"] not in (404, 410)), len(fetches))
-        if not streak:
+        fetched = store.fetch_state(src["id"])
+        latest = fetched.latest_failure
+        if latest is None:
             continue
-        latest = fetches[0]
         rows.append(
             {
                 "source": src["id"],
@@ -213,9 +201,9 @@ def failing_sources(store: Store, source_ids: Iterable[str] | None = None) -> li
                 "plan": src["plan"],
                 "title": src["title"],
                 "url": src["url"],
-                "failures_in_a_row": streak,
-                "gone_in_a_row": gone,
-                "last_success": last_success(store, src["id"]),
+                "failures_in_a_row": fetched.failures_in_a_row,
+                "gone_in_a_row": fetched.gone_in_a_row,
+                "last_success": fetched.last_success,
                 "error_class": latest["error_class"],
                 "error": latest["error"],
                 "http_status": latest["http_status"],

@@ -45,9 +45,8 @@ def insert(db: Database, table: str, row: Row) -> int:
 
 
 def source_row(source: Source, now: str) -> Row:
-    """A configured source as its ``sources`` row (``first_seen_at`` is added when it is new)."""
+    """A configured source as its ``sources`` row, but for its id (and ``first_seen_at``, added when it is new)."""
     return {
-        "id": source.id,
         "payer": source.payer,
         "plan": source.plan,
         "title": source.title,
@@ -56,6 +55,11 @@ def source_row(source: Source, now: str) -> Row:
         "codes": json.dumps(list(source.codes)),
         "updated_at": now,
     }
+
+
+def edited(stored: Row, configured: Row) -> Row:
+    """The columns of a configured source's row that differ from its stored row (``updated_at`` aside)."""
+    return {k: v for k, v in configured.items() if k != "updated_at" and stored.get(k) != v}
 
 
 def run_row(now: str, only: Sequence[str], total: int, extractor: str | None) -> Row:
