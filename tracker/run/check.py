@@ -28,6 +28,7 @@ from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
 from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
 from tracker.store import FetchRecord, Store, StoredDocument, readings
+from tracker.store.text import clean_extraction
 
 log = logging.getLogger("tracker")
 
@@ -202,12 +203,14 @@ def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocu
         return last
     try:
         body = run.store.raw.load(last.sha256)
-        extraction = run.extractor(
-            body,
-            last.kind or "html",
-            sorted(last.version.codes),
-            selector=source.selector,
-            encoding=charset_of(last.content_type),
+        extraction = clean_extraction(
+            run.extractor(
+                body,
+                last.kind or "html",
+                sorted(last.version.codes),
+                selector=source.selector,
+                encoding=charset_of(last.content_type),
+            )
         )
     except (StoreError, ExtractError) as exc:
         log.warning(
@@ -319,7 +322,7 @@ def _read_body(
 
 def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extraction:
     try:
-        return extractor(
+        extraction = extractor(
             fetched.body,
             fetched.kind or "html",
             source.codes,
@@ -328,3 +331,4 @@ def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extracti
         )
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
+    return clean_extraction(extraction)  # no control character or terminal escape is ever stored
