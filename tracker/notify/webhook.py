@@ -27,7 +27,7 @@ def post_slack(
     session_factory: SessionFactory = requests.Session,
     sleep: Sleep = time.sleep,
 ) -> None:
-    """Post one message; wait out a 429 (Retry-After) a couple of times; NotifyError unless Slack says 200."""
+    """Post one message; wait out a 429 (Retry-After) a couple of times; NotifyError unless Slack accepts it (2xx)."""
     with _redacted_logs(settings), session_factory() as session:
         response = _post(session, payload, settings)
         for _ in range(RATE_LIMIT_RETRIES):
@@ -42,9 +42,10 @@ def post_slack(
         raise NotifyError(
             f"Slack is rate-limiting the webhook (HTTP 429, Retry-After {response.headers.get('Retry-After', '?')})"
         )
-    if response.status_code != 200:
-        answer = " ".join(response.text.split())[:200]
-        raise NotifyError(settings.redact(f"Slack answered HTTP {response.status_code}: {answer or 'no body'}"))
+    if not 200 <= response.status_code < 300:
+        # Redact the whole answer first, then cut it short: a cut secret would no longer be recognised.
+        answer = settings.redact(" ".join(response.text.split()))[:200]
+        raise NotifyError(f"Slack answered HTTP {response.status_code}: {answer or 'no body'}")
 
 
 def _post(session: requests.Session, payload: dict[str, Any], settings: NotifySettings) -> requests.Response:
