@@ -21,9 +21,9 @@ from tracker.config.sources import Config, Source
 from tracker.errors import ExtractError, FetchError, StoreError
 from tracker.extract.identity import Extractor, current_extractor
 from tracker.fetch.cms import TokenCache, fetch_article
-from tracker.fetch.http import Validators, fetch, make_session
+from tracker.fetch.http import Validators, deadline, fetch, make_session
 from tracker.fetch.pool import Attempt, fetch_all
-from tracker.fetch.verdict import charset_of, refuse_blank
+from tracker.fetch.verdict import charset_of, refuse_blank, refuse_other_policy, refuse_shrunk, refuse_unclosed
 from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
 from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
@@ -129,7 +129,8 @@ def _fetcher(
 
     def fetch_one(source: Source, session: requests.Session) -> Fetched:
         if source.kind == "mcd-article":
-            return fetch_article(source, session, config.fetch, tokens)
+            with deadline(config.fetch.deadline):  # the article's four calls, as one document
+                return fetch_article(source, session, config.fetch, tokens)
         return fetch(source, session, config.fetch, validators[source.id])
 
     return fetch_one
@@ -294,12 +295,15 @@ def _read_body(
     extraction = _extract(run.extractor, source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
+    refuse_unclosed(source, fetched, lambda: _body_of(store, last))  # a page cut short, even if it reads the same
     if last is not None and version == old:
         # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
         store.raw.save(base.sha256, fetched.body)
         store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
+    refuse_other_policy(source, old, version)
     refuse_blank(source, fetched, old, version)
+    refuse_shrunk(source, fetched, lambda: _body_of(store, last), old, version)
     changes = diff_versions(old, version)
     outcome: Outcome = "new" if last is None else ("changed" if changes else "unchanged")
     moved = old is None or version.metadata.effective_date != old.metadata.effective_date
@@ -318,6 +322,16 @@ def _read_body(
         extractor=run.extractor.identity,
     )
     return SourceResult(source, outcome, tuple(changes))
+
+
+def _body_of(store: Store, last: StoredDocument | None) -> bytes | None:
+    """The last good version's body, or None when it is gone (pruned or lost)."""
+    if last is None:
+        return None
+    try:
+        return store.raw.load(last.sha256)
+    except StoreError:
+        return None
 
 
 def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extraction:
