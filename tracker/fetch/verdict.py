@@ -106,7 +106,6 @@ def refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Ver
 
 
 _CLOSING = re.compile(rb"</\s*(?:body|html)\s*>", re.I)
-_TAIL = 64 * 1024
 SHORT = 0.5
 """A body under this fraction of the last good one's size that also lost tracked codes was cut short."""
 
@@ -117,10 +116,10 @@ def refuse_unclosed(source: Source, fetched: Fetched, old_body: Callable[[], byt
     "unreadable" (incomplete), never a removal or a change, even when what is left reads the same.
     ``old_body`` loads the last good body (None when there is none, or it is gone), only when needed.
     """
-    if fetched.kind != "html" or _CLOSING.search(fetched.body[-_TAIL:]):
+    if fetched.kind != "html" or _CLOSING.search(fetched.body):
         return
     before = old_body()
-    if before is not None and _CLOSING.search(before[-_TAIL:]):
+    if before is not None and _CLOSING.search(before):
         _incomplete(source, "the page ends without the closing </body> or </html> that the last version had")
 
 

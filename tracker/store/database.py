@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from tracker.models import ErrorClass, Extraction, Kind, Metadata, Outcome
 from tracker.store import lookups, writes
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
+from tracker.store.space import write_error, writing
 from tracker.store.writes import FetchedBody
 
 DB_NAME = "tracker.db"
@@ -90,6 +92,15 @@ class Store:
         self._db = db
         self.raw = RawStore(raw_dir)
 
+    @property
+    def directory(self) -> Path:
+        """The data directory."""
+        return self.raw.root.parent
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Within the block, a failed write is a StoreError ("no space left in DIR" when the disk is full)."""
+        return writing(self.directory)
+
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
@@ -106,7 +117,7 @@ class Store:
     def sync_sources(self, sources: Sequence[Source], now: str) -> None:
         """Record the configured sources (new ones, and edits to known ones)."""
         table = self._db.table("sources")
-        with self._db.atomic():
+        with self.writing(), self._db.atomic():
             for s in sources:
                 row = writes.source_row(s, now)
                 if table.count_where("id = ?", [s.id]):
@@ -116,8 +127,9 @@ class Store:
 
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
-        self._db.execute("update runs set status = 'aborted', finished_at = ? where finished_at is null", [now])
-        return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
+        with self.writing():
+            self._db.execute("update runs set status = 'aborted', finished_at = ? where finished_at is null", [now])
+            return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(
         self, run_id: int, now: str, ok: int, failed: int, changes: int, *, interrupted: bool = False
@@ -126,10 +138,11 @@ class Store:
         status = "ok" if not failed else ("failed" if not ok else "partial")
         if interrupted:
             status = "interrupted"
-        self._db.table("runs").update(
-            run_id,
-            {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed, "changes": changes},
-        )
+        with self.writing():
+            self._db.table("runs").update(
+                run_id,
+                {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed, "changes": changes},
+            )
 
     # -- versions -------------------------------------------------------------
     def last_document(self, source_id: str) -> StoredDocument | None:
@@ -152,7 +165,8 @@ class Store:
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Append one attempt to the fetch log."""
-        self._db.table("fetches").insert(asdict(record))
+        with self.writing():
+            self._db.table("fetches").insert(asdict(record))
 
     def record_version(
         self,
@@ -176,7 +190,7 @@ class Store:
         (a new effective date); None when the document's effective date did not move.
         """
         self.raw.save(sha256, fetched.body)
-        with self._db.atomic():
+        with self.writing(), self._db.atomic():
             doc_id = writes.insert(
                 self._db, "documents", writes.document_row(source.id, fetched, sha256, now, version, extractor)
             )
@@ -195,6 +209,7 @@ class Store:
         """
         needed = {row["sha256"] for row in lookups.select_rows(self, "select distinct sha256 from documents")}
         report = PruneReport()
+        report.deleted, report.bytes = self.raw.sweep()  # stray .tmp files: prune runs under the run lock
         for sha in self.raw.iterate():
             if sha in needed or self._last_seen(sha) >= cutoff:
                 report.kept += 1
@@ -245,6 +260,8 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
         db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
+        if (full := write_error(data_dir, exc)).message.startswith("no space left"):
+            raise full from None
         raise StoreError(
             f"cannot open the history database in {data_dir}: {exc}; check --data / TRACKER_DATA and permissions"
         ) from exc
