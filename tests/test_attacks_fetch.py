@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests import samples
-from tests.helpers import FAST_FETCH, PolicyServer, RawHandler, RawHTTPServer, Workdir, raw_answer
+from tests.helpers import PolicyServer, RawHandler, RawHTTPServer, Workdir, raw_answer
 
 PATH = "/cpb/0374.html"
 HORIZON = "/MedPol2/HNBE-8TVP74"
@@ -236,8 +236,11 @@ def test_400_unclosed_tags_are_that_sources_failure_and_the_run_ends(site: RawHT
     assert aetna["outcome"] == "new" or aetna["error_class"] == "internal", aetna
 
 
-# ----------------------------------------------------------------------------- keep the helpers honest
-
-
-def test_fast_fetch_is_what_these_tests_assume() -> None:
-    assert "retries = 1" in FAST_FETCH and "read_timeout = 1" in FAST_FETCH
+def test_a_url_edited_in_sources_toml_may_point_at_another_policy(site: RawHTTPServer, work: Workdir) -> None:
+    site.routes[PATH] = whole(samples.aetna_cpb_html(1))
+    assert work.cli("run").exit_code == 0
+    site.routes["/cpb/0735.html"] = whole(_other_policy())
+    work.sources.write_text(work.sources.read_text().replace(PATH, "/cpb/0735.html"), encoding="utf-8")
+    result = work.cli("run")
+    assert result.exit_code == 0, result.output  # the operator's choice: read, not refused
+    assert outcome(work)["outcome"] == "changed"

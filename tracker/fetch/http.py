@@ -174,15 +174,21 @@ def fetch(
     source: Source, session: requests.Session, settings: FetchSettings, validators: Validators | None = None
 ) -> Fetched:
     """GET a source's URL and check the body, all within ``[fetch] deadline``; raise FetchError on any failure."""
-    if isinstance(session, GuardedSession):
-        session.written_url = source.url
-    with deadline(settings.deadline):
-        return _fetch(source, session, settings, validators)
+    guarded = session if isinstance(session, GuardedSession) else None
+    if guarded:
+        guarded.written_url = source.url
+    try:
+        with deadline(settings.deadline):
+            return _fetch(source, session, settings, validators)
+    finally:
+        if guarded:
+            guarded.written_url = None
 
 
 def _timeouts(settings: FetchSettings) -> tuple[float, float]:
     """(connect, read) timeouts, neither beyond the deadline."""
-    left = max(0.01, remaining() or settings.deadline)
+    left = remaining()
+    left = settings.deadline if left is None else max(0.01, left)
     return min(settings.timeout, left), min(settings.read_timeout, left)
 
 

@@ -295,15 +295,17 @@ def _read_body(
     extraction = _extract(run.extractor, source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
-    refuse_unclosed(source, fetched, lambda: _body_of(store, last))  # a page cut short, even if it reads the same
+    # Compared with the last good version only at the same address: a url edited in sources.toml is the operator's.
+    same = last if last is not None and last.url == source.url else None
+    refuse_unclosed(source, fetched, lambda: _body_of(store, same))  # a page cut short, even if it reads the same
     if last is not None and version == old:
         # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
         store.raw.save(base.sha256, fetched.body)
         store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
-    refuse_other_policy(source, old, version)
+    refuse_other_policy(source, same.version if same else None, version)
     refuse_blank(source, fetched, old, version)
-    refuse_shrunk(source, fetched, lambda: _body_of(store, last), old, version)
+    refuse_shrunk(source, fetched, lambda: _body_of(store, same), old, version)
     changes = diff_versions(old, version)
     outcome: Outcome = "new" if last is None else ("changed" if changes else "unchanged")
     moved = old is None or version.metadata.effective_date != old.metadata.effective_date
