@@ -8,7 +8,7 @@ clock. Day 0 is a real ``run_check`` against loopback servers on four hosts (127
 serving HTML policies in the Aetna, Anthem and Horizon layouts of tests/samples.py, one distinct
 body per source; half of them answer a conditional GET with 304, the others send the same bytes
 again. Every later day is a run whose rows are written through the Store API: an unchanged fetch
-row per source (``Store.record_fetches``, one transaction a day), a new version
+row per source (``fetchlog.record_all``, one transaction a day), a new version
 (``Store.record_version``) for each source every 60 days (staggered, so about 5 a day), and a
 timeout for 1 source in 50 ten days out of thirty. Then, against the same servers:
 
@@ -203,7 +203,7 @@ def first_run(history: History) -> None:
 def add_day(history: History, day: int) -> None:
     """One day of history through the Store API: fetch rows, the day's new versions, the day's timeouts."""
     from tracker.config.sources import load_config
-    from tracker.store import FetchRecord, open_store
+    from tracker.store import FetchRecord, fetchlog, open_store
 
     config = load_config(history.toml)
     store = open_store(history.data)
@@ -220,7 +220,7 @@ def add_day(history: History, day: int) -> None:
                 _new_version(history, store, source, i, day, base)
             else:
                 records.append(_unchanged(store, base, i))
-        store.record_fetches(records)
+        fetchlog.record_all(store, records)
         failed = sum(r.outcome == "error" for r in records)
         store.finish_run(run_id, now, history.sources - failed, failed, 0)
     finally:

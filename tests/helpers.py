@@ -469,3 +469,78 @@ def build_history(root: Path) -> Path:
             _serve_history(server, version)
             run_once(root / "sources.toml", root / "data", clock=ticking(start), env={}, notify=False)
     return root / "data"
+
+
+# ----------------------------------------------------------------------------- a server that misbehaves on purpose
+
+RawHandler = Callable[["RawHTTPServer", socket.socket], None]
+"""Writes a whole answer, byte for byte, on a connection whose request has been read."""
+
+
+class RawHTTPServer(Loopback[str]):
+    """An HTTP server on 127.0.0.1 that answers each path with a handler writing raw bytes to the socket.
+
+    For answers no well-behaved server sends: a body dripped one byte at a time, a connection
+    closed early, a gzip stream without its trailer. ``log`` holds the paths requested;
+    ``stopping`` is set when the server stops, so that a dripping handler ends too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes: dict[str, RawHandler] = {}
+        self.stopping = threading.Event()
+        self.listener = socket.create_server((self.host, 0))
+        self.listener.settimeout(0.05)
+        self.thread = threading.Thread(target=self._accept, name="RawHTTPServer", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.getsockname()[1])
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            request = b""
+            try:
+                while b"\r\n\r\n" not in request and len(request) < 65536:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                path = request.split(b" ", 2)[1].decode("latin-1")
+                self.record(path)
+                handler = self.routes.get(path)
+                if handler is None:
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                else:
+                    handler(self, conn)
+            except (OSError, IndexError):
+                pass  # the client gave up, or sent no request line
+
+
+def raw_answer(body: bytes, *, status: str = "200 OK", headers: dict[str, str] | None = None) -> bytes:
+    """The bytes of an answer (Connection: close); Content-Length only when ``headers`` gives one."""
+    lines = [f"HTTP/1.1 {status}", "Connection: close", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

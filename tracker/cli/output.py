@@ -12,6 +12,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from tracker.errors import UsageError
+from tracker.store.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,8 +50,20 @@ def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
     fieldnames = [k for k, v in rows[0].items() if not isinstance(v, (list, dict))]
     writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula (OWASP: a leading ' before = + - @ tab CR), escapes removed."""
+    if isinstance(value, str):
+        value = printable(value, keep="\t\r\n")
+        if value.startswith(_FORMULA_START):
+            return "'" + value
+    return value
 
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -67,4 +80,4 @@ def cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value).replace("\n", " ")[:80]
+    return printable(str(value)).replace("\n", " ")[:80]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from tracker.errors import ConfigError
 
@@ -22,6 +22,9 @@ TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 REDACTED = "[redacted]"
+FRAGMENT = 8
+"""A run of this many characters of a secret, echoed anywhere, is redacted too (a server that cut the URL short)."""
+_WORDS = frozenset({"services", "hooks", "webhook", "webhooks", "triggers", "workflows"})
 ENV_KEYS = (
     "TRACKER_SMTP_HOST",
     "TRACKER_SMTP_PORT",
@@ -57,20 +60,58 @@ class NotifySettings:
         return (("email",) if self.email_to else ()) + (("slack",) if self.slack else ())
 
     def secrets(self) -> tuple[str, ...]:
-        """Every string that must never be shown, longest first (so a URL goes before its path)."""
+        """Every string that must never be shown, longest first (so a URL goes before its path).
+
+        Each secret whole and each of its path segments (a webhook URL's workspace, channel and
+        token), as written and percent-encoded, since requests and urllib3 quote the URL, or only
+        its path, in their exceptions.
+        """
+        found = list(self._credentials())
+        if self.slack_webhook_url:
+            parts = urlsplit(self.slack_webhook_url)
+            found += [self.slack_webhook_url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path]
+        encoded = [form for s in found if s for form in (s, quote(s), quote(s, safe=""), quote_plus(s))]
+        return tuple(sorted(set(encoded), key=len, reverse=True))
+
+    def _credentials(self) -> tuple[str, ...]:
+        """The password and the webhook URL's secret-looking segments: a long piece of one is redacted too."""
         found = [self.smtp_password or ""]
         if self.slack_webhook_url:
             parts = urlsplit(self.slack_webhook_url)
-            # requests and urllib3 quote the URL, or only its path, in their exceptions.
-            found += [self.slack_webhook_url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path]
-            found += [segment for segment in parts.path.split("/") if len(segment) >= 8]
-        return tuple(sorted({s for s in found if s}, key=len, reverse=True))
+            found += [seg for seg in parts.path.split("/") if len(seg) >= FRAGMENT and seg.lower() not in _WORDS]
+            found += [parts.query] if len(parts.query) >= FRAGMENT else []
+        return tuple(s for s in found if s)
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret replaced by ``[redacted]``."""
+        """``text`` with every secret replaced by ``[redacted]``: whole, encoded, by segment, or a long piece of one.
+
+        Redact first, then cut a message short: never the other way round.
+        """
         for secret in self.secrets():
             text = text.replace(secret, REDACTED)
+        for secret in self._credentials():
+            text = _redact_pieces(text, secret)
         return text
+
+
+def _redact_pieces(text: str, secret: str) -> str:
+    """``text`` with every run of at least FRAGMENT characters of ``secret`` replaced."""
+    if len(secret) < FRAGMENT or len(text) < FRAGMENT:
+        return text
+    pieces = {secret[i : i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)}
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i : i + FRAGMENT] in pieces:
+            end = i + FRAGMENT
+            while end < len(text) and text[i : end + 1] in secret:
+                end += 1
+            out.append(REDACTED)
+            i = end
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
 
 
 def notify_settings(notify: Mapping[str, Any], env: Mapping[str, str], *, where: str = "[notify]") -> NotifySettings:

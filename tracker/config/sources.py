@@ -6,6 +6,7 @@ allowed, so that a typo is fixed in one look.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -35,13 +36,15 @@ FETCH_KEYS = (
     "parallel",
     "user_agent",
     "max_retry_after",
+    "deadline",
 )
 NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
 DEFAULT_API = "https://api.coverage.cms.gov"
 DISCOVER_LIMIT = 400
 """At most this many articles opened by `tracker discover medicare` (two paced calls each)."""
-CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
+CODE_RE = re.compile(r"^(?:[0-9]{5}|[A-Z][0-9]{4}|[0-9]{4}[A-Z])\Z")
+"""CPT (five digits; Category II/III: four digits and a letter, 0213T) and HCPCS Level II (a letter and four digits)."""
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DEFAULT_USER_AGENT = (
     "tracker/0.1 (payer policy change tracker; checks each policy at most once a day; "
@@ -92,6 +95,12 @@ class FetchSettings:
     parallel: int = 4
     user_agent: str = DEFAULT_USER_AGENT
     max_retry_after: float = 120.0
+    deadline: float = 120.0
+    """Seconds one document may take, retries and backoff included; a slow-drip server is cut off then."""
+
+
+POSITIVE_FETCH_KEYS = frozenset({"timeout", "read_timeout", "max_bytes", "parallel", "deadline"})
+"""[fetch] keys for which 0 makes no sense (the others may be 0: no retries, no pause)."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +220,8 @@ def _codes(value: Any, loc: _Locator, index: int | None, where: str = "top level
     for code in value:
         if not CODE_RE.match(code):
             raise loc.error(
-                f"{where}: key 'codes': {code!r} is not a CPT/HCPCS code (five characters, e.g. 64600)",
+                f"{where}: key 'codes': {code!r} is not a CPT/HCPCS code (five digits such as 64600, "
+                "a letter and four digits such as J1234, or four digits and a letter such as 0213T)",
                 index,
                 "codes",
             )
@@ -251,8 +261,8 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         raise loc.error(
             f"{where}: kind 'mcd-article' is a Medicare article: key 'payer' must be \"medicare\"", index, "payer"
         )
-    api = need("api", _is_http_url, "an http(s) URL", required=False)
-    url = need("url", _is_http_url, "an http(s) URL", required=kind != "mcd-article")
+    api = need("api", _is_http_url, HTTP_URL, required=False)
+    url = need("url", _is_http_url, HTTP_URL, required=kind != "mcd-article")
     if url is None:
         url = f"{(api or DEFAULT_API).rstrip('/')}/v1/data/article/?articleid={article_id}"
     own_codes = _codes(raw["codes"], loc, index, where) if "codes" in raw else codes
@@ -282,11 +292,22 @@ def _is_selector(value: Any) -> bool:
     return True
 
 
+HTTP_URL = "an http(s) URL with a host (and a port from 1 to 65535, if any)"
+
+
 def _is_http_url(value: Any) -> bool:
-    if not isinstance(value, str):
+    """An http(s) URL that requests can fetch: a host without spaces, a valid port, no broken IPv6 literal."""
+    if not isinstance(value, str) or value != value.strip() or any(c.isspace() or ord(c) < 32 for c in value):
         return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError past 65535 or when not a number
+    except ValueError:  # "http://[::1/x": an unclosed IPv6 literal
+        return False
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or port == 0:
+        return False
+    return not any(c in host for c in "\\/@?#%<>\"'`{}|^")
 
 
 def _table(value: Any, allowed: tuple[str, ...], name: str, loc: _Locator) -> Mapping[str, Any]:
@@ -315,14 +336,23 @@ def _fetch_settings(value: Any, loc: _Locator) -> FetchSettings:
     defaults = FetchSettings()
     values: dict[str, Any] = {}
     for key in FETCH_KEYS:
-        if key not in table:
-            continue
-        expected = type(getattr(defaults, key))
-        given = table[key]
-        if expected is float and isinstance(given, int) and not isinstance(given, bool):
-            given = float(given)
-        if not isinstance(given, expected) or isinstance(given, bool) or (expected is not str and given < 0):
-            line = _table_key_line(loc, "fetch", key)
-            raise ConfigError(f"{loc.path}:{line}: [fetch]: key {key!r} must be a non-negative {expected.__name__}")
-        values[key] = given
+        if key in table:
+            values[key] = _fetch_value(key, table[key], type(getattr(defaults, key)), loc)
     return FetchSettings(**values)
+
+
+def _fetch_value(key: str, given: Any, expected: type, loc: _Locator) -> Any:
+    """One [fetch] value of the default's type: finite, not negative (positive where 0 means nothing)."""
+    if expected is float and isinstance(given, int) and not isinstance(given, bool):
+        given = float(given)
+    positive = key in POSITIVE_FETCH_KEYS
+    ok = isinstance(given, expected) and not isinstance(given, bool)
+    if ok and expected is str:
+        ok = bool(given.strip()) and given.isprintable()
+    elif ok:
+        ok = math.isfinite(given) and (given > 0 if positive else given >= 0)
+    if not ok:
+        line = _table_key_line(loc, "fetch", key)
+        what = "text" if expected is str else f"{'positive' if positive else 'non-negative'} finite {expected.__name__}"
+        raise ConfigError(f"{loc.path}:{line}: [fetch]: key {key!r} must be a {what}, not {given!r}")
+    return given

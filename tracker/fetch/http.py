@@ -1,29 +1,46 @@
-"""HTTP: one GET per source, polite and patient; the body read within its cap.
+"""HTTP: one GET per source, polite and patient; the body read within its cap and its deadline.
 
 Retries with exponential backoff (connection errors, 429, 5xx, honouring
-Retry-After) are urllib3's ``Retry``; this module adds conditional GET and the size
-cap, then asks ``verdict`` whether the body is a usable document. A failure raises
-FetchError with an ``error_class`` for the fetch log.
+Retry-After) are urllib3's ``Retry``; this module adds conditional GET, the size
+cap, the per-document deadline (``[fetch] deadline``, retries included: a server
+that drips one byte every few seconds is cut off), the check that a body arrived
+whole (its Content-Length, its chunked end, its gzip trailer) and the redirect
+guard (``guard``), then asks ``verdict`` whether the body is a usable document.
+A failure raises FetchError with an ``error_class`` for the fetch log.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
+from tracker.fetch.guard import Resolver, check_redirect, system_resolver
 from tracker.fetch.verdict import check_body
 from tracker.models import ErrorClass, Fetched, Kind
 
 __all__ = [
     "Fetched",
+    "GuardedSession",
     "PoliteRetry",
     "Validators",
     "check_body",
@@ -36,6 +53,39 @@ __all__ = [
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CHUNK = 64 * 1024
+_GZIP = ("gzip", "x-gzip")
+_DEADLINE = threading.local()
+"""The deadline of the document this thread is fetching: ``at`` (monotonic) and ``seconds``."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Within the block, this thread's fetch must end ``seconds`` from now, retries included."""
+    previous = getattr(_DEADLINE, "state", None)
+    _DEADLINE.state = (time.monotonic() + seconds, seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.state = previous
+
+
+def remaining() -> float | None:
+    """Seconds left before this thread's deadline (None: no deadline)."""
+    state = getattr(_DEADLINE, "state", None)
+    return None if state is None else state[0] - time.monotonic()
+
+
+def past_deadline(url: str, after: float = 0.0) -> FetchError | None:
+    """The deadline's FetchError when it has passed (or will within ``after`` seconds), else None."""
+    left = remaining()
+    if left is None or left > after:
+        return None
+    seconds = _DEADLINE.state[1]
+    return FetchError(
+        f"{url}{': ' if url else ''}not done within the {seconds:g}-second deadline for one document "
+        "([fetch] deadline, retries included); the server is too slow or drips its answer; the next run tries again",
+        error_class="timeout",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,9 +123,39 @@ class PoliteRetry(Retry):
             return Retry.increment(self.new(connect=0), *args, **kwargs)
         return super().increment(*args, **kwargs)
 
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        """Wait before the next attempt, unless the wait would pass the document's deadline."""
+        asked = self.get_retry_after(response) if response is not None else None
+        if asked is None or asked <= self.max_retry_after:  # a longer wait is refused for its own reason
+            late = past_deadline("", after=asked or self.get_backoff_time())
+            if late:
+                raise late
+        super().sleep(response)
 
-def make_session(settings: FetchSettings) -> requests.Session:
-    """A Session with the tracker's User-Agent and retry policy.
+
+class GuardedSession(requests.Session):
+    """A Session whose redirects pass the guard: http(s) only, and never into a private network (``guard``)."""
+
+    def __init__(self, resolve: Resolver = system_resolver) -> None:
+        super().__init__()
+        self.resolve = resolve
+        self.written_url: str | None = None
+        """The URL as written in sources.toml, for the request in progress: its host is the operator's choice."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        location = super().get_redirect_target(resp)
+        if location:
+            try:
+                check_redirect(self.written_url or resp.url, resp.url, location, self.resolve)
+            except FetchError as exc:
+                exc.http_status = resp.status_code
+                resp.close()
+                raise
+        return location
+
+
+def make_session(settings: FetchSettings, resolve: Resolver = system_resolver) -> requests.Session:
+    """A Session with the tracker's User-Agent, retry policy and redirect guard.
 
     A refused connection or a DNS failure (urllib3's NewConnectionError) gets one immediate retry
     at most: an unreachable network fails in milliseconds, not after minutes of backoff.
@@ -92,32 +172,55 @@ def make_session(settings: FetchSettings) -> requests.Session:
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    session = requests.Session()
+    session = GuardedSession(resolve)
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.user_agent
+    session.headers["Accept-Encoding"] = "gzip"  # the one compression whose end ``read_capped`` checks itself
     return session
 
 
 def fetch(
     source: Source, session: requests.Session, settings: FetchSettings, validators: Validators | None = None
 ) -> Fetched:
-    """GET a source's URL and check the body; raise FetchError on any failure."""
+    """GET a source's URL and check the body, all within ``[fetch] deadline``; raise FetchError on any failure."""
+    guarded = session if isinstance(session, GuardedSession) else None
+    if guarded:
+        guarded.written_url = source.url
+    try:
+        with deadline(settings.deadline):
+            return _fetch(source, session, settings, validators)
+    finally:
+        if guarded:
+            guarded.written_url = None
+
+
+def _timeouts(settings: FetchSettings) -> tuple[float, float]:
+    """(connect, read) timeouts, neither beyond the deadline."""
+    left = remaining()
+    left = settings.deadline if left is None else max(0.01, left)
+    return min(settings.timeout, left), min(settings.read_timeout, left)
+
+
+def _fetch(
+    source: Source, session: requests.Session, settings: FetchSettings, validators: Validators | None
+) -> Fetched:
     headers = {}
     if validators and validators.etag:
         headers["If-None-Match"] = validators.etag
     if validators and validators.last_modified:
         headers["If-Modified-Since"] = validators.last_modified
     try:
-        response = session.get(
-            source.url, headers=headers, timeout=(settings.timeout, settings.read_timeout), stream=True
-        )
-    except FetchError as exc:  # PoliteRetry: the server asked to wait too long
+        response = session.get(source.url, headers=headers, timeout=_timeouts(settings), stream=True)
+    except FetchError as exc:  # PoliteRetry (waits too long, the deadline) or the redirect guard
         raise FetchError(
             f"{source.url}: {exc.message}", error_class=exc.error_class, http_status=exc.http_status
         ) from exc
     except requests.RequestException as exc:
+        late = past_deadline(source.url)
+        if late:
+            raise late from exc
         raise FetchError(f"{source.url}: {reason_of(exc)}", error_class=error_class_of(exc)) from exc
     with response:
         if response.status_code == 304:
@@ -176,7 +279,11 @@ def reason_of(exc: requests.RequestException) -> str:
 
 
 def read_capped(source: Source, response: requests.Response, max_bytes: int) -> bytes:
-    """The streamed body, or FetchError("too-large") past ``max_bytes``."""
+    """The streamed body, whole: FetchError "too-large" past ``max_bytes``, "unreadable" when cut short.
+
+    Read piece by piece, so that the deadline is checked between pieces (a drip of one byte
+    every few seconds never times out a socket read) and each wait ends at the deadline.
+    """
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
@@ -184,19 +291,92 @@ def read_capped(source: Source, response: requests.Response, max_bytes: int) -> 
             "(raise [fetch] max_bytes if this document is genuinely that large)",
             error_class="too-large",
         )
+    decoder = _Decoder(source.url, response.headers.get("Content-Encoding"))
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(_CHUNK):
-            size += len(chunk)
+        for piece in _pieces(source.url, response, decoder.raw):
+            data = decoder.feed(piece, max_bytes - size + 1)
+            size += len(data)
             if size > max_bytes:
                 raise FetchError(
                     f"{source.url}: body exceeds the {max_bytes:,}-byte cap "
                     "(raise [fetch] max_bytes if this document is genuinely that large)",
                     error_class="too-large",
                 )
-            chunks.append(chunk)
-    except requests.RequestException as exc:
-        message = f"{source.url}: connection broke while reading: {reason_of(exc)}"
-        raise FetchError(message, error_class=error_class_of(exc)) from exc
+            chunks.append(data)
+    except (Urllib3Error, OSError) as exc:
+        raise _read_error(source.url, exc, size) from exc
+    decoder.finish(size)
     return b"".join(chunks)
+
+
+def _pieces(url: str, response: requests.Response, raw: bool) -> Iterator[bytes]:
+    """The body as it arrives (undecoded when ``raw``), the deadline checked before each wait."""
+    stream: Any = response.raw
+    while True:
+        late = past_deadline(url)
+        if late:
+            raise late
+        _bound_wait(stream)
+        piece = stream.read1(_CHUNK, decode_content=not raw)
+        if not piece:
+            return
+        yield piece
+
+
+def _bound_wait(stream: Any) -> None:
+    """Let no socket read wait past the deadline."""
+    left = remaining()
+    sock = getattr(getattr(stream, "connection", None), "sock", None)
+    if left is None or sock is None:
+        return
+    current = sock.gettimeout()
+    if current is None or current > left:
+        sock.settimeout(max(0.01, left))
+
+
+def _read_error(url: str, exc: BaseException, size: int) -> FetchError:
+    late = past_deadline(url)
+    if late:
+        return late
+    if isinstance(exc, ReadTimeoutError | TimeoutError):
+        return FetchError(f"{url}: connection broke while reading: read timed out", error_class="timeout")
+    if isinstance(exc, DecodeError):
+        return FetchError(f"{url}: incomplete: the compressed body is corrupt ({exc})", error_class="unreadable")
+    if isinstance(exc, ProtocolError):
+        return FetchError(
+            f"{url}: incomplete: the connection closed after {size:,} bytes, before the end the server announced "
+            "(a page cut short is never a change); the last good version is kept",
+            error_class="unreadable",
+        )
+    return FetchError(f"{url}: connection broke while reading: {exc}", error_class="network")
+
+
+class _Decoder:
+    """gzip decoded here, so that a stream without its end (no trailer) is caught; other encodings by urllib3."""
+
+    def __init__(self, url: str, encoding: str | None) -> None:
+        self.url = url
+        self.raw = (encoding or "").strip().lower() in _GZIP
+        self.gzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if self.raw else None
+
+    def feed(self, piece: bytes, limit: int) -> bytes:
+        """Up to ``limit`` decoded bytes of ``piece`` (a gzip bomb stops at the cap)."""
+        if self.gzip is None:
+            return piece
+        try:
+            if self.gzip.eof:  # a second gzip member follows the first
+                self.gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            return self.gzip.decompress(self.gzip.unconsumed_tail + piece, max(1, limit))
+        except zlib.error as exc:
+            raise FetchError(f"{self.url}: incomplete: corrupt gzip body ({exc})", error_class="unreadable") from None
+
+    def finish(self, size: int) -> None:
+        """FetchError "unreadable" when the gzip stream ended before its trailer."""
+        if self.gzip is not None and size and not self.gzip.eof:
+            raise FetchError(
+                f"{self.url}: incomplete: the gzip stream ends before its trailer after {size:,} bytes "
+                "(a page cut short is never a change); the last good version is kept",
+                error_class="unreadable",
+            )

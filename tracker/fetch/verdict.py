@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from email.message import Message
 from urllib.parse import urlsplit
 
@@ -102,6 +103,77 @@ def refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Ver
             "or placeholder page, so the last good version is kept. If the policy really moved, update its url.",
             error_class="unreadable",
         )
+
+
+_CLOSING = re.compile(rb"</\s*(?:body|html)\s*>", re.I)
+SHORT = 0.5
+"""A body under this fraction of the last good one's size that also lost tracked codes was cut short."""
+
+
+def refuse_unclosed(source: Source, fetched: Fetched, old_body: Callable[[], bytes | None]) -> None:
+    """An HTML page without the closing ``</body>``/``</html>`` the last good version had was cut short.
+
+    "unreadable" (incomplete), never a removal or a change, even when what is left reads the same.
+    ``old_body`` loads the last good body (None when there is none, or it is gone), only when needed.
+    """
+    if fetched.kind != "html" or _CLOSING.search(fetched.body):
+        return
+    before = old_body()
+    if before is not None and _CLOSING.search(before):
+        _incomplete(source, "the page ends without the closing </body> or </html> that the last version had")
+
+
+def refuse_shrunk(
+    source: Source, fetched: Fetched, old_body: Callable[[], bytes | None], old: Version | None, new: Version
+) -> None:
+    """A body far shorter than the last good one (under SHORT of its size) that lost tracked codes: cut short."""
+    if old is None or fetched.kind not in ("html", "pdf"):
+        return
+    lost = sorted(code for code in old.views if code not in new.views)
+    before = old_body() if lost else None
+    if before is not None and len(fetched.body) < SHORT * len(before):
+        _incomplete(
+            source,
+            f"the body is {len(fetched.body):,} bytes, far shorter than the last good version's {len(before):,}, "
+            f"and {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} gone",
+        )
+
+
+def _incomplete(source: Source, why: str) -> None:
+    raise FetchError(
+        f"{source.url}: incomplete: {why}; a page cut short is never a change, so the last good version is kept",
+        error_class="unreadable",
+    )
+
+
+_REVISION = re.compile(r"(?:\.[a-z0-9]{1,2}|(?<=\d)[a-z]{1,2})$")
+
+
+def refuse_other_policy(source: Source, old: Version | None, new: Version) -> None:
+    """Another policy at the same address (both its number and its title differ) is a failure, not a change.
+
+    A revision suffix (CS086NE.Q → CS086NE.R, 2025T0080F → 2025T0080G) keeps the number, and a
+    new title under the same number is the same policy: those are compared as usual.
+    """
+    if old is None:
+        return
+    before, after = old.metadata, new.metadata
+    if not (before.policy_number and after.policy_number and before.title and after.title):
+        return
+    if same_number(before.policy_number, after.policy_number) or _fold(before.title) == _fold(after.title):
+        return
+    raise FetchError(
+        f"{source.url}: not the same policy; if it moved, update url (this is {after.policy_number} "
+        f"{after.title!r}, the last good version was {before.policy_number} {before.title!r}); "
+        "the last good version is kept",
+        error_class="unreadable",
+    )
+
+
+def same_number(a: str, b: str) -> bool:
+    """True for one policy number, whatever its revision suffix ("CS086NE.Q" and "CS086NE.R")."""
+    fa, fb = ("".join(x.casefold().split()) for x in (a, b))
+    return fa == fb or _REVISION.sub("", fa) == _REVISION.sub("", fb)
 
 
 def _not_the_policy(fetched: Fetched, before: Metadata, after: Metadata) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -50,20 +51,55 @@ def send_email(
     smtp_factory: SmtpFactory = connect,
     ssl_context: ssl.SSLContext | None = None,
 ) -> dict[str, str]:
-    """Send ``message``; return the recipients the server refused (others got it); NotifyError if none did."""
+    """Send ``message``; return the recipients the server refused (others got it); NotifyError if none did.
+
+    The message counts as delivered once the server answered 250 to its DATA: what happens at
+    QUIT afterwards (a 421, a dropped connection) changes nothing, so it is never sent twice.
+    """
     context = ssl_context or ssl.create_default_context()
+    where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
     try:
-        with smtp_factory(settings, context) as smtp:
-            if settings.smtp_tls == "starttls":
-                # Never fall back to clear text: a server without STARTTLS is an error.
-                smtp.starttls(context=context)
-            if settings.smtp_user and settings.smtp_password:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            refused = smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
-        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from exc
+        smtp = smtp_factory(settings, context)
+    except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from None
+    try:
+        if settings.smtp_tls == "starttls":
+            # Never fall back to clear text: a server without STARTTLS is an error.
+            smtp.starttls(context=context)
+        if settings.smtp_user and settings.smtp_password:
+            login(smtp, settings.smtp_user, settings.smtp_password)
+        refused = smtp.send_message(message)
+    except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from None
+    finally:
+        _quit(smtp)
     return {addr: f"{code} {_text(reply)}" for addr, (code, reply) in refused.items()}
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; a server that answers QUIT badly (421) or hangs up has already had its say."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in; a non-ASCII user or password goes as UTF-8 over AUTH PLAIN (RFC 4616), which smtplib cannot do."""
+    if user.isascii() and password.isascii():
+        smtp.login(user, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" not in offered:
+        raise smtplib.SMTPException(
+            "the SMTP user name or password has non-ASCII characters, which only AUTH PLAIN carries (as UTF-8), "
+            f"and the server offers {', '.join(offered) or 'no login at all'}; use an ASCII password"
+        )
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def describe(exc: BaseException) -> str:

@@ -12,6 +12,7 @@ from itertools import groupby
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
 from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.store.text import printable
 from tracker.vocab import payer_name, plural
 
 WIDTH = 78
@@ -31,7 +32,8 @@ def render_text(digest: Digest) -> str:
     if digest.failures:
         lines += ["", f"COULD NOT BE CHECKED ({plural(len(digest.failures), 'source')})", ""]
         lines += [line for failure in digest.failures for line in _failure(failure)]
-    return "\n".join(lines) + "\n"
+    # Older versions may hold text stored before it was cleaned: no escape reaches a mail client's terminal.
+    return printable("\n".join(lines) + "\n", keep="\n")
 
 
 def _item(item: Item) -> list[str]:

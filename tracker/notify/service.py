@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import requests
-
 from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
@@ -34,7 +32,8 @@ class Transport:
 
     clock: Clock
     smtp_factory: SmtpFactory = connect
-    session_factory: SessionFactory = requests.Session
+    session_factory: SessionFactory | None = None
+    """None: a plain requests.Session, made when a message is posted."""
     ssl_context: ssl.SSLContext | None = None
     sleep: Sleep = time.sleep
 
@@ -208,7 +207,7 @@ def _transport(
     ssl_context: ssl.SSLContext | None,
     sleep: Sleep,
 ) -> Transport:
-    return Transport(clock, smtp_factory or connect, session_factory or requests.Session, ssl_context, sleep)
+    return Transport(clock, smtp_factory or connect, session_factory, ssl_context, sleep)
 
 
 def _deliver(

@@ -6,14 +6,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
 
-SessionFactory = Callable[[], requests.Session]
+if TYPE_CHECKING:
+    import requests
+
+SessionFactory = Callable[[], "requests.Session"]
 Sleep = Callable[[float], None]
 RATE_LIMIT_RETRIES = 2
 MAX_RETRY_AFTER = 60.0
@@ -24,11 +25,13 @@ def post_slack(
     payload: dict[str, Any],
     settings: NotifySettings,
     *,
-    session_factory: SessionFactory = requests.Session,
+    session_factory: SessionFactory | None = None,
     sleep: Sleep = time.sleep,
 ) -> None:
-    """Post one message; wait out a 429 (Retry-After) a couple of times; NotifyError unless Slack says 200."""
-    with _redacted_logs(settings), session_factory() as session:
+    """Post one message; wait out a 429 (Retry-After) a couple of times; NotifyError unless Slack accepts it (2xx)."""
+    import requests  # here: building a digest, or previewing one, needs no HTTP client
+
+    with _redacted_logs(settings), (session_factory or requests.Session)() as session:
         response = _post(session, payload, settings)
         for _ in range(RATE_LIMIT_RETRIES):
             if response.status_code != 429:
@@ -42,12 +45,15 @@ def post_slack(
         raise NotifyError(
             f"Slack is rate-limiting the webhook (HTTP 429, Retry-After {response.headers.get('Retry-After', '?')})"
         )
-    if response.status_code != 200:
-        answer = " ".join(response.text.split())[:200]
-        raise NotifyError(settings.redact(f"Slack answered HTTP {response.status_code}: {answer or 'no body'}"))
+    if not 200 <= response.status_code < 300:
+        # Redact the whole answer first, then cut it short: a cut secret would no longer be recognised.
+        answer = settings.redact(" ".join(response.text.split()))[:200]
+        raise NotifyError(f"Slack answered HTTP {response.status_code}: {answer or 'no body'}")
 
 
 def _post(session: requests.Session, payload: dict[str, Any], settings: NotifySettings) -> requests.Response:
+    import requests
+
     try:
         return session.post(settings.slack_webhook_url or "", json=payload, timeout=(10, settings.timeout))
     except requests.RequestException as exc:

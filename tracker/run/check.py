@@ -22,13 +22,14 @@ from tracker.errors import ExtractError, FetchError, StoreError
 from tracker.extract.fingerprint import fingerprint
 from tracker.extract.identity import Extractor, current_extractor
 from tracker.fetch.cms import TokenCache, fetch_article
-from tracker.fetch.http import Validators, fetch, make_session
+from tracker.fetch.http import Validators, deadline, fetch, make_session
 from tracker.fetch.pool import Attempt, fetch_all
-from tracker.fetch.verdict import charset_of, refuse_blank
+from tracker.fetch.verdict import charset_of, refuse_blank, refuse_other_policy, refuse_shrunk, refuse_unclosed
 from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
 from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
 from tracker.store import FetchRecord, Store, StoredDocument, readings
+from tracker.store.text import clean_extraction
 
 log = logging.getLogger("tracker")
 
@@ -137,7 +138,8 @@ def _fetcher(
         if on_start:
             on_start(source)
         if source.kind == "mcd-article":
-            return fetch_article(source, session, config.fetch, tokens)
+            with deadline(config.fetch.deadline):  # the article's four calls, as one document
+                return fetch_article(source, session, config.fetch, tokens)
         return fetch(source, session, config.fetch, validators[source.id])
 
     return fetch_one
@@ -211,12 +213,14 @@ def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocu
         return last
     try:
         body = run.store.raw.load(last.sha256)
-        extraction = run.extractor(
-            body,
-            last.kind or "html",
-            sorted(last.version.codes),
-            selector=source.selector,
-            encoding=charset_of(last.content_type),
+        extraction = clean_extraction(
+            run.extractor(
+                body,
+                last.kind or "html",
+                sorted(last.version.codes),
+                selector=source.selector,
+                encoding=charset_of(last.content_type),
+            )
         )
     except (StoreError, ExtractError) as exc:
         log.warning(
@@ -287,6 +291,8 @@ def _check_body(
     if last is not None and same_codes and last.sha256 == sha:
         run.store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
+    same = last if last is not None and last.url == source.url else None
+    refuse_unclosed(source, fetched, lambda: _body_of(run.store, same))  # a page cut short, even if it reads the same
     seen = _fingerprint(source, fetched)
     if last is not None and same_codes and seen is not None and seen == _last_fingerprint(source, last, run):
         # Other bytes, the same words and structure (a per-request token): no extraction needed, and
@@ -335,12 +341,16 @@ def _read_body(
     extraction = _extract(run.extractor, source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
+    # Compared with the last good version only at the same address: a url edited in sources.toml is the operator's.
+    same = last if last is not None and last.url == source.url else None
     if last is not None and version == old:
         # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
         store.raw.save(base.sha256, fetched.body)
         store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
+    refuse_other_policy(source, same.version if same else None, version)
     refuse_blank(source, fetched, old, version)
+    refuse_shrunk(source, fetched, lambda: _body_of(store, same), old, version)
     changes = diff_versions(old, version)
     outcome: Outcome = "new" if last is None else ("changed" if changes else "unchanged")
     moved = old is None or version.metadata.effective_date != old.metadata.effective_date
@@ -362,9 +372,19 @@ def _read_body(
     return SourceResult(source, outcome, tuple(changes))
 
 
+def _body_of(store: Store, last: StoredDocument | None) -> bytes | None:
+    """The last good version's body, or None when it is gone (pruned or lost)."""
+    if last is None:
+        return None
+    try:
+        return store.raw.load(last.sha256)
+    except StoreError:
+        return None
+
+
 def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extraction:
     try:
-        return extractor(
+        extraction = extractor(
             fetched.body,
             fetched.kind or "html",
             source.codes,
@@ -373,6 +393,7 @@ def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extracti
         )
     except ExtractError as exc:
         raise FetchError(f"{source.url}: {exc.message}", error_class="unreadable") from exc
+    return clean_extraction(extraction)  # no control character or terminal escape is ever stored
 
 
 def preview(

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from tracker.errors import LockedError
 
@@ -32,13 +33,18 @@ def hold(path: Path, what: str = "run") -> Iterator[None]:
                 f"another tracker {what} is in progress ({holder}, lock {path}); "
                 "wait for it to finish, or stop it first"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        _note(handle, f"pid {os.getpid()}")
         try:
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
+            _note(handle, "")
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _note(handle: IO[str], text: str) -> None:
+    """Say who holds the lock; only a courtesy, so a full disk does not stop the run here (the run says so)."""
+    try:  # unbuffered, so that nothing is left to flush (and fail) when the file is closed
+        os.ftruncate(handle.fileno(), 0)
+        os.pwrite(handle.fileno(), text.encode(), 0)
+    except OSError:
+        pass

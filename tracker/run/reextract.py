@@ -26,6 +26,7 @@ from tracker.judge.diff import unified_diff, version_of, word_diff
 from tracker.models import CodeView, Extraction, Kind
 from tracker.store import Store, StoredDocument, readings
 from tracker.store.raw import RawStore
+from tracker.store.text import clean_extraction
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def reextract(
         if isinstance(found, str):
             report.failures.append((task, found))
             continue
+        found = clean_extraction(found)  # as a run stores it: no control character or terminal escape
         version = version_of(found, doc.version.codes, summarize)
         report.differences += _differences(task, doc, version.views)
         if doc.extractor != report.extractor or version != doc.version:

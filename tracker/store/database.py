@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from tracker.store import fetchlog, lookups, writes
 from tracker.store.fetchlog import FetchState
 from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
+from tracker.store.space import write_error, writing
 from tracker.store.writes import FetchedBody
 
 DB_NAME = "tracker.db"
@@ -94,6 +96,15 @@ class Store:
         self.raw = RawStore(raw_dir)
         self._states: dict[str, FetchState] = {}
 
+    @property
+    def directory(self) -> Path:
+        """The data directory."""
+        return self.raw.root.parent
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Within the block, a failed write is a StoreError ("no space left in DIR" when the disk is full)."""
+        return writing(self.directory)
+
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
@@ -110,7 +121,7 @@ class Store:
     def sync_sources(self, sources: Sequence[Source], now: str) -> None:
         """Record the configured sources (new ones, and edits to known ones)."""
         known = {row["id"]: row for row in lookups.select_rows(self, "select * from sources")}
-        with self._db.atomic():
+        with self.writing(), self._db.atomic():
             for s in sources:
                 row = writes.source_row(s, now)
                 if s.id not in known:
@@ -122,8 +133,9 @@ class Store:
 
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
-        self._db.execute("update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now])
-        return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
+        with self.writing():
+            self._db.execute("update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now])
+            return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(
         self, run_id: int, now: str, ok: int, failed: int, changes: int, *, interrupted: bool = False
@@ -132,10 +144,11 @@ class Store:
         status = "ok" if not failed else ("failed" if not ok else "partial")
         if interrupted:
             status = "interrupted"
-        self._db.table("runs").update(
-            run_id,
-            {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed, "changes": changes},
-        )
+        with self.writing():
+            self._db.table("runs").update(
+                run_id,
+                {"finished_at": now, "status": status, "sources_ok": ok, "sources_failed": failed, "changes": changes},
+            )
 
     # -- versions -------------------------------------------------------------
     def last_document(self, source_id: str) -> StoredDocument | None:
@@ -151,14 +164,9 @@ class Store:
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Append one attempt to the fetch log."""
-        fetchlog.record(self, asdict(record))
+        with self.writing():
+            fetchlog.record(self, asdict(record))
         self._states.pop(record.source_id, None)
-
-    def record_fetches(self, records: Iterable[FetchRecord]) -> None:
-        """Append many attempts in one transaction (a bulk load, as the benchmark's history)."""
-        with self._db.atomic():
-            for record in records:
-                self.record_fetch(record)
 
     def fetch_state(self, source_id: str) -> FetchState:
         """A source's last success and failing streak, read once per source until its next fetch is recorded."""
@@ -189,7 +197,7 @@ class Store:
         (a new effective date); None when the document's effective date did not move.
         """
         self.raw.save(sha256, fetched.body)
-        with self._db.atomic():
+        with self.writing(), self._db.atomic():
             doc_id = writes.insert(
                 self._db,
                 "documents",
@@ -210,6 +218,7 @@ class Store:
         """
         needed = {row["sha256"] for row in lookups.select_rows(self, "select distinct sha256 from documents")}
         report = PruneReport()
+        report.deleted, report.bytes = self.raw.sweep()  # stray .tmp files: prune runs under the run lock
         for sha in self.raw.iterate():
             if sha in needed or self._last_seen(sha) >= cutoff:
                 report.kept += 1
@@ -255,6 +264,8 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
         db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
+        if (full := write_error(data_dir, exc)).message.startswith("no space left"):
+            raise full from None
         raise StoreError(
             f"cannot open the history database in {data_dir}: {exc}; check --data / TRACKER_DATA and permissions"
         ) from exc

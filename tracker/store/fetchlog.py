@@ -11,7 +11,7 @@ Package-private: ``Store`` (``database``) calls these. May import: ``tracker.sto
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from tracker.store.lookups import Row, select_row, select_rows, select_value
 from tracker.store.migrations import FETCH_BODY_COLUMNS
 
 if TYPE_CHECKING:
-    from tracker.store.database import Store
+    from tracker.store.database import FetchRecord, Store
 
 _FIND_BODY = "select id from fetched_bodies where " + " and ".join(f"{c} is ?" for c in FETCH_BODY_COLUMNS)
 _ADD_BODY = (
@@ -103,3 +103,10 @@ def last_seen(store: Store, sha: str) -> str | None:
         [sha],
     )
     return None if found is None else str(found)
+
+
+def record_all(store: Store, records: Iterable[FetchRecord]) -> None:
+    """Append many attempts in one transaction (a bulk load, as the benchmark's history)."""
+    with store._db.atomic():
+        for record in records:
+            store.record_fetch(record)

@@ -44,8 +44,8 @@ def select_value(store: Store, sql: str, params: Params = ()) -> Any:
 
 
 def insert_rows(store: Store, table: str, rows: Iterable[dict[str, Any]]) -> None:
-    """Append rows to a table, in one transaction."""
-    with store._db.atomic():
+    """Append rows to a table, in one transaction (StoreError when the disk is full)."""
+    with store.writing(), store._db.atomic():
         store._db.table(table).insert_all(rows)
 
 

@@ -11,10 +11,12 @@ import gzip
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tracker.errors import StoreError
+from tracker.store.space import write_error
 
 
 class RawStore:
@@ -28,15 +30,36 @@ class RawStore:
         return self.root / sha256[:2] / f"{sha256}.gz"
 
     def save(self, sha256: str, body: bytes) -> Path:
-        """Keep a body once, atomically; return its path."""
+        """Keep a body once, atomically; return its path. StoreError ("no space left in DIR") if it cannot be written.
+
+        A write that fails leaves no ``.tmp`` file behind.
+        """
         path = self.path(sha256)
         if path.exists():
             return path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as tmp:
-            tmp.write(gzip.compress(body, mtime=0))
-        os.replace(tmp.name, path)
+        tmp_name: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as tmp:
+                tmp_name = tmp.name
+                tmp.write(gzip.compress(body, mtime=0))
+            os.replace(tmp_name, path)
+        except OSError as exc:
+            if tmp_name:
+                with suppress(OSError):
+                    os.unlink(tmp_name)
+            raise write_error(self.root.parent, exc) from None
         return path
+
+    def sweep(self) -> tuple[int, int]:
+        """Delete stray ``.tmp`` files (a process killed while writing); return how many, and their bytes."""
+        count = size = 0
+        for stray in self.root.glob("*/*.tmp"):
+            with suppress(OSError):
+                bytes_ = stray.stat().st_size
+                stray.unlink()
+                count, size = count + 1, size + bytes_
+        return count, size
 
     def load(self, sha256: str) -> bytes:
         """The body with this sha256; StoreError if it was pruned or lost."""

@@ -56,7 +56,7 @@ def replace_reading(
     from tracker.store import writes
 
     db = store._db
-    with db.atomic():
+    with store.writing(), db.atomic():
         db.table("superseded_readings").insert(_superseded(store, doc, source_id, extractor, now))
         db.execute("delete from sections where document_id = ?", [doc.id])
         db.execute("delete from coverage where document_id = ?", [doc.id])
