@@ -242,3 +242,17 @@ def summarize(sections: Sequence[Section]) -> tuple[Status, bool | None]:
     flags = {s.prior_auth for s in sections if section_tier(s) < 2 and s.prior_auth is not None}
     prior_auth = True if True in flags else False if False in flags else None
     return status, prior_auth
+
+
+def needs_review(sections: Sequence[Section]) -> bool:
+    """True when the sections that decide a code's status disagree (``summarize`` picked one of several).
+
+    Only the deciding tier counts (see ``summarize``): a code covered in one table and
+    experimental in another, for different indications, needs a reader; a covered table
+    and an experimental mention in the background does not.
+    """
+    for tier in (0, 1, 2):
+        found = {s.status for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER}
+        if found:
+            return len(found) > 1
+    return False
