@@ -356,32 +356,7 @@ def test_metadata_labels() -> None:
 # --------------------------------------------------------------------------- layouts of real plans
 
 LAYOUT_EXPECTED = sorted((Path(__file__).parent / "expected" / "layouts").glob("*.yaml"))
-KNOWN_GAPS: set[str] = {
-    "aetna_cpb_label_tables",
-    "aetna_cpb_p_cells",
-    "anthem_brand_accordion",
-    "anthem_statement_governs_subtables",
-    "bcbsal_disclaimer_criteria",
-    "bcbsal_key_points_trap",
-    "carefirst_pa_column",
-    "carefirst_statement_cross_reference",
-    "cigna_pdf_label_subheading_medicare",
-    "excellus_policy_statement_labels",
-    "excellus_preauth_service_table",
-    "excellus_revision_history",
-    "floridablue_tabs_definition",
-    "floridablue_updates_table",
-    "highmark_policy_position_subtables",
-    "horizon_layout_table_p_cells",
-    "horizon_range_cross_reference",
-    "medicare_article_groups",
-    "medicare_expand_collapse",
-    "premera_coding_list_top_statement",
-    "premera_history_only",
-    "regence_document_history",
-    "regence_preauth_table",
-    "uhc_pdf_history_row",
-}
+KNOWN_GAPS: set[str] = set()
 """Layout fixtures the extractor does not read right yet (issue #12): strict xfail, so fixing one shows."""
 
 
@@ -416,3 +391,42 @@ def test_layouts_cover_three_variants_of_every_plan() -> None:
     assert len(per_plan) >= 15 and min(per_plan.values()) >= 3, per_plan
     new_bcbs = {"premera", "highmark", "regence", "carefirst", "bcbs-ma", "excellus"}
     assert new_bcbs <= set(per_plan)
+
+
+# --------------------------------------------------------------------------- malformed and hard markup
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body>" + "<div>" * 10_000 + "<p>CPT 64600 is medically necessary.</p>" + "</div>" * 10_000,
+        "<html><body><p>" + "<b><i><span>" * 3_000 + "CPT 64600 is medically necessary.",
+        "<table><tr><td>64600<td>" + samples.D64600 + "<tr><td>64605<td>" + samples.D64605,
+    ],
+    ids=["10000-levels", "9000-unclosed-inline", "table-never-closed"],
+)
+def test_deep_or_malformed_markup_reads_as_a_browser_shows_it(html: str) -> None:
+    result = extract(html.encode(), "html", ["64600"])
+    assert result.for_code("64600"), result
+
+
+def test_utf8_declared_windows_1252_is_read_as_utf8() -> None:
+    page = '<html><head><meta charset="windows-1252"></head><body><p>CPT 64600 \u2013 caf\u00e9 is covered.</p>'
+    result = extract(page.encode("utf-8"), "html", ["64600"], encoding="windows-1252")
+    assert "café" in result.sections[0].text and "Ã" not in result.sections[0].text
+
+
+def test_a_table_of_20000_columns_reads_in_seconds() -> None:
+    import time
+
+    cells = "".join(f"<td>c{i}</td>" for i in range(20_000))
+    page = f"<table><tr><th>Code</th>{cells}</tr><tr><td>64600</td>{cells}</tr></table>".encode()
+    start = time.perf_counter()
+    result = extract(page, "html", ["64600"])
+    assert result.for_code("64600") and time.perf_counter() - start < 10
+
+
+def test_every_section_has_a_basis() -> None:
+    for made in layouts.LAYOUTS:
+        for section in extract(made.make(), made.kind, list(layouts.CODES)).sections:
+            assert section.basis is not None and set(section.basis) == {"rule", "phrase", "from"}, made.name
