@@ -158,3 +158,32 @@ def test_summarize_edge_cases() -> None:
 )
 def test_negated_experimental_wording_does_not_decide(text: str, expected: str) -> None:
     assert classify_status(text) == expected
+
+
+def test_describe_basis_reads_as_a_sentence() -> None:
+    from tracker.judge.classify import decide, describe_basis
+
+    status, basis = decide([("caption", "CPT codes covered if selection criteria are met:")])
+    assert status == "covered" and basis == {
+        "rule": "aetna-covered",
+        "phrase": "covered if selection criteria are met",
+        "from": "caption",
+    }
+    assert describe_basis(basis, status) == (
+        "covered — table caption: 'covered if selection criteria are met' (rule aetna-covered)"
+    )
+    assert describe_basis({"rule": "not-policy", "phrase": "References", "from": "heading"}, "mentioned") == (
+        "mentioned — not policy: heading 'References'"
+    )
+    assert describe_basis(None) == "no wording that takes a stance"
+
+
+def test_needs_review_when_deciding_sections_disagree() -> None:
+    from tracker.judge.classify import needs_review
+    from tracker.models import Section
+
+    covered = Section("64600", "Coding › Covered", "64600", "covered", None)
+    experimental = Section("64600", "Coding › Experimental", "64600", "experimental", None)
+    background = Section("64600", "Background", "64600", "experimental", None)
+    assert needs_review([covered, experimental])
+    assert not needs_review([covered, background])

@@ -12,7 +12,7 @@ import yaml
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
-from tests import samples
+from tests import layouts, samples
 from tracker.errors import ExtractError
 from tracker.extract import extract
 from tracker.extract.document import Block
@@ -351,3 +351,82 @@ def test_metadata_labels() -> None:
         "2020-01-14",
         "2021-01-14",
     )
+
+
+# --------------------------------------------------------------------------- layouts of real plans
+
+LAYOUT_EXPECTED = sorted((Path(__file__).parent / "expected" / "layouts").glob("*.yaml"))
+KNOWN_GAPS: set[str] = set()
+"""Layout fixtures the extractor does not read right yet (issue #12): strict xfail, so fixing one shows."""
+
+
+def _layout_case(path: Path) -> Any:
+    return pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(strict=True)] if path.stem in KNOWN_GAPS else [])
+
+
+@pytest.mark.parametrize("path", [_layout_case(p) for p in LAYOUT_EXPECTED])
+def test_layout_fixture_reads_as_an_analyst_reads_it(path: Path) -> None:
+    case = _load(path)
+    made = layouts.BY_NAME[case["fixture"]]
+    result = extract(made.make(), case["kind"], case["codes"])
+    got = {code: layouts.observe(result, code, want["descriptor"]) for code, want in case["expect"].items()}
+    assert got == case["expect"]
+
+
+def test_layout_expectations_match_their_fixture_definitions() -> None:
+    assert {p.stem for p in LAYOUT_EXPECTED} == set(layouts.BY_NAME)
+    for path in LAYOUT_EXPECTED:
+        case = _load(path)
+        made = layouts.BY_NAME[case["fixture"]]
+        assert case["convention"] == made.convention and case["kind"] == made.kind
+        for code, want in case["expect"].items():
+            spec = made.expect.get(code)
+            assert want["status"] == (spec.status if spec else "absent"), (path.stem, code)
+
+
+def test_layouts_cover_three_variants_of_every_plan() -> None:
+    per_plan: dict[str, int] = {}
+    for made in layouts.LAYOUTS:
+        per_plan[made.plan or made.payer] = per_plan.get(made.plan or made.payer, 0) + 1
+    assert len(per_plan) >= 15 and min(per_plan.values()) >= 3, per_plan
+    new_bcbs = {"premera", "highmark", "regence", "carefirst", "bcbs-ma", "excellus"}
+    assert new_bcbs <= set(per_plan)
+
+
+# --------------------------------------------------------------------------- malformed and hard markup
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body>" + "<div>" * 10_000 + "<p>CPT 64600 is medically necessary.</p>" + "</div>" * 10_000,
+        "<html><body><p>" + "<b><i><span>" * 3_000 + "CPT 64600 is medically necessary.",
+        "<table><tr><td>64600<td>" + samples.D64600 + "<tr><td>64605<td>" + samples.D64605,
+    ],
+    ids=["10000-levels", "9000-unclosed-inline", "table-never-closed"],
+)
+def test_deep_or_malformed_markup_reads_as_a_browser_shows_it(html: str) -> None:
+    result = extract(html.encode(), "html", ["64600"])
+    assert result.for_code("64600"), result
+
+
+def test_utf8_declared_windows_1252_is_read_as_utf8() -> None:
+    page = '<html><head><meta charset="windows-1252"></head><body><p>CPT 64600 \u2013 caf\u00e9 is covered.</p>'
+    result = extract(page.encode("utf-8"), "html", ["64600"], encoding="windows-1252")
+    assert "café" in result.sections[0].text and "Ã" not in result.sections[0].text
+
+
+def test_a_table_of_20000_columns_reads_in_seconds() -> None:
+    import time
+
+    cells = "".join(f"<td>c{i}</td>" for i in range(20_000))
+    page = f"<table><tr><th>Code</th>{cells}</tr><tr><td>64600</td>{cells}</tr></table>".encode()
+    start = time.perf_counter()
+    result = extract(page, "html", ["64600"])
+    assert result.for_code("64600") and time.perf_counter() - start < 10
+
+
+def test_every_section_has_a_basis() -> None:
+    for made in layouts.LAYOUTS:
+        for section in extract(made.make(), made.kind, list(layouts.CODES)).sections:
+            assert section.basis is not None and set(section.basis) == {"rule", "phrase", "from"}, made.name

@@ -240,7 +240,15 @@ def test_extract_command_json(tmp_path, work: Workdir) -> None:  # type: ignore[
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["metadata"]["policy_number"] == "0525"
-    assert data["sections"] and set(data["sections"][0]) == {"code", "heading", "text", "status", "prior_auth", "page"}
+    assert data["sections"] and set(data["sections"][0]) == {
+        "code",
+        "heading",
+        "text",
+        "status",
+        "prior_auth",
+        "page",
+        "basis",
+    }
     assert any(s["status"] == "experimental" for s in data["sections"])
 
 

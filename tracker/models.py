@@ -61,6 +61,8 @@ class Section:
     status: Status
     prior_auth: bool | None
     page: int | None = None
+    basis: dict[str, str] | None = None
+    """Why it has its status: {"rule", "phrase", "from"} (tracker.judge.classify.decide); None when unknown."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``tracker extract --json``."""
@@ -125,6 +127,8 @@ class CodeView:
     status: Status
     prior_auth: bool | None
     text: str
+    needs_review: bool = field(default=False, compare=False)
+    """The sections that decide the status disagree (tracker.judge.classify.needs_review)."""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,13 @@ def is_caption(block: Block) -> bool:
     return block.kind == "paragraph" and block.text.endswith(":") and len(block.text) <= 300
 
 
+def _is_subheading(block: Block) -> bool:
+    """A short bold line (or a heading) without a colon: a sub-heading between a label and its table."""
+    if block.kind == "heading":
+        return True
+    return block.kind == "paragraph" and block.label and len(block.text) <= 80 and not block.text.endswith((":", "."))
+
+
 def is_note(block: Block) -> bool:
     """A footnote paragraph ("*Prior authorization is not required ...")."""
     return block.kind == "paragraph" and block.text[:1] in FOOTNOTE_MARKERS
@@ -59,6 +66,11 @@ def attach_captions_and_notes(blocks: Sequence[Block]) -> list[Block]:
                 block = replace(block, caption=last.caption, header=last.header or block.header)
             elif not block.caption and out and is_caption(out[-1]):
                 block = replace(block, caption=out.pop().text)
+            elif not block.caption and len(out) >= 2 and is_caption(out[-2]) and _is_subheading(out[-1]):
+                # A label separated from its table by a sub-heading (Cigna: "Considered Medically
+                # Necessary when ...:", then "Trigeminal Nerve", then the table) still captions it.
+                block = replace(block, caption=out[-2].text)
+                del out[-2]
             last = block
         out.append(block)
     following: tuple[str, ...] = ()

@@ -1,9 +1,18 @@
-"""HTML (BeautifulSoup, lxml parser) → blocks, without the site's chrome."""
+"""HTML (BeautifulSoup, lxml parser) → blocks, without the site's chrome.
+
+The walk is iterative (an explicit stack, never recursion), so 10,000 nesting levels,
+thousands of unclosed inline tags or a table never closed read as a browser shows them.
+What counts is what a reader sees or can open: a collapsed accordion or tab panel
+(``display:none`` until its title is clicked) is content; hidden templates are not.
+Structure is read from elements and from their ARIA roles alike: ``role="heading"``
+(``aria-level``) is a heading, ``role="table"/"row"/"cell"`` grids are tables, CSS
+``font-weight: bold`` is bold.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
@@ -69,17 +78,52 @@ BLOCK_TAGS = frozenset(
 _STRONG = frozenset({"b", "strong"})
 _SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CSS_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.IGNORECASE)
+_PANEL_CLASS = re.compile(r"accordion|collaps|panel|tab-?pane|tabcontent|expand|toggle", re.IGNORECASE)
+_TABLE_ROLES = frozenset({"table", "grid", "treegrid"})
+_GRID_ROLE = re.compile("^(?:table|grid|treegrid)$")
+_ROW_ROLES = frozenset({"row"})
+_CELL_ROLES = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
+_LAYOUT_CHILD = frozenset({"table", "form", "h1", "h2", "h3", "h4", "h5", "h6"})
+_PARA_CHILD = frozenset({"p", "div", "ul", "ol", "dl", "blockquote", "section", "article"})
+DT_LEVEL = 6
+"""A definition term (<dt>) heads its <dd>: the lowest sized heading level."""
 
 
 def parse(body: bytes, encoding: str | None = None) -> BeautifulSoup:
     """The document tree (lxml parser); undecodable bytes become U+FFFD rather than an error.
 
     ``encoding`` is the server's declared charset: tried first, as browsers do (a BOM still wins).
+    A declared single-byte Western charset (windows-1252, ISO-8859-1, ASCII) on bytes that are
+    valid UTF-8 with non-ASCII characters is a mis-declaration (the page would show mojibake):
+    such pages are read as UTF-8.
     """
+    declared = (encoding or "").lower() or _meta_charset(body)
+    if declared in _WESTERN and _is_utf8(body):
+        encoding = "utf-8"
     try:
         return BeautifulSoup(body, "lxml", from_encoding=encoding)
     except Exception as exc:  # lxml raises assorted errors on garbage input
         raise ExtractError(f"HTML could not be parsed: {exc}") from exc
+
+
+_WESTERN = frozenset({"windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso-8859-15"})
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+
+
+def _meta_charset(body: bytes) -> str:
+    match = _META_CHARSET.search(body[:4096])
+    return match.group(1).decode("ascii", "replace").lower() if match else ""
+
+
+def _is_utf8(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
@@ -94,7 +138,7 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
             raise ExtractError(f"CSS selector {selector!r} matched nothing: has the page layout changed?")
     else:
         roots = [soup]
-    walker = _Walker()
+    walker = _Walker(controlled=_controlled_ids(soup))
     for root in roots:
         if root is soup:
             walker.walk(root)
@@ -104,10 +148,22 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
     return walker.blocks
 
 
+def _controlled_ids(soup: BeautifulSoup) -> frozenset[str]:
+    """Ids of panels a control opens (aria-controls): accordion and tab panels."""
+    ids: set[str] = set()
+    for tag in soup.find_all(True, {"aria-controls": True}):
+        ids.update(str(tag.get("aria-controls", "")).split())
+    return frozenset(ids)
+
+
+_Exit = Callable[[], None]
+
+
 @dataclass
 class _Walker:
-    """Depth-first walk: inline text accumulates until a block element ends the run."""
+    """Depth-first walk on an explicit stack: inline text accumulates until a block element ends the run."""
 
+    controlled: frozenset[str] = frozenset()
     blocks: list[Block] = field(default_factory=list)
     runs: list[tuple[str, bool]] = field(default_factory=list)
     kind: list[str] = field(default_factory=lambda: ["paragraph"])
@@ -124,51 +180,87 @@ class _Walker:
 
     def walk(self, node: Tag) -> None:
         """Visit the children of ``node`` in document order."""
-        for child in node.children:
-            if isinstance(child, Tag):
-                self.visit(child)
+        stack: list[tuple[Iterator[object], _Exit | None]] = [(iter(node.children), None)]
+        while stack:
+            children, on_exit = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if on_exit is not None:
+                    on_exit()
+            elif isinstance(child, Tag):
+                entered = self._enter(child)
+                if entered is not None:
+                    stack.append((iter(child.children), entered))
             elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
                 self.runs.append((str(child), self.bold > 0))
 
     def visit(self, tag: Tag) -> None:
         """Visit ``tag`` itself (a selected element), then its children."""
-        self._tag(tag)
+        entered = self._enter(tag)
+        if entered is not None:
+            self.walk(tag)
+            entered()
 
-    def _tag(self, tag: Tag) -> None:
+    def _enter(self, tag: Tag) -> _Exit | None:
+        """Handle ``tag``; return what to do after its children, or None when they are not to be walked."""
         name = tag.name
-        if name in DROP or _hidden(tag):
-            return
+        if self.is_dropped(tag):
+            control = _control_title(tag)
+            if control:
+                self.flush()
+                self.blocks.append(Block("heading", text=control, level=DT_LEVEL))
+            return None
+        role = str(tag.get("role", "")).lower()
         if name == "br":
             self.runs.append(("\n", self.bold > 0))
-        elif name in HEADINGS:
-            self._heading(tag, HEADINGS[name])
-        elif name == "table":
+            return None
+        level = _heading_level(tag, role)
+        if level is not None:
+            self._heading(tag, level)
+            return None
+        if name == "table" or role in _TABLE_ROLES:
             self.flush()
             self._table(tag)
-        elif name == "li":
-            self.flush()
-            self._nested(tag, "item")
-        elif name in BLOCK_TAGS:
-            self.flush()
-            self._nested(tag, self.kind[-1] if name in ("ul", "ol") else "paragraph")
-        else:
-            self._inline(tag)
-
-    def _nested(self, tag: Tag, kind: str) -> None:
-        self.kind.append(kind)
-        self.walk(tag)
-        self.flush()
-        self.kind.pop()
-
-    def _inline(self, tag: Tag) -> None:
-        strong = tag.name in _STRONG
+            return None
+        if name == "li":
+            return self._nested("item")
+        if name in BLOCK_TAGS:
+            return self._nested(self.kind[-1] if name in ("ul", "ol") else "paragraph")
+        strong = name in _STRONG or bool(_CSS_BOLD.search(str(tag.get("style", ""))))
         self.bold += strong
-        self.walk(tag)
-        self.bold -= strong
+
+        def leave() -> None:
+            self.bold -= strong
+
+        return leave
+
+    def _nested(self, kind: str) -> _Exit:
+        self.flush()
+        self.kind.append(kind)
+
+        def leave() -> None:
+            self.flush()
+            self.kind.pop()
+
+        return leave
+
+    def is_dropped(self, tag: Tag) -> bool:
+        """Chrome, non-text, and hidden elements (an openable panel is not hidden)."""
+        if tag.name in DROP:
+            return True
+        return _hidden(tag) and not self._openable(tag)
+
+    def _openable(self, tag: Tag) -> bool:
+        if str(tag.get("id", "")) in self.controlled or str(tag.get("role", "")).lower() == "tabpanel":
+            return True
+        classes = tag.get("class")
+        names: list[str] = [str(c) for c in classes] if isinstance(classes, list) else [str(classes or "")]
+        return any(_PANEL_CLASS.search(c) for c in names)
 
     def _heading(self, tag: Tag, level: int) -> None:
         self.flush()
-        text = clean(inline_text(tag))
+        text = clean(inline_text(tag, self))
         if not text:
             return
         if level == 1 and not self.seen_title:
@@ -182,9 +274,34 @@ class _Walker:
         if _is_layout(rows):
             for row in rows:
                 for cell in row:
-                    self._nested(cell, "paragraph")
+                    leave = self._nested("paragraph")
+                    self.walk(cell)
+                    leave()
             return
-        self.blocks.extend(_data_tables(table, rows))
+        self.blocks.extend(_data_tables(table, rows, self))
+
+
+def _heading_level(tag: Tag, role: str) -> int | None:
+    """The heading level of ``tag``: <hN>, role="heading" (aria-level, default 2), <dt>; else None."""
+    if tag.name in HEADINGS:
+        return HEADINGS[tag.name]
+    if role == "heading":
+        try:
+            return max(1, min(6, int(str(tag.get("aria-level") or 2))))
+        except ValueError:
+            return 2
+    if tag.name == "dt":
+        return DT_LEVEL
+    return None
+
+
+def _control_title(tag: Tag) -> str:
+    """The title of an accordion or tab control (a <button> that opens a panel), else ''."""
+    if tag.name != "button" or not (tag.has_attr("aria-controls") or tag.has_attr("aria-expanded")):
+        return ""
+    if str(tag.get("role", "")).lower() == "tab":
+        return ""  # a tab strip repeats the panels' own titles
+    return clean(tag.get_text(" "))
 
 
 def _hidden(tag: Tag) -> bool:
@@ -192,34 +309,90 @@ def _hidden(tag: Tag) -> bool:
 
 
 def _rows(table: Tag) -> list[list[Tag]]:
-    """The table's own rows (not those of nested tables), as lists of cells."""
-    rows = []
-    for tr in table.find_all("tr"):
-        if tr.find_parent("table") is table:
-            rows.append([c for c in tr.find_all(["td", "th"], recursive=False)])
+    """The table's own rows (not those of nested tables), as lists of cells; ARIA grids too."""
+    if table.name == "table":
+        rows = []
+        for tr in table.find_all("tr"):
+            if tr.find_parent("table") is table:
+                rows.append([c for c in tr.find_all(["td", "th"], recursive=False)])
+        return rows
+    return _aria_rows(table)
+
+
+def _aria_rows(grid: Tag) -> list[list[Tag]]:
+    rows: list[list[Tag]] = []
+    stack: list[Tag] = [c for c in reversed(grid.contents) if isinstance(c, Tag)]
+    while stack:
+        tag = stack.pop()
+        role = str(tag.get("role", "")).lower()
+        if role in _ROW_ROLES or tag.name == "tr":
+            rows.append([c for c in tag.find_all(True, recursive=False) if _is_cell(c)])
+        elif role not in _TABLE_ROLES and tag.name != "table":
+            stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
     return rows
 
 
+def _is_cell(tag: Tag) -> bool:
+    return tag.name in ("td", "th") or str(tag.get("role", "")).lower() in _CELL_ROLES
+
+
+def _is_header_cell(cell: Tag) -> bool:
+    return cell.name == "th" or str(cell.get("role", "")).lower() in ("columnheader",)
+
+
 def _is_layout(rows: list[list[Tag]]) -> bool:
-    """A table used for page layout: its cells hold paragraphs, lists, headings or tables."""
-    block_child = ["p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "form"]
-    return any(cell.find(block_child) is not None for row in rows for cell in row)
+    """A table used for page layout: a cell holds whole sections (headings, nested tables, several paragraphs).
+
+    A cell whose text is wrapped in one <p>, <div> or <span> is still a data cell.
+    """
+    for row in rows:
+        for cell in row:
+            if not any(isinstance(c, Tag) for c in cell.contents):
+                continue  # text only: the common case, no search needed (a 20,000-column table stays fast)
+            if cell.find(_LAYOUT_CHILD) is not None or cell.find(True, {"role": "heading"}) is not None:
+                return True
+            if cell.find(True, {"role": _GRID_ROLE}) is not None:
+                return True
+            if sum(1 for c in cell.find_all(_PARA_CHILD) if c.get_text(strip=True)) >= 2 and _paragraphs(cell) >= 2:
+                return True
+    return False
 
 
-def _data_tables(table: Tag, rows: list[list[Tag]]) -> list[Block]:
-    """One block per group: a full-width row ("CPT codes covered if ...:") captions the rows below it."""
+def _paragraphs(cell: Tag) -> int:
+    """Sibling paragraphs with text at the top of a cell's block structure (wrappers unwrapped)."""
+    node = cell
+    while True:
+        blocks = [c for c in node.find_all(True, recursive=False) if c.get_text(strip=True)]
+        if len(blocks) == 1 and blocks[0].name in _PARA_CHILD and not _own_text(node):
+            node = blocks[0]
+            continue
+        return sum(1 for b in blocks if b.name in _PARA_CHILD)
+
+
+def _own_text(tag: Tag) -> bool:
+    return any(isinstance(c, NavigableString) and c.strip() for c in tag.children)
+
+
+def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = None) -> list[Block]:
+    """One block per group: a full-width row ("CPT codes covered if ...:") captions the rows below it.
+
+    So does a row whose code cell is empty and whose only text ends with ':' (it introduces the
+    rows below it).
+    """
     width = max((sum(_span(c) for c in row) for row in rows), default=0)
-    caption_tag = table.find("caption")
-    caption = clean(inline_text(caption_tag)) if isinstance(caption_tag, Tag) else ""
+    caption_tag = table.find("caption") or table.find(True, {"role": "caption"})
+    caption = clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
     header: tuple[str, ...] = ()
-    if rows and (all(c.name == "th" for c in rows[0]) or rows[0][0].find_parent("thead") is not None):
-        header, rows = tuple(_cell(c) for c in rows[0]), rows[1:]
+    if rows and rows[0] and (all(_is_header_cell(c) for c in rows[0]) or _in_thead(rows[0][0])):
+        header, rows = tuple(_cell(c, walker) for c in rows[0]), rows[1:]
     groups: list[Block] = []
     body: list[tuple[str, ...]] = []
     for row in rows:
-        cells = tuple(_cell(c) for c in row)
+        cells = tuple(_cell(c, walker) for c in row)
         filled = [c for c in cells if c]
-        if width > 1 and len(filled) == 1 and (len(row) == 1 or _span(row[0]) > 1):
+        spans = len(row) == 1 or _span(row[0]) > 1
+        intro = len(filled) == 1 and not cells[0] and filled[0].endswith(":")
+        if width > 1 and len(filled) == 1 and (spans or intro):
             groups.append(Block("table", caption=caption, header=header, rows=tuple(body)))
             caption, body = filled[0], []
         elif filled:
@@ -228,26 +401,41 @@ def _data_tables(table: Tag, rows: list[list[Tag]]) -> list[Block]:
     return [g for g in groups if g.rows or g.caption]
 
 
+def _in_thead(cell: Tag) -> bool:
+    return cell.find_parent("thead") is not None
+
+
 def _span(cell: Tag) -> int:
     try:
-        return max(1, int(str(cell.get("colspan") or 1)))
+        return max(1, int(str(cell.get("colspan") or cell.get("aria-colspan") or 1)))
     except ValueError:
         return 1
 
 
-def _cell(cell: Tag) -> str:
-    return clean(inline_text(cell))
+def _cell(cell: Tag, walker: _Walker | None = None) -> str:
+    return clean(inline_text(cell, walker))
 
 
-def inline_text(tag: Tag) -> str:
-    """Text of an element: inline markup joins without spaces ("64600<sup>*</sup>"), blocks and <br> split."""
+def inline_text(tag: Tag, walker: _Walker | None = None) -> str:
+    """Text of an element: inline markup joins without spaces ("64600<sup>*</sup>"), blocks and <br> split.
+
+    Iterative, so any depth of nesting reads. ``walker`` decides what is hidden (openable panels are not).
+    """
     parts: list[str] = []
-    for child in tag.children:
-        if isinstance(child, Tag):
-            if child.name in DROP or _hidden(child):
+    stack: list[tuple[Iterator[object], str]] = [(iter(tag.children), "")]
+    while stack:
+        children, gap = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            parts.append(gap)
+        elif isinstance(child, Tag):
+            if walker.is_dropped(child) if walker is not None else child.name in DROP or _hidden(child):
                 continue
-            gap = " " if child.name in BLOCK_TAGS or child.name in ("br", "td", "th", "tr") else ""
-            parts.append(gap + inline_text(child) + gap)
+            name = child.name
+            inner_gap = " " if name in BLOCK_TAGS or name in ("br", "td", "th", "tr") or _is_cell(child) else ""
+            parts.append(inner_gap)
+            stack.append((iter(child.children), inner_gap))
         elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
             parts.append(str(child))
     return "".join(parts)

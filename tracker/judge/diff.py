@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 
+from tracker.judge.classify import needs_review
 from tracker.models import Change, CodeView, Extraction, Metadata, Section, Status, Version
 from tracker.vocab import code_label, prior_auth_word, status_word
 
@@ -52,7 +53,7 @@ def version_of(extraction: Extraction, codes: Iterable[str], summarize: Summariz
         sections = extraction.for_code(code)
         if sections:
             status, prior_auth = summarize(sections)
-            views[code] = CodeView(status, prior_auth, code_text(sections))
+            views[code] = CodeView(status, prior_auth, code_text(sections), needs_review(sections))
     return Version(extraction.metadata, frozenset(codes), views)
 
 

@@ -46,6 +46,8 @@ class Item:
     detected_at: str
     prior_auth: tuple[str, str] | None = None
     words: tuple[Segment, ...] = ()
+    needs_review: bool = False
+    """The new version's sections disagree on this code's status: a reader must look."""
 
     @property
     def payer_name(self) -> str:
@@ -64,7 +66,8 @@ class Item:
         if self.part == "metadata":
             return self.summary.replace("_", " ")
         effective = f", effective {self.effective_date}" if self.effective_date else ""
-        return self._event() + effective
+        review = " (needs review: the policy's sections disagree)" if self.needs_review else ""
+        return self._event() + effective + review
 
     def _event(self) -> str:
         if self.kind == "added":
@@ -250,6 +253,7 @@ def make_item(row: Row) -> Item:
         detected_at=row.get("detected_at") or "",
         prior_auth=_pa_change(row),
         words=words,
+        needs_review=bool(row.get("needs_review")),
     )
 
 

@@ -216,7 +216,8 @@ def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], 
     elif row.get("changed_at"):
         changed += '<br><span class="muted">first capture</span>'
     cells = [
-        badge(row.get("status")),
+        badge(row.get("status"))
+        + (' <span class="needs-review">needs review</span>' if row.get("needs_review") else ""),
         e(prior_auth(row.get("prior_auth"))),
         date(row.get("effective_date")),
         changed,

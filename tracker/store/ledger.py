@@ -23,7 +23,9 @@ SENT, FAILED = "sent", "failed"
 _CHANGES = """
     select c.id, c.run_id, c.source_id, c.payer, c.plan, c.code, c.kind, c.old_status, c.new_status,
            c.detected_at, c.effective_date, c.summary, coalesce(s.title, d.title) as title, d.policy_number, s.url,
-           c.old_text, c.new_text, c.old_prior_auth, c.new_prior_auth
+           c.old_text, c.new_text, c.old_prior_auth, c.new_prior_auth,
+           (select cv.needs_review from coverage cv
+            where cv.document_id = c.new_document_id and cv.code = c.code) as needs_review
     from changes c
     join sources s on s.id = c.source_id
     left join documents d on d.id = c.new_document_id

@@ -265,7 +265,18 @@ def m007_readings(db: Database) -> None:
     db.table("superseded_readings").create_index(["document_id"])
 
 
-# Migrations m008–m010 are left to other work in progress; m011 and m012 depend on none of them.
+@migrations()
+def m008_section_basis(db: Database) -> None:
+    """sections.basis and coverage.needs_review (issue 12).
+
+    ``sections.basis``: why each section has its status, JSON {"rule", "phrase", "from"} (NULL
+    for sections stored before). ``coverage.needs_review``: 1 when the sections that decide the
+    code's status disagree (covered in one table, experimental in another), else 0 (NULL before).
+    """
+    if "basis" not in db.table("sections").columns_dict:
+        db.table("sections").add_column("basis", str)
+    if "needs_review" not in db.table("coverage").columns_dict:
+        db.table("coverage").add_column("needs_review", int)
 
 
 @migrations()

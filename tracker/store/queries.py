@@ -91,6 +91,7 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> StatusRow
         "code": code,
         "status": cov["status"] if cov else ("absent" if looked else None),
         "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
+        "needs_review": bool(cov["needs_review"]) if cov else False,
         "effective_date": doc["effective_date"] if doc else None,
         "policy_number": doc["policy_number"] if doc else None,
         "checked_at": fetched.last_success,

@@ -75,7 +75,8 @@ def set_fingerprint(store: Store, doc: StoredDocument, fingerprint: str) -> Stor
 def _superseded(store: Store, doc: StoredDocument, source_id: str, by: str, now: str) -> dict[str, object]:
     sections = lookups.select_rows(
         store,
-        "select code, seq, heading, text, status, prior_auth, page from sections where document_id = ? order by seq",
+        "select code, seq, heading, text, status, prior_auth, page, basis from sections "
+        "where document_id = ? order by seq",
         [doc.id],
     )
     coverage = {code: asdict(view) for code, view in doc.version.views.items()}

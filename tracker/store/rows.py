@@ -41,6 +41,8 @@ class StatusRow(TypedDict):
     code: str
     status: str | None
     prior_auth: bool | None
+    needs_review: bool
+    """The sections that decide the status disagree: a reader must look (issue 12)."""
     effective_date: str | None
     policy_number: str | None
     checked_at: str | None
@@ -193,4 +195,6 @@ class DigestChangeRow(TypedDict):
     old_prior_auth: int | None
     """As stored: 1, 0 or None."""
     new_prior_auth: int | None
+    needs_review: int | None
+    """1 when the new version's deciding sections disagree (issue 12)."""
     """As stored: 1, 0 or None."""

@@ -118,6 +118,7 @@ def insert_sections(db: Database, doc_id: int, source_id: str, sections: Sequenc
             "status": v.status,
             "prior_auth": v.prior_auth,
             "text": v.text,
+            "needs_review": v.needs_review,
         }
         for code, v in version.views.items()
     )
