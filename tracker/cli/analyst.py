@@ -22,6 +22,7 @@ from tracker.cli.base import (
 )
 from tracker.cli.output import emit, output_options
 from tracker.errors import ConfigError
+from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
@@ -215,6 +216,7 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
     for s in row["sections"]:
         page = f" (page {s['page']})" if s["page"] else ""
         click.echo(f"\n{s['heading']}{page}\n{s['text']}")
+        click.echo(f"  → {describe_basis(s['basis'], status_word(s['status']))}")
     if not row["sections"]:
         click.echo(f"\n{code_label(code)} is not in this version.")
 

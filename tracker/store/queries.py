@@ -243,10 +243,11 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
             "status": s["status"],
             "prior_auth": as_bool(s["prior_auth"]),
             "page": s["page"],
+            "basis": json.loads(s["basis"]) if s["basis"] else None,
         }
         for s in select_rows(
             store,
-            "select heading, text, status, prior_auth, page from sections "
+            "select heading, text, status, prior_auth, page, basis from sections "
             "where document_id = ? and code = ? order by seq",
             [doc["id"], code],
         )

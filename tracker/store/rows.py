@@ -107,6 +107,8 @@ class SectionRow(TypedDict):
     status: str
     prior_auth: bool | None
     page: int | None
+    basis: dict[str, str] | None
+    """The section's basis ({"rule", "phrase", "from"}: what decided its status); None for sections stored before."""
 
 
 class VersionRow(TypedDict):
