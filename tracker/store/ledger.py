@@ -91,20 +91,8 @@ def record_alerts(
     error: str | None = None,
 ) -> None:
     """Append one delivery row per escalated source (``error`` must already be redacted)."""
-    rows = [
-        {
-            "change_id": None,
-            "source_id": sid,
-            "channel": channel,
-            "run_id": run_id,
-            "attempted_at": at,
-            "status": status,
-            "error": error,
-        }
-        for sid in source_ids
-    ]
-    if rows:
-        insert_rows(store, "deliveries", rows)
+    attempt = {"channel": channel, "run_id": run_id, "attempted_at": at, "status": status, "error": error}
+    _append(store, [{"change_id": None, "source_id": sid, **attempt} for sid in source_ids])
 
 
 def record_deliveries(
@@ -118,9 +106,10 @@ def record_deliveries(
     error: str | None = None,
 ) -> None:
     """Append one delivery row per change (``error`` must already be redacted)."""
-    rows = [
-        {"change_id": cid, "channel": channel, "run_id": run_id, "attempted_at": at, "status": status, "error": error}
-        for cid in change_ids
-    ]
+    attempt = {"channel": channel, "run_id": run_id, "attempted_at": at, "status": status, "error": error}
+    _append(store, [{"change_id": cid, **attempt} for cid in change_ids])
+
+
+def _append(store: Store, rows: list[dict[str, object]]) -> None:
     if rows:
         insert_rows(store, "deliveries", rows)
