@@ -142,3 +142,18 @@ def test_the_run_summary_says_an_upgrade_was_absorbed(server: PolicyServer, work
     assert "3 source(s) re-read with the current extractor before comparing" in result.output
     runs_json = json.loads(work.cli("runs", "--json").stdout)
     assert runs_json[0]["extractor"] == current_identity() and runs_json[1]["extractor"] == "upgraded0001"
+
+
+def test_tracker_test_reads_the_stored_version_again_before_comparing(server: PolicyServer, work: Workdir) -> None:
+    runs = _Runs(server, work)
+    runs.serve(cigna=1)
+    runs.run(UPGRADED)  # stored as the "upgraded" extractor read it: heading paths joined with " / "
+    runs.serve(cigna=1)
+    result = work.cli("test", "cigna-0525", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"] == []  # the installed extractor's reading of both: the same policy
+    runs.serve(cigna=2)
+    changed = json.loads(work.cli("test", "cigna-0525", "--json").stdout)["changes"]
+    assert [(c["kind"], c["old_status"], c["new_status"]) for c in changed if c["code"] == "64600"] == [
+        ("changed", "covered", "experimental")
+    ]

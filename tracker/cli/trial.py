@@ -12,6 +12,7 @@ from tracker.config.sources import Config, Source
 from tracker.errors import FetchError, StoreError, UsageError
 from tracker.models import Change, Extraction, Fetched, Section
 from tracker.store import StoredDocument
+from tracker.store.raw import RawStore
 from tracker.vocab import code_label, prior_auth_word, status_word
 
 TIERS = ("code table or list", "policy statement", "incidental mention")
@@ -35,17 +36,17 @@ def _fetch(config: Config, source: Source) -> Fetched:
         return fetch(source, session, config.fetch, None)  # no validators: always the whole body
 
 
-def _stored(obj: Context, source_id: str) -> tuple[StoredDocument | None, int | None]:
-    """The last stored version of the source and its number, read only; (None, None) without a database."""
+def _stored(obj: Context, source_id: str) -> tuple[StoredDocument | None, int | None, RawStore | None]:
+    """The last stored version of the source, its number and the raw captures, read only; Nones without a database."""
     from tracker.store import queries
 
     try:
         store = obj.store()
     except StoreError:
-        return None, None
+        return None, None, None
     last = store.last_document(source_id) if store.source_exists(source_id) else None
     number = queries.version_numbers(store, source_id).get(last.id) if last else None
-    return last, number
+    return last, number, store.raw
 
 
 def basis(sections: tuple[Section, ...], status: str) -> str:
@@ -105,10 +106,10 @@ def test_source(obj: Context, source_id: str, as_json: bool) -> None:
 
     config = obj.config()
     source = _source(config, source_id)
-    last, number = _stored(obj, source.id)
+    last, number, raw = _stored(obj, source.id)
     try:
         fetched = _fetch(config, source)
-        extraction, changes = preview(source, fetched, last, current_extractor())
+        extraction, changes = preview(source, fetched, last, current_extractor(), raw)
     except FetchError as exc:
         if as_json:
             click.echo(json.dumps({"source": source.id, "error_class": exc.error_class, "error": exc.message}))

@@ -29,6 +29,7 @@ from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
 from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
 from tracker.store import FetchRecord, Store, StoredDocument, readings
+from tracker.store.raw import RawStore
 from tracker.store.text import clean_extraction
 
 log = logging.getLogger("tracker")
@@ -211,26 +212,10 @@ def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocu
     """
     if last is None or last.extractor == run.extractor.identity:
         return last
-    try:
-        body = run.store.raw.load(last.sha256)
-        extraction = clean_extraction(
-            run.extractor(
-                body,
-                last.kind or "html",
-                sorted(last.version.codes),
-                selector=source.selector,
-                encoding=charset_of(last.content_type),
-            )
-        )
-    except (StoreError, ExtractError) as exc:
-        log.warning(
-            "source=%s cannot re-read version %d with extractor %s: %s",
-            source.id,
-            last.id,
-            run.extractor.identity,
-            exc.message,
-        )
+    found = read_again(source, last, run.store.raw, run.extractor)
+    if found is None:
         return last
+    body, extraction = found
     version = version_of(extraction, last.version.codes, summarize)
     seen = fingerprint(body, last.kind or "html", encoding=charset_of(last.content_type), selector=source.selector)
     current = readings.replace_reading(
@@ -253,6 +238,31 @@ def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocu
         f"reads differently for {', '.join(differ)}" if differ else "reads the same",
     )
     return current
+
+
+def read_again(
+    source: Source, last: StoredDocument, raw: RawStore, extractor: Extractor
+) -> tuple[bytes, Extraction] | None:
+    """The last version's raw body and its reading by ``extractor``; None (logged) when it is gone or unreadable."""
+    try:
+        body = raw.load(last.sha256)
+        extraction = extractor(
+            body,
+            last.kind or "html",
+            sorted(last.version.codes),
+            selector=source.selector,
+            encoding=charset_of(last.content_type),
+        )
+    except (StoreError, ExtractError) as exc:
+        log.warning(
+            "source=%s cannot re-read version %d with extractor %s: %s",
+            source.id,
+            last.id,
+            extractor.identity,
+            exc.message,
+        )
+        return None
+    return body, clean_extraction(extraction)
 
 
 def _failed(source: Source, store: Store, record: FetchRecord, exc: FetchError, body: bytes) -> SourceResult:
@@ -397,13 +407,18 @@ def _extract(extractor: Extractor, source: Source, fetched: Fetched) -> Extracti
 
 
 def preview(
-    source: Source, fetched: Fetched, last: StoredDocument | None, extractor: Extractor
+    source: Source, fetched: Fetched, last: StoredDocument | None, extractor: Extractor, raw: RawStore | None = None
 ) -> tuple[Extraction, list[Change]]:
     """What checking ``fetched`` would find against ``last``, storing nothing (``tracker test``).
 
     The same reading and failure checks as a run (FetchError "unreadable" for a bad document or
-    an error page); the changes are those a run would record now (no change for the same policy).
+    an error page); the changes are those a run would record now (no change for the same policy):
+    a last version read by another extractor is first read again from ``raw``, in memory.
     """
+    if last is not None and raw is not None and last.extractor != extractor.identity:
+        found = read_again(source, last, raw, extractor)
+        if found is not None:
+            last = replace(last, version=version_of(found[1], last.version.codes, summarize))
     extraction = _extract(extractor, source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
