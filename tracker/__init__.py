@@ -15,7 +15,6 @@ The stages, one package each (see README, "How the code is organised"): ``config
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below are imported on first use, so `import tracker` stays light
@@ -39,6 +38,8 @@ __all__ = ["__version__", "errors", "extract", "load_config", "open_store", "run
 def __getattr__(name: str) -> Any:
     """The public API, imported when first used (the CLI's read commands need none of the heavy stages)."""
     if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             return version("tracker")
         except PackageNotFoundError:  # running from a checkout that was never installed

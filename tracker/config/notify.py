@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -230,6 +229,8 @@ class _Reader:
 
 
 def _is_address(value: str) -> bool:
+    from email.utils import parseaddr  # here: only a configured email address pays for the email package
+
     _, addr = parseaddr(value)
     local, _, domain = addr.partition("@")
     return bool(local and domain) and "," not in value and not any(c.isspace() for c in addr)

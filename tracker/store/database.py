@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from tracker.config.sources import Source
 from tracker.errors import StoreError
@@ -27,10 +25,12 @@ from tracker.judge.diff import Change, CodeView, Version
 from tracker.models import ErrorClass, Extraction, Kind, Metadata, Outcome
 from tracker.store import fetchlog, lookups, writes
 from tracker.store.fetchlog import FetchState
-from tracker.store.migrations import migrations
 from tracker.store.raw import RawStore
 from tracker.store.space import write_error, writing
 from tracker.store.writes import FetchedBody
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DB_NAME = "tracker.db"
 
@@ -259,6 +259,10 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(data_dir / DB_NAME, timeout=30, check_same_thread=False)
+        from sqlite_utils import Database  # here: `tracker --help` and friends never pay for it
+
+        from tracker.store.migrations import migrations
+
         db = Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")

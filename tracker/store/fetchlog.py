@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracker.store.lookups import Row, select_row, select_rows, select_value
-from tracker.store.migrations import FETCH_BODY_COLUMNS
 
 if TYPE_CHECKING:
     from tracker.store.database import FetchRecord, Store
+
+FETCH_BODY_COLUMNS = ("url", "sha256", "size", "content_type", "etag", "last_modified", "document_id")
+"""The columns of ``fetched_bodies`` (made by migration m012, which keeps its own frozen copy of this list)."""
 
 _FIND_BODY = "select id from fetched_bodies where " + " and ".join(f"{c} is ?" for c in FETCH_BODY_COLUMNS)
 _ADD_BODY = (

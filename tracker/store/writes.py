@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from tracker.config.sources import Source
 from tracker.judge.diff import Change, Version
 from tracker.models import Section
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 Row = dict[str, Any]
 
