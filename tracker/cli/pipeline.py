@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import click
 from tracker.cli.base import Context, code_shape, now
 from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
-from tracker.errors import EXIT_SOURCES_FAILED, UsageError
+from tracker.errors import EXIT_SOURCES_FAILED, ExtractError, TrackerError, UsageError
 from tracker.vocab import DEFAULT_CODE
 
 
@@ -72,7 +73,16 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     if selector is not None and not valid_selector(selector):
         raise UsageError(f'--selector {selector!r} is not a valid CSS selector (for example "#main" or "div.policy")')
     body = _read_file(path)
-    found = run_extract(body, kind or sniff_kind(body, None), codes, selector=selector)
+    try:
+        found = run_extract(body, kind or sniff_kind(body, None), codes, selector=selector)
+    except TrackerError:
+        raise
+    except Exception as exc:  # a bug of ours on this document: a clear error, never a traceback
+        logging.getLogger("tracker").debug("extract %s: internal error", path, exc_info=True)
+        raise ExtractError(
+            f"{path}: internal error while reading it ({type(exc).__name__}: {exc}); this is a bug in the "
+            "tracker — please report it with the file (TRACKER_LOG_LEVEL=DEBUG shows the traceback)"
+        ) from exc
     if as_json:
         click.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -388,6 +388,8 @@ def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = Non
     groups: list[Block] = []
     body: list[tuple[str, ...]] = []
     for row in rows:
+        if not row:  # a row of no cells (a stray <tr></tr>): nothing to read
+            continue
         cells = tuple(_cell(c, walker) for c in row)
         filled = [c for c in cells if c]
         spans = len(row) == 1 or _span(row[0]) > 1
