@@ -323,13 +323,18 @@ def search(
 @click.command()
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--code", "codes", multiple=True, metavar="C", help="Only this code (repeatable; default: every code).")
+@click.option("--since", metavar="DATE", help="Only the changes detected on or after DATE (YYYY-MM-DD, 7d, 2w).")
+@click.option(
+    "--link-captures", is_flag=True, help="Link the captures in the data directory (gzip'd) instead of copying them."
+)
 @click.pass_obj
-def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
+def report(obj: Context, out_dir: Path, codes: tuple[str, ...], since: str | None, link_captures: bool) -> None:
     """Write a static HTML report: coverage matrix, timeline of changes, each change side by side.
 
-    OUT_DIR receives index.html and captures/ (the stored captures it links to); open
-    index.html from disk in any browser, offline. Only the sources in sources.toml are shown
-    when the file exists.
+    OUT_DIR receives index.html and captures/ (the stored captures of the changes it shows);
+    open index.html from disk in any browser, offline. Only the sources in sources.toml are
+    shown when the file exists. --since keeps the report (and its folder) to recent changes;
+    --link-captures links the captures where the data directory keeps them, copying nothing.
 
     Example:
 
@@ -339,5 +344,13 @@ def report(obj: Context, out_dir: Path, codes: tuple[str, ...]) -> None:
 
     store = obj.store()
     wanted = tuple(c for c in (checked_code(obj, code, store) for code in codes) if c)
-    index = write_report(store, out_dir, clock=now, codes=wanted or None, sources=configured_ids(obj))
+    index = write_report(
+        store,
+        out_dir,
+        clock=now,
+        codes=wanted or None,
+        sources=configured_ids(obj),
+        since=parse_date(since),
+        link_captures=link_captures,
+    )
     click.echo(f"Report written: {index}\nOpen it in a browser: {index.resolve().as_uri()}")

@@ -34,15 +34,21 @@ def write_report(
     clock: Clock,
     codes: Collection[str] | None = None,
     sources: Collection[str] | None = None,
+    since: str | None = None,
+    link_captures: bool = False,
 ) -> Path:
     """Write the report into ``out_dir`` (created if needed); return index.html's path.
 
     ``codes`` and ``sources`` (ids, e.g. those still in sources.toml) narrow it; None shows everything stored.
+    ``since`` shows only the changes detected on or after that date (the matrix is always current), so
+    the folder grows with the changes shown, not with the history; ``link_captures`` links each
+    capture where the data directory keeps it (gzip'd, by a relative path) instead of copying it.
     """
     index = out_dir / "index.html"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        data = gather(store, out_dir, clock=clock, codes=codes, sources=sources)
+        captures = _Captures(store, out_dir, link=link_captures)
+        data = gather(store, captures, clock=clock, codes=codes, sources=sources, since=since)
         _write_atomic(index, render_report(data).encode("utf-8"))
     except OSError as exc:
         raise StoreError(f"cannot write the report into {out_dir}: {exc}; choose a writable OUT_DIR") from exc
@@ -51,13 +57,14 @@ def write_report(
 
 def gather(
     store: Store,
-    out_dir: Path,
+    captures: _Captures,
     *,
     clock: Clock,
     codes: Collection[str] | None = None,
     sources: Collection[str] | None = None,
+    since: str | None = None,
 ) -> ReportData:
-    """Read what the report shows from the store, copying the captures it links to into ``out_dir``."""
+    """Read what the report shows from the store, with the captures it links to (copied, or linked)."""
     urls = history.source_urls(store)
     ids = list(sources) if sources is not None else None
     status: list[dict[str, Any]] = [
@@ -65,10 +72,9 @@ def gather(
     ]
     shown = {r["source"] for r in status}
     failing = {r["source"]: r for r in history.failing_sources(store, shown)}
-    captures = _Captures(store, out_dir / CAPTURES)
     ends = history.change_ends(store)
     views = []
-    for row in change_rows(store):
+    for row in change_rows(store, since=since):
         if not _wanted(row["code"], codes) or (ids is not None and row["source_id"] not in ids):
             continue
         old_id, new_id = ends[row["id"]]
@@ -81,11 +87,13 @@ def _wanted(code: str, codes: Collection[str] | None) -> bool:
 
 
 class _Captures:
-    """Stored versions as report sides, each raw capture copied once into the report folder."""
+    """Stored versions as report sides, each raw capture copied once into the report folder (or linked)."""
 
-    def __init__(self, store: Store, folder: Path) -> None:
+    def __init__(self, store: Store, out_dir: Path, *, link: bool = False) -> None:
         self.store = store
-        self.folder = folder
+        self.out_dir = out_dir
+        self.folder = out_dir / CAPTURES
+        self.link = link
         self.copied: dict[str, tuple[str | None, str]] = {}
         self.numbers: dict[str, dict[int, int]] = {}
 
@@ -125,6 +133,8 @@ class _Captures:
         return self.copied[sha]
 
     def _copy(self, sha: str, ext: str, pruned_at: str | None) -> tuple[str | None, str]:
+        if self.link:
+            return self._linked(sha, pruned_at)
         name = f"{sha}.{ext}"
         target = self.folder / name
         if not target.exists():
@@ -136,6 +146,14 @@ class _Captures:
             self.folder.mkdir(parents=True, exist_ok=True)
             _write_atomic(target, body)
         return f"{CAPTURES}/{name}", ""
+
+    def _linked(self, sha: str, pruned_at: str | None) -> tuple[str | None, str]:
+        """A relative link to the capture where the data directory keeps it (gzip'd); nothing is copied."""
+        path = self.store.raw.path(sha)
+        if not path.exists():
+            why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
+            return None, f"capture {why}; the text above is all that is kept"
+        return Path(os.path.relpath(path.resolve(), self.out_dir.resolve())).as_posix(), ""
 
 
 def _extension(doc: Row) -> str:
