@@ -217,7 +217,7 @@ def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocu
         return last
     body, extraction = found
     version = version_of(extraction, last.version.codes, summarize)
-    seen = fingerprint(body, last.kind or "html", encoding=charset_of(last.content_type), selector=source.selector)
+    seen = _stored_fingerprint(source, last, body)
     current = readings.replace_reading(
         run.store,
         last,
@@ -301,7 +301,7 @@ def _check_body(
     if last is not None and same_codes and last.sha256 == sha:
         run.store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
-    same = last if last is not None and last.url == source.url else None
+    same = _at_same_address(source, last)
     refuse_unclosed(source, fetched, lambda: _body_of(run.store, same))  # a page cut short, even if it reads the same
     seen = _fingerprint(source, fetched)
     if last is not None and same_codes and seen is not None and seen == _last_fingerprint(source, last, run):
@@ -317,6 +317,17 @@ def _fingerprint(source: Source, fetched: Fetched) -> str | None:
     return fingerprint(fetched.body, kind, encoding=charset_of(fetched.content_type), selector=source.selector)
 
 
+def _stored_fingerprint(source: Source, last: StoredDocument, body: bytes) -> str | None:
+    """The fingerprint of a stored version's body, taken as a new fetch's is (``_fingerprint``)."""
+    return fingerprint(body, last.kind or "html", encoding=charset_of(last.content_type), selector=source.selector)
+
+
+def _at_same_address(source: Source, last: StoredDocument | None) -> StoredDocument | None:
+    """The last version when it was fetched from the URL configured now (a url edited in sources.toml is the
+    operator's: the checks against the last body do not apply), else None."""
+    return last if last is not None and last.url == source.url else None
+
+
 def _last_fingerprint(source: Source, last: StoredDocument, run: _Run) -> str | None:
     """The last version's fingerprint under the current extractor; taken (and kept) now if it never was."""
     if last.extractor != run.extractor.identity:
@@ -326,7 +337,7 @@ def _last_fingerprint(source: Source, last: StoredDocument, run: _Run) -> str | 
             body = run.store.raw.load(last.sha256)
         except StoreError:
             return None
-        taken = fingerprint(body, last.kind or "html", encoding=charset_of(last.content_type), selector=source.selector)
+        taken = _stored_fingerprint(source, last, body)
         if taken is None:
             return None
         last = readings.set_fingerprint(run.store, last, taken)
@@ -351,8 +362,7 @@ def _read_body(
     extraction = _extract(run.extractor, source, fetched)
     version = version_of(extraction, source.codes, summarize)
     old = last.version if last else None
-    # Compared with the last good version only at the same address: a url edited in sources.toml is the operator's.
-    same = last if last is not None and last.url == source.url else None
+    same = _at_same_address(source, last)
     if last is not None and version == old:
         # Other bytes, same policy (a per-request nonce, a re-rendered PDF): the body is kept, no new version.
         store.raw.save(base.sha256, fetched.body)
