@@ -10,20 +10,29 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tracker.extract.codes import is_code_like
+from tracker.extract.codes import is_code_like, only_codes
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean, join_lines, key
 
 BAND = 0.08
 """Fraction of the page height at top and bottom where running headers and footers live."""
 
+RUN_GAP = 0.15
+"""A gap wider than this fraction of the font size, with no space glyph, ends a run of glyphs."""
+_HEAD_GAP = 3.0
+"""A header row set this many font sizes above the first row still titles it when aligned."""
+CELL_GAP = 2.0
+"""A gap this many font sizes wide separates two columns even without the run marks."""
+
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 """Font names of bold faces ("Helvetica-Bold", "ABCDEF+Arial-BoldMT", "Segoe UI Semibold")."""
 _BULLET = re.compile(r"^(?:[\u2022\u25e6\u25aa\u25cf\u2023\u2043\u2219\uf0b7\uf0a7o\-*]|\(cid:\d+\))$")
 _ENUM = re.compile(r"^\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]$")
+_CODE_TYPE = re.compile(r"^(?:cpt|hcpcs|icd-?10(?:-(?:cm|pcs))?)\W{0,2}(?:codes?)?$", re.IGNORECASE)
+"""A code-type cell before the codes ("CPT | 64600-64610 | Destruction ...")."""
 _TOC = re.compile(r"\.{4,}\s*\S{1,14}$")
 CHROME = re.compile(
     r"^(?:page\s+\d+\s+(?:of\s+\d+)?|\d{1,4}|-\s*\d{1,4}\s*-|\d{1,4}\s*/\s*\d{1,4})$"
@@ -64,12 +73,67 @@ class Line:
 
 
 def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Words outside tables, and the ruled tables pdfplumber finds on the page."""
+    """Words outside tables, and the ruled tables pdfplumber finds on the page.
+
+    Words are cut from pdfplumber's runs of glyphs, spaces kept: a producer that writes a
+    space glyph between words and none between table cells (browsers' print-to-PDF) gives
+    each cell its own run even when the cells almost touch. A word opening such a run is
+    marked ``box``, a word closing one ``tail``; on a page without space glyphs the marks
+    say nothing and are left off.
+    """
+    page = without_ghost_spaces(page)
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
-    words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
+    runs = page.extract_words(
+        extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
+    )
+    spaced = any(c["text"] == " " for c in page.chars)
+    words = [w for run in runs for w in run_words(run, spaced)]
     boxes = [t.bbox for t in tables]
     outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
     return outside, tables
+
+
+def without_ghost_spaces(page: Any) -> Any:
+    """The page without space glyphs that take no room: Chromium writes an unused soft hyphen
+    ("supra\u00adorbital") as a space the next glyph overprints; it is no word break."""
+    chars = page.chars
+    ghosts = {
+        (c["x0"], c["top"])
+        for c, after in zip(chars, chars[1:], strict=False)
+        if c["text"] == " " and abs(after["x0"] - c["x0"]) < 0.01 and abs(after["top"] - c["top"]) < 0.5
+    }
+    if not ghosts:
+        return page
+    return page.filter(
+        lambda obj: obj.get("object_type") != "char" or obj["text"] != " " or (obj["x0"], obj["top"]) not in ghosts
+    )
+
+
+def run_words(run: dict[str, Any], spaced: bool) -> list[dict[str, Any]]:
+    """The words of one run of glyphs (split at its spaces), the first and last marked."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    for char in run["chars"]:
+        if char["text"].isspace():
+            groups.append([])
+        else:
+            groups[-1].append(char)
+    words = [_word(chars, run) for chars in groups if chars]
+    if words and spaced:
+        words[0]["box"] = not run["chars"][0]["text"].isspace()
+        words[-1]["tail"] = not run["chars"][-1]["text"].isspace()
+    return words
+
+
+def _word(chars: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": "".join(c["text"] for c in chars),
+        "x0": chars[0]["x0"],
+        "x1": chars[-1]["x1"],
+        "top": run["top"],
+        "bottom": run["bottom"],
+        "size": run["size"],
+        "fontname": run["fontname"],
+    }
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -131,13 +195,38 @@ def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bo
 def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str]) -> list[Block]:
     """Blocks of one page in reading order."""
     words, tables = page_words(page)
+    words += drawn_bullets(page, words)
     lines = [ln for ln in make_lines(words) if not is_chrome(ln, float(page.height), chrome_keys)]
     lines, column_tables = split_column_tables(lines, number)
     placed: list[tuple[float, Block]] = [(t.bbox[1], ruled_table(t, number)) for t in tables]
     placed += column_tables
     placed += [(top, block) for top, block in text_blocks(lines, number, style)]
     placed.sort(key=lambda pair: pair[0])
-    return [block for _, block in placed if block.text or block.rows or block.header]
+    blocks = [block for _, block in placed if block.text or block.rows or block.header]
+    return one_title(blocks) if number == 1 else blocks
+
+
+def one_title(blocks: Sequence[Block]) -> list[Block]:
+    """The first title-sized block of page 1 is the title; later ones at that size are top-level
+    headings (a document without a larger title sets its headings in the biggest size)."""
+    titles = [i for i, b in enumerate(blocks) if b.kind == "title"]
+    return [replace(b, kind="heading", level=1) if i in titles[1:] else b for i, b in enumerate(blocks)]
+
+
+def drawn_bullets(page: Any, words: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """List bullets a producer drew as small filled shapes (browsers' discs and squares), as
+    bullet words, where a line of text starts just right of them."""
+    out: list[dict[str, Any]] = []
+    for shape in [*page.curves, *page.rects]:
+        width, height = shape["x1"] - shape["x0"], shape["bottom"] - shape["top"]
+        if not shape.get("fill") or not 1 <= width <= 8 or not 0.6 <= width / max(height, 0.1) <= 1.6:
+            continue
+        middle = (shape["top"] + shape["bottom"]) / 2
+        right = [w for w in words if w["top"] <= middle <= w["bottom"] and 0 < w["x0"] - shape["x1"] <= 3 * w["size"]]
+        if right:
+            first = min(right, key=lambda w: w["x0"])
+            out.append({**first, "text": "\u2022", "x0": shape["x0"], "x1": shape["x1"], "box": False, "tail": False})
+    return out
 
 
 def ruled_table(table: Any, number: int) -> Block:
@@ -154,58 +243,138 @@ def table_block(rows: Sequence[tuple[str, ...]], number: int, header: tuple[str,
     return Block("table", page=number, header=header or (), rows=tuple(rows))
 
 
+def cells(line: Line) -> list[list[dict[str, Any]]]:
+    """The words of a line grouped by the box (table cell, text column) that holds them."""
+    out = [[line.words[0]]]
+    for before, word in zip(line.words, line.words[1:], strict=False):
+        gap = word["x0"] - before["x1"]
+        boxed = before.get("tail") and word.get("box") and gap > RUN_GAP * line.size
+        if boxed or gap >= CELL_GAP * line.size:
+            out.append([])
+        out[-1].append(word)
+    return out
+
+
+def _text(words: Sequence[dict[str, Any]]) -> str:
+    return clean(" ".join(w["text"] for w in words))
+
+
 def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], list[tuple[float, Block]]]:
-    """Find code lists laid out in text columns ("64600*    Destruction by ...") without rulings."""
+    """Find code tables drawn without rulings ("64600*    Destruction by ..."): a line that
+    opens with a code in a box of its own starts a row; the x of its boxes are the columns."""
     rest: list[Line] = []
     tables: list[tuple[float, Block]] = []
     i = 0
     while i < len(lines):
-        column = _code_column(lines[i])
-        if column is None:
+        columns = _code_columns(lines[i])
+        if columns is None:
             rest.append(lines[i])
             i += 1
             continue
-        header = _column_header(rest[-1], column) if rest else None
+        head = _header_lines(rest, lines[i], columns)
         start = i
-        rows, i = _column_rows(lines, i, column)
-        if header is None and len(rows) < 2:
-            rest.extend(lines[start:i])  # a lone code line is text, not a table
+        rows, i = _grid_rows(lines, i, columns)
+        if not head and len(rows) < 2 and not _boxed(lines[start]):
+            rest.extend(lines[start:i])  # a lone code line spaced out by hand is text, not a table
             continue
-        top = rest.pop().top if header is not None else lines[start].top
+        top = head[0].top if head else lines[start].top
+        del rest[len(rest) - len(head) :]
+        header = _header(head, columns) if head else None
         tables.append((top, table_block(rows, number, header)))
     return rest, tables
 
 
-def _code_column(line: Line) -> float | None:
-    """x of the description column when the line starts with a code followed by a wide gap."""
-    if len(line.words) < 2 or not is_code_like(line.words[0]["text"]):
+def _code_columns(line: Line) -> list[float] | None:
+    """x of each column when the line opens with a code alone in its box."""
+    boxes = cells(line)
+    if len(boxes) < 2 or not (_codes_box(boxes[0]) or (_CODE_TYPE.match(_text(boxes[0])) and _codes_box(boxes[1]))):
         return None
-    gap = line.words[1]["x0"] - line.words[0]["x1"]
-    return float(line.words[1]["x0"]) if gap >= 2.0 * line.size else None
+    return [float(box[0]["x0"]) for box in boxes]
 
 
-def _column_header(line: Line, column: float) -> tuple[str, ...] | None:
-    left = [w["text"] for w in line.words if w["x0"] < column - 2]
-    right = [w["text"] for w in line.words if w["x0"] >= column - 2]
-    starts = any(abs(w["x0"] - column) <= 2 for w in line.words)
-    if left and right and starts and not is_code_like(left[0]):
-        return clean(" ".join(left)), clean(" ".join(right))
-    return None
+def _codes_box(box: Sequence[dict[str, Any]]) -> bool:
+    """The box holds a code, a list or a range of codes, and nothing else."""
+    text = _text(box)
+    return is_code_like(text) if len(box) == 1 else only_codes(text) and is_code_like(box[0]["text"].rstrip(",;"))
 
 
-def _column_rows(lines: list[Line], i: int, column: float) -> tuple[list[tuple[str, ...]], int]:
-    rows: list[list[str]] = []
-    while i < len(lines):
-        line = lines[i]
-        if abs((_code_column(line) or -99) - column) <= 2:
-            cut = next(k for k, w in enumerate(line.words) if w["x0"] >= column - 2)
-            rows.append([" ".join(w["text"] for w in line.words[:cut]), " ".join(w["text"] for w in line.words[cut:])])
-        elif rows and abs(line.x0 - column) <= 2 and line.top - lines[i - 1].bottom <= 0.6 * line.size:
-            rows[-1][1] += "\n" + line.text
+def _boxed(line: Line) -> bool:
+    """The line's second box is a cell of its own (no space glyph before it), not spacing."""
+    return bool(line.words[1].get("box"))
+
+
+def _column_of(x: float, columns: Sequence[float]) -> int:
+    return max([0, *(k for k, left in enumerate(columns) if x >= left - 2)])
+
+
+def _fits(line: Line, columns: Sequence[float]) -> bool:
+    """Each box of the line sits inside one column (a header or continuation line, not a
+    sentence running across the columns)."""
+    for box in cells(line):
+        k = _column_of(box[0]["x0"], columns)
+        if k + 1 < len(columns) and box[-1]["x1"] > columns[k + 1] - 2:
+            return False
+    return True
+
+
+def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -> list[Line]:
+    """The lines just above the first row that title its columns (a header cell may wrap, and
+    cells are centred, so its lines interleave)."""
+    head: list[Line] = []
+    below = first
+    for line in reversed(rest[-4:]):
+        gap = below.top - line.bottom
+        if gap > _HEAD_GAP * line.size or _code_columns(line) or not _fits(line, columns):
+            break
+        if gap > 0.6 * line.size and not _aligned(line, columns):
+            break
+        if line.bold or len(cells(line)) > 1:
+            head.insert(0, line)
+            below = line
         else:
             break
+    words = [w for line in head for w in line.words]
+    spread = {_column_of(w["x0"], columns) for w in words}
+    if len(spread) < 2 or any(is_code_like(w["text"]) for w in words):
+        return []
+    return head
+
+
+def _aligned(line: Line, columns: Sequence[float]) -> bool:
+    """Every box of the line starts where a column starts (a left-aligned header row)."""
+    return all(any(abs(box[0]["x0"] - c) <= 2 for c in columns) for box in cells(line))
+
+
+def _header(head: Sequence[Line], columns: Sequence[float]) -> tuple[str, ...]:
+    parts: list[list[str]] = [[] for _ in columns]
+    for line in head:
+        for box in cells(line):
+            parts[_column_of(box[0]["x0"], columns)].append(_text(box))
+    return tuple(clean(" ".join(p)) for p in parts)
+
+
+def _grid_rows(lines: Sequence[Line], i: int, columns: Sequence[float]) -> tuple[list[tuple[str, ...]], int]:
+    """Rows from line ``i`` on: a code line in the same columns opens a row, a line whose boxes
+    sit in the columns right after it continues the row's cells."""
+    rows: list[list[list[str]]] = []
+    while i < len(lines):
+        line = lines[i]
+        own = _code_columns(line)
+        if own is not None and abs(own[0] - columns[0]) <= 2:
+            rows.append([[] for _ in columns])
+        elif not (rows and _continues_row(line, lines[i - 1], columns)):
+            break
+        for box in cells(line):
+            rows[-1][_column_of(box[0]["x0"], columns)].append(_text(box))
         i += 1
-    return [(clean(code), join_lines(text.split("\n"))) for code, text in rows], i
+    return [tuple(join_lines(cell) for cell in row) for row in rows], i
+
+
+def _continues_row(line: Line, above: Line, columns: Sequence[float]) -> bool:
+    if line.top - above.bottom > 0.6 * line.size or line.x0 < columns[0] + 2:
+        return False
+    starts = [box[0]["x0"] for box in cells(line)]
+    return all(any(abs(x - c) <= 2 for c in columns[1:]) for x in starts) and _fits(line, columns)
 
 
 def text_blocks(lines: Sequence[Line], number: int, style: Style) -> Iterable[tuple[float, Block]]:
@@ -225,15 +394,30 @@ def _kind(line: Line, style: Style) -> str:
         return "toc"
     if line.size >= style.body + 1.5 and len(line.words) <= 25:
         return f"heading{line.size}"
+    if numbered_heading(line):
+        return "numbered"
     if _BULLET.match(line.words[0]["text"]) or _ENUM.match(line.words[0]["text"]):
         return "item"
     return "bold" if line.bold else "text"
 
 
+def numbered_heading(line: Line) -> bool:
+    """A short line set apart by its numbering and weight or capitals ("III. PROCEDURE CODES",
+    "2. Coverage Policy" in bold), or a run of capitals ("APPLICABLE CODES"): a heading at body size."""
+    words = [w["text"] for w in line.words]
+    numbered = bool(_ENUM.match(words[0])) and len(words) >= 2
+    rest = " ".join(words[1:] if numbered else words)
+    letters = [c for c in rest if c.isalpha()]
+    if len(words) > 10 or len(letters) < 3 or rest.endswith((".", ",", ";", ":")):
+        return False
+    capitals = all(c.isupper() for c in letters) and (numbered or len(words) >= 2)
+    return capitals or (numbered and line.bold)
+
+
 def _breaks(group: Sequence[Line], line: Line, style: Style) -> bool:
     """True when ``line`` starts a new block after the lines in ``group``."""
     first, last = _kind(group[0], style), _kind(line, style)
-    if last in ("toc", "item") or first == "toc":
+    if last in ("toc", "item", "numbered") or first in ("toc", "numbered"):
         return True
     if first.startswith("heading") or last.startswith("heading"):
         return first != last or line.top - group[-1].bottom > 0.6 * line.size
@@ -263,4 +447,5 @@ def _block(group: Sequence[Line], number: int, style: Style) -> Block:
         first = " ".join(w["text"] for w in group[0].words[1:])
         text = join_lines([first, *(ln.text for ln in group[1:])])
         return Block("item", text=text if _BULLET.match(marker) else f"{marker} {text}", page=number)
-    return Block("paragraph", text=text, page=number, label=all(ln.bold for ln in group))
+    label = kind == "numbered" or all(ln.bold for ln in group)
+    return Block("paragraph", text=text, page=number, label=label)
