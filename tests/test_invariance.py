@@ -48,6 +48,10 @@ def _fixtures() -> list[Fixture]:
         Fixture("sample_anthem", "html", lambda: samples.anthem_guideline_html(1)),
         Fixture("sample_horizon", "html", lambda: samples.horizon_range_html(1)),
         Fixture("sample_bcbs_trap", "html", samples.bcbs_trap_html),
+        Fixture("sample_cigna_v1", "pdf", lambda: samples.cigna_policy_pdf(1), lambda: samples.cigna_policy_html(1)),
+        Fixture("sample_cigna_v2", "pdf", lambda: samples.cigna_policy_pdf(2), lambda: samples.cigna_policy_html(2)),
+        Fixture("sample_uhc_v1", "pdf", lambda: samples.uhc_policy_pdf(1), lambda: samples.uhc_policy_html(1)),
+        Fixture("sample_uhc_v2", "pdf", lambda: samples.uhc_policy_pdf(2), lambda: samples.uhc_policy_html(2)),
     ]
     return out
 
@@ -276,6 +280,8 @@ KNOWN_GAPS: set[tuple[str, str]] = {
     ("sample_aetna_v2", "chromium_pdf"),
     ("sample_anthem", "chromium_pdf"),
     ("sample_horizon", "chromium_pdf"),
+    ("sample_uhc_v1", "second_producer"),
+    ("sample_uhc_v2", "second_producer"),
     ("uhccp_pdf_ligatures_hyphens", "second_producer"),
     ("uhccp_pdf_related_policies", "second_producer"),
 }
