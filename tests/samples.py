@@ -36,6 +36,7 @@ from typing import Any
 
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -396,13 +397,16 @@ class Leader(Flowable):
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         return self.line_width, 13
 
-    def draw(self) -> None:
+    def line(self) -> str:
+        """The line's text, dots included (also what the HTML twins print)."""
         font = "Helvetica-Bold" if self.bold else "Helvetica"
-        canvas = self.canv
-        used = canvas.stringWidth(f"{self.label}  {self.value}", font, 10)
-        dots = "." * max(4, int((self.line_width - used) / canvas.stringWidth(".", font, 10)))
-        canvas.setFont(font, 10)
-        canvas.drawString(0, 2, f"{self.label} {dots} {self.value}")
+        used = stringWidth(f"{self.label}  {self.value}", font, 10)
+        dots = "." * max(4, int((self.line_width - used) / stringWidth(".", font, 10)))
+        return f"{self.label} {dots} {self.value}"
+
+    def draw(self) -> None:
+        self.canv.setFont("Helvetica-Bold" if self.bold else "Helvetica", 10)
+        self.canv.drawString(0, 2, self.line())
 
 
 class Heading(Paragraph):
@@ -669,22 +673,36 @@ def long_policy_pdf(pages: int = 120) -> bytes:
 # --------------------------------------------------------------------------- UHC
 
 
+UHC_TITLE = "Occipital Nerve Injections and Ablation (Including Occipital Neuralgia and Headache)"
+
+
 def uhc_policy_pdf(version: int = 1) -> bytes:
     """UHC commercial policy 2025T0080G; version 2 turns the 64600 statement from unproven to proven."""
-    effective = ("January 1, 2026", "01/01/2026") if version == 1 else ("July 1, 2026", "07/01/2026")
-    title = "Occipital Nerve Injections and Ablation (Including Occipital Neuralgia and Headache)"
+    return _render(_uhc_story(version), _uhc_decorate(version), rerender=False, meta={"title": UHC_TITLE})
+
+
+def _uhc_effective(version: int) -> tuple[str, str]:
+    return ("January 1, 2026", "01/01/2026") if version == 1 else ("July 1, 2026", "07/01/2026")
+
+
+def _uhc_decorate(version: int) -> Decorate:
+    return _footer(
+        [
+            f"{UHC_TITLE}    Page {{page}} of {{total}}",
+            f"UnitedHealthcare Commercial Medical Policy    Effective {_uhc_effective(version)[1]}",
+            "Proprietary Information of UnitedHealthcare. Copyright 2026 United HealthCare Services, Inc.",
+        ]
+    )
+
+
+def _uhc_story(version: int) -> Callable[[dict[str, int]], list[Flowable]]:
+    effective = _uhc_effective(version)
+    title = UHC_TITLE
     stance = (
         "is unproven and not medically necessary for the treatment of headache due to insufficient evidence of efficacy"
         if version == 1
         else "is proven and medically necessary for the treatment of supraorbital neuralgia when a "
         "diagnostic block provided at least 50% relief"
-    )
-    decorate = _footer(
-        [
-            f"{title}    Page {{page}} of {{total}}",
-            f"UnitedHealthcare Commercial Medical Policy    Effective {effective[1]}",
-            "Proprietary Information of UnitedHealthcare. Copyright 2026 United HealthCare Services, Inc.",
-        ]
     )
 
     def story(pages: dict[str, int]) -> list[Flowable]:
@@ -747,4 +765,63 @@ def uhc_policy_pdf(version: int = 1) -> bytes:
             ),
         ]
 
-    return _render(story, decorate, rerender=False, meta={"title": title})
+    return story
+
+
+# --------------------------------------------------------------------------- HTML twins of the PDFs
+
+
+def cigna_policy_html(version: int = 1) -> bytes:
+    """The Cigna 0525 PDF (``cigna_policy_pdf``) written as HTML: the invariance suite's second producer."""
+    meta = {"title": "Peripheral Nerve Destruction for Pain Conditions", "subject": "Coverage Policy 0525"}
+
+    def decorate(canvas: Canvas, page: int, total: int) -> None:
+        _cigna_decorate(page, total, canvas)
+
+    return _story_html(meta["title"], _cigna_story(version, 16), decorate, meta)
+
+
+def uhc_policy_html(version: int = 1) -> bytes:
+    """The UHC 2025T0080G PDF (``uhc_policy_pdf``) written as HTML: the invariance suite's second producer."""
+    return _story_html(UHC_TITLE, _uhc_story(version), _uhc_decorate(version), {"title": UHC_TITLE})
+
+
+def _story_html(
+    title: str, story: Callable[[dict[str, int]], list[Flowable]], decorate: Decorate, meta: dict[str, str]
+) -> bytes:
+    """A reportlab story as HTML: the TITLE style as <h1>, headings as <h2>, BOLD paragraphs as <p><b>,
+    bullets as <ul>, leader lines as text, tables as <table> (border="1" where the PDF draws a grid).
+
+    The running header and footer are left out (Chromium prints its own). The table of contents
+    shows the pages the PDF shows: those of ``_render``'s first pass, laid out again here.
+    """
+    doc = _Doc(io.BytesIO(), decorate, 0, after=False, **meta)
+    doc.build(story({}))
+    body = "\n".join(filter(None, map(_flowable_html, story(doc.heading_pages))))
+    return _page(_esc(title), "", body.replace("</ul>\n<ul>", ""), "")
+
+
+def _flowable_html(flowable: Flowable) -> str:
+    """One flowable of the Cigna/UHC stories as HTML ("" for a Spacer); bullets each as a <ul>, joined after."""
+    if isinstance(flowable, Heading):
+        return f"<h2>{flowable.text}</h2>"
+    if isinstance(flowable, Paragraph):
+        wrap = {id(TITLE): "<h1>{}</h1>", id(BOLD): "<p><b>{}</b></p>", id(BULLET): "<ul><li>{}</li></ul>"}
+        return wrap.get(id(flowable.style), "<p>{}</p>").format(flowable.text)
+    if isinstance(flowable, Leader):
+        return f"<p>{_esc(flowable.line())}</p>"
+    if isinstance(flowable, Table):
+        return _table_html(flowable)
+    if isinstance(flowable, Spacer):
+        return ""
+    raise TypeError(f"no HTML for {type(flowable).__name__}")
+
+
+def _table_html(table: Table) -> str:
+    ruled = any(command[0] == "GRID" for command in table._linecmds)
+    border = ' border="1" style="border-collapse:collapse"' if ruled else ""
+    rows = []
+    for i, row in enumerate(table._cellvalues):
+        tag = "th" if i == 0 else "td"
+        rows.append("<tr>" + "".join(f"<{tag}>{cell.text}</{tag}>" for cell in row) + "</tr>")
+    return f"<table{border}>" + "".join(rows) + "</table>"

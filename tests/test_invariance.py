@@ -50,6 +50,10 @@ def _fixtures() -> list[Fixture]:
         Fixture("sample_anthem", "html", lambda: samples.anthem_guideline_html(1)),
         Fixture("sample_horizon", "html", lambda: samples.horizon_range_html(1)),
         Fixture("sample_bcbs_trap", "html", samples.bcbs_trap_html),
+        Fixture("sample_cigna_v1", "pdf", lambda: samples.cigna_policy_pdf(1), lambda: samples.cigna_policy_html(1)),
+        Fixture("sample_cigna_v2", "pdf", lambda: samples.cigna_policy_pdf(2), lambda: samples.cigna_policy_html(2)),
+        Fixture("sample_uhc_v1", "pdf", lambda: samples.uhc_policy_pdf(1), lambda: samples.uhc_policy_html(1)),
+        Fixture("sample_uhc_v2", "pdf", lambda: samples.uhc_policy_pdf(2), lambda: samples.uhc_policy_html(2)),
     ]
     return out
 
