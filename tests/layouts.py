@@ -8,8 +8,8 @@ status, prior authorization, needs_review, the code's descriptor and its qualifi
 
 HTML fixtures are raw markup (each plan's template has its own markup habits); PDF fixtures
 are written as a small list of parts (``Part``) that renders both with reportlab (the
-fixture) and as HTML (which headless Chromium prints: the second PDF producer of the
-invariance suite).
+fixture), as HTML (which headless Chromium prints: the second PDF producer of the
+invariance suite) and with fpdf2 (the third).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Literal
 from reportlab.lib.pagesizes import letter
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate, Paragraph
 
+from tests.fpdf_producer import fpdf_pdf
 from tests.samples import BODY, BOLD, FOOTNOTE, H1, TITLE, _grid, _page
 
 CODES = ("64600", "64605")
@@ -65,6 +66,8 @@ class Layout:
     expect: dict[str, Expect]
     html: Callable[[], bytes] | None = None
     """PDF fixtures: the same document as HTML, for the second producer (Chromium)."""
+    other: Callable[[], bytes] | None = None
+    """PDF fixtures: the same document made by a third producer (fpdf2)."""
 
 
 LAYOUTS: list[Layout] = []
@@ -291,6 +294,7 @@ def pdf_layout(
             lambda: _pdf(parts, title, columns=columns),
             expect,
             html=lambda: _html_of(title, parts),
+            other=lambda: fpdf_pdf(parts, title),
         )
     )
 

@@ -3,7 +3,8 @@ CMSs and PDF producers write the same policy must not change what the tracker re
 
 Every HTML fixture (tests/layouts.py and the payer samples) goes through every transformation
 below; every PDF fixture is re-made by a second producer (headless Chromium printing the same
-document as HTML). HTML pages are printed with their collapsed panels opened, as a reader
+document as HTML) and, where the fixture is written as parts, by a third (fpdf2, see
+tests/fpdf_producer.py). HTML pages are printed with their collapsed panels opened, as a reader
 prints them after "Expand All" (a browser prints only what it shows). For each tracked code
 the transformed document must give the same status, prior authorization, needs_review,
 descriptor and qualifier as the original. The suite prints the matrix (fixture ×
@@ -40,10 +41,11 @@ class Fixture:
     kind: str
     body: Callable[[], bytes]
     html: Callable[[], bytes] | None = None
+    other: Callable[[], bytes] | None = None
 
 
 def _fixtures() -> list[Fixture]:
-    out = [Fixture(made.name, made.kind, made.make, made.html) for made in layouts.LAYOUTS]
+    out = [Fixture(made.name, made.kind, made.make, made.html, made.other) for made in layouts.LAYOUTS]
     out += [
         Fixture("sample_aetna_v1", "html", lambda: samples.aetna_cpb_html(1)),
         Fixture("sample_aetna_v2", "html", lambda: samples.aetna_cpb_html(2)),
@@ -252,7 +254,7 @@ TRANSFORMS: dict[str, Callable[[bytes], bytes]] = {
     "cp1252": windows_1252,
     "div_grid": tables_as_div_grids,
 }
-COLUMNS = [*TRANSFORMS, "chromium_pdf", "second_producer"]
+COLUMNS = [*TRANSFORMS, "chromium_pdf", "second_producer", "third_producer"]
 
 KNOWN_GAPS: set[tuple[str, str]] = {
     ("anthem_statement_governs_subtables", "headings_bold_p"),
@@ -322,6 +324,8 @@ def _chromium_results(pdf_cache: Path) -> dict[tuple[str, str], dict[str, Any]]:
     pdf_pdfs = print_all([f.html() for f in second if f.html is not None], pdf_cache)
     out = {(f.name, "chromium_pdf"): read(b, "pdf") for f, b in zip(HTML, html_pdfs, strict=True)}
     out |= {(f.name, "second_producer"): read(b, "pdf") for f, b in zip(second, pdf_pdfs, strict=True)}
+    third = [f for f in PDF if f.other is not None]
+    out |= {(f.name, "third_producer"): read(f.other(), "pdf") for f in third if f.other is not None}
     return out
 
 

@@ -264,6 +264,7 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
     opens with a code in a box of its own starts a row; the x of its boxes are the columns."""
     rest: list[Line] = []
     tables: list[tuple[float, Block]] = []
+    lines = restack(lines)
     i = 0
     while i < len(lines):
         columns = _code_columns(lines[i])
@@ -282,6 +283,97 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
         header = _header(head, columns) if head else None
         tables.append((top, table_block(rows, number, header)))
     return rest, tables
+
+
+def restack(lines: list[Line]) -> list[Line]:
+    """Rows whose code is centred against its wrapped description (browsers, Word, fpdf2: the
+    description's first lines come before the code's line) rewritten as top-aligned rows."""
+    out: list[Line] = []
+    i, row = 0, None  # row: the code line whose wrapped lines may follow
+    while i < len(lines):
+        line = lines[i]
+        if row is not None and _near(line, lines[i - 1]) and line.x0 > row.x0 + 2:
+            out.append(line)  # a top-aligned row's own wrapped line
+            i += 1
+            continue
+        end = _centred_run(lines, i)
+        if end == i:
+            out.append(line)
+            row = line if _code_box(line) is not None and len(cells(line)) > 1 else None
+            i += 1
+        else:
+            out += _restacked(lines[i:end])
+            i, row = end, None
+    return out
+
+
+def _code_box(line: Line) -> list[dict[str, Any]] | None:
+    first = cells(line)[0]
+    return first if _codes_box(first) else None
+
+
+def _centred_run(lines: Sequence[Line], i: int) -> int:
+    """End of the run of table lines from ``i`` when it opens with description lines that
+    precede their code's line (``i`` itself when it does not)."""
+    k = i
+    while k < len(lines) and _code_box(lines[k]) is None and (k == i or _near(lines[k], lines[k - 1])):
+        k += 1
+    if k == i or k == len(lines) or not _near(lines[k], lines[k - 1]):
+        return i
+    box = _code_box(lines[k]) or lines[k].words
+    edge = box[-1]["x1"] + 2
+    anchor = _description_x(lines, k)
+    if anchor is None or any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
+        return i
+    end = k + 1
+    while end < len(lines) and _near(lines[end], lines[end - 1]):
+        own = _code_box(lines[end])
+        if not (own and abs(own[0]["x0"] - box[0]["x0"]) <= 2) and lines[end].x0 <= edge:
+            break
+        end += 1
+    return end
+
+
+def _description_x(lines: Sequence[Line], k: int) -> float | None:
+    """Where the description column of code line ``k`` starts: its second box, or the line
+    after it."""
+    boxes = cells(lines[k])
+    if len(boxes) > 1:
+        return float(boxes[1][0]["x0"])
+    if k + 1 < len(lines) and _near(lines[k + 1], lines[k]) and _code_box(lines[k + 1]) is None:
+        return lines[k + 1].x0
+    return None
+
+
+def _restacked(run: Sequence[Line]) -> list[Line]:
+    codes = [k for k, line in enumerate(run) if _code_box(line) is not None]
+    parts: dict[int, list[Line]] = {k: [] for k in codes}
+    for j, line in enumerate(run):
+        if j in parts:
+            rest = [w for box in cells(line)[1:] for w in box]
+            if rest:
+                parts[j].append(_line(rest))
+        else:
+            parts[min(codes, key=lambda c: abs(_middle(run[c]) - _middle(line)))].append(line)
+    out: list[Line] = []
+    for k in codes:
+        code = [*cells(run[k])[0]]
+        code[-1] = {**code[-1], "tail": True}
+        beside = sorted(parts[k], key=lambda line: line.top)
+        if not beside:
+            out.append(_line(code))
+            continue
+        first = [{**w, "box": True} if n == 0 else w for n, w in enumerate(beside[0].words)]
+        out += [_line([*code, *first]), *beside[1:]]
+    return out
+
+
+def _near(line: Line, other: Line) -> bool:
+    return abs(line.top - other.top) <= 1.6 * line.size
+
+
+def _middle(line: Line) -> float:
+    return (line.top + line.bottom) / 2
 
 
 def _code_columns(line: Line) -> list[float] | None:

@@ -1,0 +1,84 @@
+"""Table cells in PDFs whose producer draws no rulings and leaves almost no room between cells.
+
+A browser printing a page writes a space glyph between the words of a sentence and none
+between two table cells, even where the cells are 3 pt apart (less than a space). The reader
+tells cells from words by that, so a borderless code table reads row by row, and a sentence
+that merely opens with a code stays a sentence. Printed here by headless Chromium.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.chromium_pdf import print_all
+from tracker.extract import extract
+
+D00 = (
+    "Destruction by neurolytic agent, trigeminal nerve; supraorbital, infraorbital, mental, or inferior alveolar branch"
+)
+
+
+def _html(body: str, style: str = "") -> bytes:
+    head = f'<meta charset="utf-8"><title>Trigeminal Nerve Procedures</title><style>{style}</style>'
+    page = f"<!DOCTYPE html><html><head>{head}</head><body><h1>Trigeminal Nerve Procedures</h1>{body}</body></html>"
+    return page.encode()
+
+
+@pytest.fixture(scope="module")
+def cache(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.config.cache.mkdir("chromium-pdf")  # type: ignore[union-attr]
+    return path
+
+
+def _sections(cache: Path, html: bytes) -> list[dict[str, object]]:
+    (pdf,) = print_all([html], cache)
+    return [s.to_dict() for s in extract(pdf, "pdf", ["64600"]).sections]
+
+
+def test_a_sentence_opening_with_a_code_is_not_a_table_row(cache: Path) -> None:
+    body = "<h2>Policy</h2><p>64600 destruction of a peripheral branch is considered investigational for headache.</p>"
+    (section,) = _sections(cache, _html(body))
+    assert section["status"] == "experimental"
+    assert section["basis"]["from"] != "row"  # type: ignore[index]
+    assert section["text"].startswith("64600 destruction of a peripheral branch")  # type: ignore[union-attr]
+
+
+def test_a_borderless_table_reads_row_by_row_with_its_header(cache: Path) -> None:
+    body = (
+        "<h2>Coding</h2><p><b>CPT codes considered experimental/investigational:</b></p>"
+        f"<table><tr><th>CPT Code</th><th>Description</th></tr><tr><td>64600</td><td>{D00}</td></tr>"
+        "<tr><td>64605</td><td>Destruction by neurolytic agent, trigeminal nerve; second and third division</td></tr>"
+        "</table>"
+    )
+    (section,) = _sections(cache, _html(body))
+    assert section["status"] == "experimental"
+    assert section["basis"]["from"] in ("caption", "label")  # type: ignore[index]
+    assert f"CPT Code: 64600 | Description: {D00}" in section["text"]  # type: ignore[operator]
+    assert "64605" not in section["text"]  # type: ignore[operator]
+
+
+def test_a_code_centred_against_its_wrapped_description_keeps_its_own_row(cache: Path) -> None:
+    narrow = "td, th { vertical-align: middle } td + td { width: 180px }"
+    body = (
+        "<h2>Coding</h2><p><b>Not medically necessary:</b></p>"
+        f"<table><tr><th>Code</th><th>Description</th></tr><tr><td>64600</td><td>{D00}</td></tr>"
+        "<tr><td>64605</td><td>Destruction by neurolytic agent, trigeminal nerve; second and third division</td></tr>"
+        "</table>"
+    )
+    (section,) = _sections(cache, _html(body, narrow))
+    assert section["status"] == "not_covered"
+    assert f"64600 | Description: {D00}" in section["text"]  # type: ignore[operator]
+    assert "second and third division" not in section["text"]  # type: ignore[operator]
+
+
+def test_list_bullets_drawn_as_shapes_make_list_items_under_their_label(cache: Path) -> None:
+    body = (
+        "<h2>Coverage Rationale</h2><p>The following are unproven and not medically necessary:</p>"
+        "<ul><li>Peripheral trigeminal branch neurolysis (CPT 64600)</li></ul>"
+        "<p>Occipital nerve block is proven for occipital neuralgia.</p>"
+    )
+    (section,) = _sections(cache, _html(body))
+    assert section["status"] in ("not_covered", "experimental")
+    assert "Occipital" not in section["text"]  # type: ignore[operator]
