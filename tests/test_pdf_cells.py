@@ -82,3 +82,20 @@ def test_list_bullets_drawn_as_shapes_make_list_items_under_their_label(cache: P
     (section,) = _sections(cache, _html(body))
     assert section["status"] in ("not_covered", "experimental")
     assert "Occipital" not in section["text"]  # type: ignore[operator]
+
+
+def test_a_borderless_table_across_pages_keeps_its_label_and_repeated_header(cache: Path) -> None:
+    filler = "".join(
+        f"<tr><td>6{4400 + k:04d}</td><td>Injection, anesthetic agent; nerve branch {k}</td></tr>" for k in range(70)
+    )
+    body = (
+        "<h2>Coding</h2><p><b>CPT codes considered experimental/investigational:</b></p>"
+        f"<table><thead><tr><th>CPT Code</th><th>Description</th></tr></thead><tbody>{filler}"
+        f"<tr><td>64600</td><td>{D00}</td></tr></tbody></table>"
+        "<h2>References</h2><p>Doe J. Neurolysis outcomes (64600). 2021.</p>"
+    )
+    (pdf,) = print_all([_html(body)], cache)
+    sections = [s for s in extract(pdf, "pdf", ["64600"]).sections]
+    assert [s.status for s in sections] == ["experimental", "mentioned"]
+    assert sections[0].page is not None and sections[0].page >= 2
+    assert f"CPT Code: 64600 | Description: {D00}" in sections[0].text

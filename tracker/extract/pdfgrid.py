@@ -1,0 +1,258 @@
+"""Code tables drawn without rulings, found from the boxes of a page's lines.
+
+A line that opens with a code (or a code type and codes) in a box of its own starts a row;
+the x of its boxes are the columns; the lines just above that fit the columns are the header;
+lines in the columns right after a row continue its cells. Rows whose code is centred against
+a wrapped description are restacked first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.extract.codes import is_code_like, only_codes
+from tracker.extract.document import Block
+from tracker.extract.normalize import clean, join_lines
+from tracker.extract.pdfwords import Line, cells, line_of
+
+_HEAD_GAP = 3.0
+"""A header row set this many font sizes above the first row still titles it when aligned."""
+
+
+_CODE_TYPE = re.compile(r"^(?:cpt|hcpcs|icd-?10(?:-(?:cm|pcs))?)\W{0,2}(?:codes?)?$", re.IGNORECASE)
+"""A code-type cell before the codes ("CPT | 64600-64610 | Destruction ...")."""
+
+
+def table_block(rows: Sequence[tuple[str, ...]], number: int, header: tuple[str, ...] | None = None) -> Block:
+    """A table block; the header is the first row when it looks like column titles."""
+    if header is None and rows and not any(is_code_like(w) for cell in rows[0] for w in cell.split()):
+        header, rows = rows[0], rows[1:]
+    return Block("table", page=number, header=header or (), rows=tuple(rows))
+
+
+def _text(words: Sequence[dict[str, Any]]) -> str:
+    return clean(" ".join(w["text"] for w in words))
+
+
+def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], list[tuple[float, Block]]]:
+    """Find code tables drawn without rulings ("64600*    Destruction by ..."): a line that
+    opens with a code in a box of its own starts a row; the x of its boxes are the columns."""
+    rest: list[Line] = []
+    tables: list[tuple[float, Block]] = []
+    lines = restack(lines)
+    i = 0
+    while i < len(lines):
+        columns = _code_columns(lines[i])
+        if columns is None:
+            rest.append(lines[i])
+            i += 1
+            continue
+        head = _header_lines(rest, lines[i], columns)
+        start = i
+        rows, i = _grid_rows(lines, i, columns)
+        if not head and len(rows) < 2 and not _boxed(lines[start]):
+            rest.extend(lines[start:i])  # a lone code line spaced out by hand is text, not a table
+            continue
+        top = head[0].top if head else lines[start].top
+        del rest[len(rest) - len(head) :]
+        header = _header(head, columns) if head else None
+        tables.append((top, table_block(rows, number, header)))
+    return rest, tables
+
+
+def restack(lines: list[Line]) -> list[Line]:
+    """Rows whose code is centred against its wrapped description (browsers, Word, fpdf2: the
+    description's first lines come before the code's line) rewritten as top-aligned rows."""
+    out: list[Line] = []
+    i, row = 0, None  # row: the code line whose wrapped lines may follow
+    while i < len(lines):
+        line = lines[i]
+        wrapped = row is not None and _near(line, lines[i - 1]) and line.x0 > row.x0 + 2
+        if wrapped and row is not None and not _lone_code_ahead(lines, i, row):
+            out.append(line)  # a top-aligned row's own wrapped line
+            i += 1
+            continue
+        end = _centred_run(lines, i)
+        if end == i:
+            out.append(line)
+            row = line if _code_box(line) is not None and len(cells(line)) > 1 else None
+            i += 1
+        else:
+            out += _restacked(lines[i:end])
+            i, row = end, None
+    return out
+
+
+def _lone_code_ahead(lines: Sequence[Line], i: int, row: Line) -> bool:
+    """Line ``i`` (after ``row``) is the first line of the next row's description: the next
+    code line stands alone (a centred code beside an even number of lines) and is nearer."""
+    j = i
+    while j < len(lines) and _near(lines[j], lines[j - 1]) and _code_box(lines[j]) is None:
+        j += 1
+    if j == len(lines) or not _near(lines[j], lines[j - 1]) or len(cells(lines[j])) > 1:
+        return False
+    return abs(_middle(lines[i]) - _middle(lines[j])) < abs(_middle(lines[i]) - _middle(row))
+
+
+def _code_box(line: Line) -> list[dict[str, Any]] | None:
+    first = cells(line)[0]
+    return first if _codes_box(first) else None
+
+
+def _centred_run(lines: Sequence[Line], i: int) -> int:
+    """End of the run of table lines from ``i`` when it opens with description lines that
+    precede their code's line (``i`` itself when it does not)."""
+    k = i
+    while k < len(lines) and _code_box(lines[k]) is None and (k == i or _near(lines[k], lines[k - 1])):
+        k += 1
+    if k == i or k == len(lines) or not _near(lines[k], lines[k - 1]):
+        return i
+    box = _code_box(lines[k]) or lines[k].words
+    edge = box[-1]["x1"] + 2
+    anchor = _description_x(lines, k)
+    if anchor is None or any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
+        return i
+    end = k + 1
+    while end < len(lines) and _near(lines[end], lines[end - 1]):
+        own = _code_box(lines[end])
+        if not (own and abs(own[0]["x0"] - box[0]["x0"]) <= 2) and lines[end].x0 <= edge:
+            break
+        end += 1
+    return end
+
+
+def _description_x(lines: Sequence[Line], k: int) -> float | None:
+    """Where the description column of code line ``k`` starts: its second box, or the line
+    after it."""
+    boxes = cells(lines[k])
+    if len(boxes) > 1:
+        return float(boxes[1][0]["x0"])
+    if k + 1 < len(lines) and _near(lines[k + 1], lines[k]) and _code_box(lines[k + 1]) is None:
+        return lines[k + 1].x0
+    return None
+
+
+def _restacked(run: Sequence[Line]) -> list[Line]:
+    codes = [k for k, line in enumerate(run) if _code_box(line) is not None]
+    parts: dict[int, list[Line]] = {k: [] for k in codes}
+    for j, line in enumerate(run):
+        if j in parts:
+            rest = [w for box in cells(line)[1:] for w in box]
+            if rest:
+                parts[j].append(line_of(rest))
+        else:
+            parts[min(codes, key=lambda c: abs(_middle(run[c]) - _middle(line)))].append(line)
+    out: list[Line] = []
+    for k in codes:
+        code = [*cells(run[k])[0]]
+        code[-1] = {**code[-1], "tail": True}
+        beside = sorted(parts[k], key=lambda line: line.top)
+        if not beside:
+            out.append(line_of(code))
+            continue
+        first = [{**w, "box": True} if n == 0 else w for n, w in enumerate(beside[0].words)]
+        out += [line_of([*code, *first]), *beside[1:]]
+    return out
+
+
+def _near(line: Line, other: Line) -> bool:
+    return abs(line.top - other.top) <= 1.6 * line.size
+
+
+def _middle(line: Line) -> float:
+    return (line.top + line.bottom) / 2
+
+
+def _code_columns(line: Line) -> list[float] | None:
+    """x of each column when the line opens with a code alone in its box."""
+    boxes = cells(line)
+    if len(boxes) < 2 or not (_codes_box(boxes[0]) or (_CODE_TYPE.match(_text(boxes[0])) and _codes_box(boxes[1]))):
+        return None
+    return [float(box[0]["x0"]) for box in boxes]
+
+
+def _codes_box(box: Sequence[dict[str, Any]]) -> bool:
+    """The box holds a code, a list or a range of codes, and nothing else."""
+    text = _text(box)
+    return is_code_like(text) if len(box) == 1 else only_codes(text) and is_code_like(box[0]["text"].rstrip(",;"))
+
+
+def _boxed(line: Line) -> bool:
+    """The line's second box is a cell of its own (no space glyph before it), not spacing."""
+    return bool(line.words[1].get("box"))
+
+
+def _column_of(x: float, columns: Sequence[float]) -> int:
+    return max([0, *(k for k, left in enumerate(columns) if x >= left - 2)])
+
+
+def _fits(line: Line, columns: Sequence[float]) -> bool:
+    """Each box of the line sits inside one column (a header or continuation line, not a
+    sentence running across the columns)."""
+    for box in cells(line):
+        k = _column_of(box[0]["x0"], columns)
+        if k + 1 < len(columns) and box[-1]["x1"] > columns[k + 1] - 2:
+            return False
+    return True
+
+
+def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -> list[Line]:
+    """The lines just above the first row that title its columns (a header cell may wrap, and
+    cells are centred, so its lines interleave)."""
+    head: list[Line] = []
+    below = first
+    for line in reversed(rest[-4:]):
+        gap = below.top - line.bottom
+        if gap > _HEAD_GAP * line.size or _code_columns(line) or not _fits(line, columns):
+            break
+        if gap > 0.6 * line.size and not _aligned(line, columns):
+            break
+        if line.bold or len(cells(line)) > 1:
+            head.insert(0, line)
+            below = line
+        else:
+            break
+    words = [w for line in head for w in line.words]
+    spread = {_column_of(w["x0"], columns) for w in words}
+    if len(spread) < 2 or any(is_code_like(w["text"]) for w in words):
+        return []
+    return head
+
+
+def _aligned(line: Line, columns: Sequence[float]) -> bool:
+    """Every box of the line starts where a column starts (a left-aligned header row)."""
+    return all(any(abs(box[0]["x0"] - c) <= 2 for c in columns) for box in cells(line))
+
+
+def _header(head: Sequence[Line], columns: Sequence[float]) -> tuple[str, ...]:
+    parts: list[list[str]] = [[] for _ in columns]
+    for line in head:
+        for box in cells(line):
+            parts[_column_of(box[0]["x0"], columns)].append(_text(box))
+    return tuple(clean(" ".join(p)) for p in parts)
+
+
+def _grid_rows(lines: Sequence[Line], i: int, columns: Sequence[float]) -> tuple[list[tuple[str, ...]], int]:
+    """Rows from line ``i`` on: a code line in the same columns opens a row, a line whose boxes
+    sit in the columns right after it continues the row's cells."""
+    rows: list[list[list[str]]] = []
+    while i < len(lines):
+        line = lines[i]
+        own = _code_columns(line)
+        if own is not None and abs(own[0] - columns[0]) <= 2:
+            rows.append([[] for _ in columns])
+        elif not (rows and _continues_row(line, lines[i - 1], columns)):
+            break
+        for box in cells(line):
+            rows[-1][_column_of(box[0]["x0"], columns)].append(_text(box))
+        i += 1
+    return [tuple(join_lines(cell) for cell in row) for row in rows], i
+
+
+def _continues_row(line: Line, above: Line, columns: Sequence[float]) -> bool:
+    if line.top - above.bottom > 0.6 * line.size or line.x0 < columns[0] + 2:
+        return False
+    starts = [box[0]["x0"] for box in cells(line)]
+    return all(any(abs(x - c) <= 2 for c in columns[1:]) for x in starts) and _fits(line, columns)

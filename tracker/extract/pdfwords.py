@@ -1,0 +1,163 @@
+"""A PDF page's words and lines (pdfplumber), and the boxes (cells, text columns) that hold them.
+
+Words are cut from pdfplumber's runs of glyphs, spaces kept: a producer that writes a space
+glyph between words and none between table cells (browsers' print-to-PDF) gives each cell its
+own run even when the cells almost touch, so a line's boxes are known whoever made the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.extract.normalize import clean
+
+RUN_GAP = 0.15
+"""A gap wider than this fraction of the font size, with no space glyph, ends a run of glyphs."""
+
+
+CELL_GAP = 2.0
+"""A gap this many font sizes wide separates two columns even without the run marks."""
+
+
+BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+"""Font names of bold faces ("Helvetica-Bold", "ABCDEF+Arial-BoldMT", "Segoe UI Semibold")."""
+
+
+@dataclass
+class Line:
+    """A line of words with its position and font."""
+
+    words: list[dict[str, Any]]
+    top: float
+    bottom: float
+    x0: float
+    size: float
+    bold: bool
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.text = clean(" ".join(w["text"] for w in self.words))
+
+
+def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Words outside tables, and the ruled tables pdfplumber finds on the page.
+
+    Words are cut from pdfplumber's runs of glyphs, spaces kept: a producer that writes a
+    space glyph between words and none between table cells (browsers' print-to-PDF) gives
+    each cell its own run even when the cells almost touch. A word opening such a run is
+    marked ``box``, a word closing one ``tail``; on a page without space glyphs the marks
+    say nothing and are left off.
+    """
+    page = without_ghost_spaces(page)
+    tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
+    runs = page.extract_words(
+        extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
+    )
+    spaced = any(c["text"] == " " for c in page.chars)
+    words = [w for run in runs for w in run_words(run, spaced)]
+    boxes = [t.bbox for t in tables]
+    outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
+    return outside, tables
+
+
+def without_ghost_spaces(page: Any) -> Any:
+    """The page without space glyphs that take no room: Chromium writes an unused soft hyphen
+    ("supra\u00adorbital") as a space the next glyph overprints; it is no word break."""
+    chars = page.chars
+    ghosts = {
+        (c["x0"], c["top"])
+        for c, after in zip(chars, chars[1:], strict=False)
+        if c["text"] == " " and abs(after["x0"] - c["x0"]) < 0.01 and abs(after["top"] - c["top"]) < 0.5
+    }
+    if not ghosts:
+        return page
+    return page.filter(
+        lambda obj: obj.get("object_type") != "char" or obj["text"] != " " or (obj["x0"], obj["top"]) not in ghosts
+    )
+
+
+def run_words(run: dict[str, Any], spaced: bool) -> list[dict[str, Any]]:
+    """The words of one run of glyphs (split at its spaces), the first and last marked."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    for char in run["chars"]:
+        if char["text"].isspace():
+            groups.append([])
+        else:
+            groups[-1].append(char)
+    words = [_word(chars, run) for chars in groups if chars]
+    if words and spaced:
+        words[0]["box"] = not run["chars"][0]["text"].isspace()
+        words[-1]["tail"] = not run["chars"][-1]["text"].isspace()
+    return words
+
+
+def _word(chars: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": "".join(c["text"] for c in chars),
+        "x0": chars[0]["x0"],
+        "x1": chars[-1]["x1"],
+        "top": run["top"],
+        "bottom": run["bottom"],
+        "size": run["size"],
+        "fontname": run["fontname"],
+    }
+
+
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return bool(box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
+
+
+def make_lines(words: Iterable[dict[str, Any]]) -> list[Line]:
+    """Group words into lines by their top coordinate, left to right."""
+    groups: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if groups and abs(groups[-1][0]["top"] - word["top"]) <= 2.0:
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return [line_of(sorted(g, key=lambda w: w["x0"])) for g in groups]
+
+
+def line_of(words: list[dict[str, Any]]) -> Line:
+    weight = sum(len(w["text"]) for w in words) or 1
+    bold = sum(len(w["text"]) for w in words if BOLD_FONT.search(w["fontname"]))
+    return Line(
+        words=words,
+        top=min(w["top"] for w in words),
+        bottom=max(w["bottom"] for w in words),
+        x0=words[0]["x0"],
+        size=round(max(float(w["size"]) for w in words), 1),
+        bold=bold / weight > 0.9,
+    )
+
+
+def cells(line: Line) -> list[list[dict[str, Any]]]:
+    """The words of a line grouped by the box (table cell, text column) that holds them."""
+    out = [[line.words[0]]]
+    for before, word in zip(line.words, line.words[1:], strict=False):
+        gap = word["x0"] - before["x1"]
+        boxed = before.get("tail") and word.get("box") and gap > RUN_GAP * line.size
+        if boxed or gap >= CELL_GAP * line.size:
+            out.append([])
+        out[-1].append(word)
+    return out
+
+
+def drawn_bullets(page: Any, words: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """List bullets a producer drew as small filled shapes (browsers' discs and squares), as
+    bullet words, where a line of text starts just right of them."""
+    out: list[dict[str, Any]] = []
+    for shape in [*page.curves, *page.rects]:
+        width, height = shape["x1"] - shape["x0"], shape["bottom"] - shape["top"]
+        if not shape.get("fill") or not 1 <= width <= 8 or not 0.6 <= width / max(height, 0.1) <= 1.6:
+            continue
+        middle = (shape["top"] + shape["bottom"]) / 2
+        right = [w for w in words if w["top"] <= middle <= w["bottom"] and 0 < w["x0"] - shape["x1"] <= 3 * w["size"]]
+        if right:
+            first = min(right, key=lambda w: w["x0"])
+            out.append({**first, "text": "\u2022", "x0": shape["x0"], "x1": shape["x1"], "box": False, "tail": False})
+    return out
