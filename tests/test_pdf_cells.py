@@ -99,3 +99,22 @@ def test_a_borderless_table_across_pages_keeps_its_label_and_repeated_header(cac
     assert [s.status for s in sections] == ["experimental", "mentioned"]
     assert sections[0].page is not None and sections[0].page >= 2
     assert f"CPT Code: 64600 | Description: {D00}" in sections[0].text
+
+
+def test_a_page_in_two_text_columns_reads_column_by_column(cache: Path) -> None:
+    evidence = "Case series describe relief after the procedure in most patients, with recurrence over time. " * 3
+    body = (
+        '<div style="column-count: 2; column-gap: 24px">'
+        "<h2>Coverage Rationale</h2><p>Neurolytic destruction of peripheral trigeminal branches (CPT code 64600) is "
+        "proven and medically necessary for trigeminal neuralgia.</p>"
+        + f"<p>{evidence}</p>" * 3
+        + "<h2>Unproven Services</h2><p>Pulsed radiofrequency at the foramen ovale (CPT 64605) is investigational.</p>"
+        + f"<p>{evidence}</p>" * 3
+        + "</div>"
+    )
+    (pdf,) = print_all([_html(body)], cache)
+    found = {s.code: s for s in extract(pdf, "pdf", ["64600", "64605"]).sections}
+    assert (found["64600"].status, found["64600"].heading) == ("covered", "Coverage Rationale")
+    assert (found["64605"].status, found["64605"].heading) == ("experimental", "Unproven Services")
+    assert found["64600"].text.startswith("Neurolytic destruction of peripheral trigeminal branches (CPT code 64600)")
+    assert "foramen ovale" not in found["64600"].text

@@ -16,6 +16,7 @@ from typing import Any
 
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean, join_lines, key
+from tracker.extract.pdfcolumns import group_of, reading_groups
 from tracker.extract.pdfgrid import split_column_tables, table_block
 from tracker.extract.pdfwords import BOLD_FONT as BOLD_FONT
 from tracker.extract.pdfwords import Line, drawn_bullets, make_lines, page_words
@@ -87,10 +88,14 @@ def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str])
     words, tables = page_words(page)
     words += drawn_bullets(page, words)
     lines = [ln for ln in make_lines(words) if not is_chrome(ln, float(page.height), chrome_keys)]
-    lines, column_tables = split_column_tables(lines, number)
-    placed: list[tuple[float, Block]] = [(t.bbox[1], ruled_table(t, number)) for t in tables]
-    placed += column_tables
-    placed += [(top, block) for top, block in text_blocks(lines, number, style)]
+    groups = reading_groups(lines, float(page.width))
+    placed: list[tuple[tuple[int, float], Block]] = []
+    for t in tables:
+        placed.append(((group_of(groups, t.bbox[1], t.bbox[0], t.bbox[2]), t.bbox[1]), ruled_table(t, number)))
+    for i, group in enumerate(groups):
+        rest, column_tables = split_column_tables(list(group.lines), number)
+        placed += [((i, top), block) for top, block in column_tables]
+        placed += [((i, top), block) for top, block in text_blocks(rest, number, style)]
     placed.sort(key=lambda pair: pair[0])
     blocks = [block for _, block in placed if block.text or block.rows or block.header]
     return one_title(blocks) if number == 1 else blocks
