@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 import pdfplumber
+from pdfplumber.page import Page
 
 from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
@@ -67,17 +68,24 @@ class Pages:
     def __init__(self, pdf: Any, found: Scan) -> None:
         self.pdf, self.found = pdf, found
         self.cache: dict[int, list[Block]] = {}
+        self.turned: dict[int, Any] = {}
         sample = [self._words(n) for n in (1, 2) if n <= found.pages]
         self.style: Style = measure_style(sample)
 
     def _words(self, number: int) -> list[dict[str, Any]]:
-        words: list[dict[str, Any]] = self.pdf.pages[number - 1].extract_words(extra_attrs=["size"])
+        words: list[dict[str, Any]] = self.page(number).extract_words(extra_attrs=["size"])
         return words  # the page stays open: ``blocks`` reuses its parsed objects
+
+    def page(self, number: int) -> Any:
+        """pdfplumber's page ``number``, turned so that its text reads upright (see ``upright_page``)."""
+        if number not in self.turned:
+            self.turned[number] = upright_page(self.pdf, number, self.found.fonts[number - 1].upright)
+        return self.turned[number]
 
     def blocks(self, number: int) -> list[Block]:
         """The blocks of page ``number`` (1-based)."""
         if number not in self.cache:
-            page = self.pdf.pages[number - 1]
+            page = self.page(number)
             try:
                 self.cache[number] = read_page(page, number, self.style, self.found.chrome)
             finally:
@@ -94,6 +102,23 @@ class Pages:
         if fonts.largest >= style.body + 1.5 - _SLACK:
             return 2
         return LEVEL_BOLD if fonts.bold else LEVEL_LABEL + 1
+
+
+def upright_page(pdf: Any, number: int, upright: int) -> Any:
+    """Page ``number`` displayed under the /Rotate that sets its text upright.
+
+    pdfminer lays text out as the page is displayed (its /Rotate applied); a page whose text is
+    drawn sideways (a landscape table printed on a portrait sheet, a /Rotate 90 page whose
+    producer drew the text unrotated) would read one letter per line. Such a page is read as
+    if its /Rotate were the text's own angle, which is how a reader turns it to read it.
+    """
+    page = pdf.pages[number - 1]
+    if page.rotation == upright:
+        return page
+    page_obj = page.page_obj
+    page_obj.attrs = {**page_obj.attrs, "Rotate": upright}
+    page_obj.rotate = upright
+    return Page(pdf, page_obj, page_number=number, initial_doctop=page.initial_doctop)
 
 
 def _mentioned(block: Block, codes: Sequence[str]) -> bool:
