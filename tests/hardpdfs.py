@@ -61,6 +61,28 @@ def _styles(font: str | None) -> dict[str, ParagraphStyle]:
     }
 
 
+class Lines(Flowable):
+    """Lines drawn as given with ``drawString`` (reportlab's Paragraph drops a soft hyphen; a
+    producer that prints one at a line end, as word processors do, keeps U+00AD in the text)."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.lines, self.style = text.split("\n"), style
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, self.style.leading * len(self.lines) + self.style.spaceAfter
+
+    def draw(self) -> None:
+        self.canv.setFont(self.style.fontName, self.style.fontSize)
+        for i, line in enumerate(self.lines):
+            self.canv.drawString(0, self.style.spaceAfter + self.style.leading * (len(self.lines) - 1 - i) + 2, line)
+
+
+def _text(text: str, style: ParagraphStyle) -> Flowable:
+    return Lines(text, style) if "\u00ad" in text else Paragraph(_markup(text), style)
+
+
 def _markup(text: str) -> str:
     return escape(text, quote=False).replace("\n", "<br/>")
 
@@ -73,13 +95,13 @@ def story(parts: Sequence[Part], font: str | None = None) -> list[Flowable]:
         if part.kind == "table":
             out.append(_table(part.rows, styles))
         else:
-            out.append(Paragraph(_markup(part.text), styles[part.kind]))
+            out.append(_text(part.text, styles[part.kind]))
     return out
 
 
 def _table(rows: Sequence[Sequence[str]], styles: dict[str, ParagraphStyle]) -> Flowable:
     """A ruled table as tests.samples draws one (header row bold), in the fixture's fonts."""
-    cells = [[Paragraph(_markup(c), styles["cellb" if i == 0 else "cell"]) for c in row] for i, row in enumerate(rows)]
+    cells = [[_text(c, styles["cellb" if i == 0 else "cell"]) for c in row] for i, row in enumerate(rows)]
     table = Table(cells, colWidths=[80, 420][: len(rows[0])] if len(rows[0]) <= 2 else None, hAlign="LEFT")
     table.setStyle(
         TableStyle(

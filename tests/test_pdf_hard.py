@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from tests import layouts
-from tests.hardpdfs import D00, D05, Part, render, render_pages
+from tests.chromium_pdf import print_all
+from tests.hardpdfs import D00, D05, Part, render, render_pages, unicode_fonts
 from tracker.extract import extract, pdf
 
 CODES = ["64600", "64605"]
@@ -68,3 +69,95 @@ def test_a_sideways_page_inside_a_document_reads_the_same_on_the_fast_path() -> 
     assert read(body) == read(upright)
     assert pdf.read_pdf(body, CODES, full=True) == pdf.read_pdf(body, CODES)
     assert not any("Page 3 of 4" in s.text for s in pdf.read_pdf(body, CODES).sections)
+
+
+# --------------------------------------------------------------------------- hyphenation at line ends
+
+HYPHENS = {"hyphen-minus": "-", "soft-hyphen": "\u00ad", "u2010": "\u2010"}
+"""How producers print a word cut at a line end: '-' (reportlab, most), U+00AD kept in the text
+(word processors), U+2010 (Chromium at a soft-hyphen break)."""
+
+HYPHEN_CODES = ["64600", "64605", "64608", "64610", "64620"]
+
+
+def _hyphenated(cut: str, *, cells: bool) -> list[Part]:
+    parts = [
+        Part("title", "Trigeminal Nerve Destruction"),
+        Part("heading", "Coverage Policy"),
+        Part("p", f"Radiofrequency destruction of the nerve (CPT 64605) is considered investiga{cut}\ntional."),
+        Part(
+            "p",
+            f"Chemical neuro{cut}\nlytic destruction (CPT 64600) is medi{cut}\ncally necessary when criteria are met.",
+        ),
+        Part("p", "Codes 64600-\n64610 are reviewed together."),
+    ]
+    if cells:
+        rows = (
+            ("Code", "Description", "Status"),
+            ("64610", "Destruction, foramen ovale", f"Experimental/investiga{cut}\ntional"),
+            ("64620", "Destruction, intercostal", f"Not medi{cut}\ncally necessary"),
+        )
+        parts += [Part("heading", "Coding Information"), Part("table", rows=rows)]
+    return parts
+
+
+def _statuses(body: bytes) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for section in extract(body, "pdf", HYPHEN_CODES).sections:
+        out.setdefault(section.code, []).append((section.status, section.text))
+    return out
+
+
+@pytest.mark.parametrize("cut", HYPHENS.values(), ids=HYPHENS.keys())
+def test_a_word_cut_at_a_line_end_reads_whole_in_a_paragraph(cut: str) -> None:
+    got = _statuses(render(_hyphenated(cut, cells=False), font=unicode_fonts()[0]))
+    assert got["64605"][0] == (
+        "experimental",
+        "Radiofrequency destruction of the nerve (CPT 64605) is considered investigational.",
+    )
+    assert got["64600"][0] == (
+        "covered",
+        "Chemical neurolytic destruction (CPT 64600) is medically necessary when criteria are met.",
+    )
+    # The range cut after its hyphen stays a range: 64608 is inside it, no "6460064610" is made.
+    assert got["64608"] == [("mentioned", "Codes 64600-64610 are reviewed together.")]
+
+
+def test_a_soft_hyphen_cut_in_a_table_cell_reads_whole() -> None:
+    got = {
+        code: [s for s in found if s[1].startswith("Code:")]
+        for code, found in _statuses(render(_hyphenated("\u00ad", cells=True), font=unicode_fonts()[0])).items()
+    }
+    assert got["64610"][0] == (
+        "experimental",
+        "Code: 64610 | Description: Destruction, foramen ovale | Status: Experimental/investigational",
+    )
+    assert got["64620"][0][0] == "not_covered" and got["64620"][0][1].endswith("Status: Not medically necessary")
+
+
+def test_a_paragraph_cut_across_a_page_break_mid_word_rejoins() -> None:
+    first = [Part("title", "Trigeminal Nerve Destruction"), Part("heading", "Coverage Policy")]
+    first.append(Part("p", "Filler. " * 40 + "\n" + "Destruction of the nerve (CPT 64605) is considered investiga-"))
+    body = render_pages([(first, "upright"), ([Part("p", "tional for every indication.")], "upright")])
+    (section,) = [s for s in extract(body, "pdf", ["64605"]).sections]
+    assert section.status == "experimental" and "considered investigational for every indication." in section.text
+
+
+CHROMIUM_SOFT_HYPHENS = (
+    "<html><head><title>Trigeminal Nerve Destruction</title></head><body>"
+    "<h1>Trigeminal Nerve Destruction</h1><h2>Coverage Policy</h2>"
+    "<p style='width:11em;font-size:14px'>Radiofrequency destruction (CPT 64605) is considered experi&shy;mental/"
+    "investi&shy;gational.</p>"
+    "<p style='width:11em;font-size:14px'>Chemical neuro&shy;lytic destruction (CPT 64600) is medi&shy;cally "
+    "neces&shy;sary when criteria are met.</p></body></html>"
+)
+
+
+@pytest.mark.browser
+def test_chromium_soft_hyphens_do_not_cut_words(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Chromium prints a soft hyphen as a space of no advance (and a U+2010 where it breaks the line there).
+    (body,) = print_all([CHROMIUM_SOFT_HYPHENS.encode()], tmp_path_factory.mktemp("chromium-pdf"))
+    got = _statuses(body)
+    assert got["64605"][0][0] == "experimental" and "experimental/investigational" in got["64605"][0][1]
+    assert got["64600"][0][0] == "covered" and "neurolytic" in got["64600"][0][1]
+    assert "medically necessary" in got["64600"][0][1]
