@@ -11,6 +11,7 @@ from tests import layouts
 from tests.chromium_pdf import print_all
 from tests.hardpdfs import D00, D05, Part, render, render_pages, unicode_fonts
 from tracker.extract import extract, pdf
+from tracker.extract.normalize import clean, join_lines
 
 CODES = ["64600", "64605"]
 
@@ -78,6 +79,33 @@ HYPHENS = {"hyphen-minus": "-", "soft-hyphen": "\u00ad", "u2010": "\u2010"}
 (word processors), U+2010 (Chromium at a soft-hyphen break)."""
 
 HYPHEN_CODES = ["64600", "64605", "64608", "64610", "64620"]
+
+
+@pytest.mark.parametrize(
+    "lines,joined",
+    [
+        (["considered investiga\u00ad", "tional"], "considered investigational"),  # soft hyphen kept in the text
+        (["neuro\u2010", "lytic"], "neurolytic"),
+        (["codes 64600\u2010", "64610"], "codes 64600-64610"),  # a range keeps its hyphen
+        (["codes 64600-", "64610"], "codes 64600-64610"),
+        (["X-", "Ray view"], "X-Ray view"),  # an upper-case continuation keeps its hyphen
+    ],
+)
+def test_join_lines_rejoins_every_kind_of_cut(lines: list[str], joined: str) -> None:
+    assert join_lines(lines) == joined
+    assert join_lines(clean(line) for line in lines) == joined  # pdflayout cleans each line first
+
+
+@pytest.mark.parametrize(
+    "raw,cleaned",
+    [
+        ("Experimental/investiga\u00ad\ntional", "Experimental/investigational"),  # a table cell's two lines
+        ("supra\u00adorbital", "supraorbital"),
+        ("experimental/investiga\ufffetional", "experimental/investigational"),  # PDFium's line-end hyphen
+    ],
+)
+def test_clean_reads_soft_breaks(raw: str, cleaned: str) -> None:
+    assert clean(raw) == cleaned
 
 
 def _hyphenated(cut: str, *, cells: bool) -> list[Part]:
