@@ -48,18 +48,26 @@ _CHAR_MAP = {
     "\u200d": "",
     "\u2060": "",
     "\ufeff": "",
+    # PDFium marks a hyphen it judged a line-end word break with U+FFFE (and joins the lines).
+    "\ufffe": "",
 }
 _TRANSLATE = str.maketrans(_CHAR_MAP)
 # Every Unicode space (NBSP, thin, figure, ideographic ...) and control whitespace.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 # pdfminer writes glyphs it cannot map as "(cid:123)"; they are bullets or decorations.
 _CID = re.compile(r"\(cid:\d+\)")
+# A soft hyphen where the line broke: the word goes on after the break ("investiga\u00ad\ntional"); one
+# that ends a line's text is the hyphen a producer printed there, and reads as one so the line can rejoin.
+_SOFT_BREAK = re.compile(r"\u00ad[^\S\n]*\n\s*")
+_SOFT_END = re.compile(r"(?<=[A-Za-z])\u00ad\s*$")
 _HYPHEN_BREAK = re.compile(r"([A-Za-z])-\n\s*([a-z])")
 _HYPHEN_KEEP = re.compile(r"([A-Za-z0-9])-\n\s*([A-Z0-9])")
 
 
 def clean(text: str) -> str:
     """Map look-alike characters to one spelling and collapse all whitespace to single spaces."""
+    if "\u00ad" in text:
+        text = _SOFT_END.sub("-", _SOFT_BREAK.sub("", text))
     text = text.translate(_TRANSLATE)
     if "(cid:" in text:
         text = _CID.sub(" ", text)
@@ -68,7 +76,7 @@ def clean(text: str) -> str:
 
 def join_lines(lines: Iterable[str]) -> str:
     """Join the wrapped lines of one paragraph, undoing end-of-line hyphenation."""
-    text = "\n".join(line.strip() for line in lines)
+    text = _SOFT_BREAK.sub("", "\n".join(line.strip() for line in lines))
     # "neuro-\nlytic" was hyphenated by the renderer; "64600-\n64681" and "X-\nRay" keep their hyphen.
     text = _HYPHEN_BREAK.sub(r"\1\2", text.translate(_TRANSLATE))
     text = _HYPHEN_KEEP.sub(r"\1-\2", text)

@@ -24,12 +24,13 @@ from dataclasses import replace
 from typing import Any
 
 import pdfplumber
+from pdfplumber.page import Page
 
 from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
-from tracker.extract.normalize import clean
+from tracker.extract.normalize import join_lines
 from tracker.extract.pdflayout import Style, measure_style, read_page
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
@@ -67,21 +68,30 @@ class Pages:
     def __init__(self, pdf: Any, found: Scan) -> None:
         self.pdf, self.found = pdf, found
         self.cache: dict[int, list[Block]] = {}
+        self.turned: dict[int, Any] = {}
         sample = [self._words(n) for n in (1, 2) if n <= found.pages]
         self.style: Style = measure_style(sample)
 
     def _words(self, number: int) -> list[dict[str, Any]]:
-        words: list[dict[str, Any]] = self.pdf.pages[number - 1].extract_words(extra_attrs=["size"])
+        words: list[dict[str, Any]] = self.page(number).extract_words(extra_attrs=["size"])
         return words  # the page stays open: ``blocks`` reuses its parsed objects
+
+    def page(self, number: int) -> Any:
+        """pdfplumber's page ``number``, turned so that its text reads upright (see ``upright_page``)."""
+        if number not in self.turned:
+            page = upright_page(self.pdf, number, self.found.fonts[number - 1].upright)
+            self.turned[number] = without_phantom_spaces(page)
+        return self.turned[number]
 
     def blocks(self, number: int) -> list[Block]:
         """The blocks of page ``number`` (1-based)."""
         if number not in self.cache:
-            page = self.pdf.pages[number - 1]
+            page = self.page(number)
             try:
                 self.cache[number] = read_page(page, number, self.style, self.found.chrome)
             finally:
                 page.close()  # drops pdfplumber's per-page caches
+                page.root_page.close()
         return self.cache[number]
 
     def lowest_possible_level(self, number: int) -> int:
@@ -94,6 +104,39 @@ class Pages:
         if fonts.largest >= style.body + 1.5 - _SLACK:
             return 2
         return LEVEL_BOLD if fonts.bold else LEVEL_LABEL + 1
+
+
+def upright_page(pdf: Any, number: int, upright: int) -> Any:
+    """Page ``number`` displayed under the /Rotate that sets its text upright.
+
+    pdfminer lays text out as the page is displayed (its /Rotate applied); a page whose text is
+    drawn sideways (a landscape table printed on a portrait sheet, a /Rotate 90 page whose
+    producer drew the text unrotated) would read one letter per line. Such a page is read as
+    if its /Rotate were the text's own angle, which is how a reader turns it to read it.
+    """
+    page = pdf.pages[number - 1]
+    if page.rotation == upright:
+        return page
+    page_obj = page.page_obj
+    page_obj.attrs = {**page_obj.attrs, "Rotate": upright}
+    page_obj.rotate = upright
+    return Page(pdf, page_obj, page_number=number, initial_doctop=page.initial_doctop)
+
+
+def without_phantom_spaces(page: Any) -> Any:
+    """The page without the spaces that take no room: the next letter starts where the space does.
+
+    Chromium prints a soft hyphen as such a space (inside "medi\u00adcally" on one line, and
+    before the hyphen it draws where it breaks the line there); pdfplumber would cut the word
+    at it ("medi cally", "investi \u2010"), so no wording rule could match the phrase.
+    """
+    chars = page.chars
+    phantom = {
+        id(char)
+        for char, after in zip(chars, chars[1:], strict=False)
+        if char["text"] == " " and abs(after["top"] - char["top"]) < 1 and after["x0"] < (char["x0"] + char["x1"]) / 2
+    }
+    return page.filter(lambda obj: id(obj) not in phantom) if phantom else page
 
 
 def _mentioned(block: Block, codes: Sequence[str]) -> bool:
@@ -162,7 +205,7 @@ def join_pages(per_page: Iterable[tuple[int, Sequence[Block]]]) -> list[Block]:
                 if block.kind == "table":
                     out.append(replace(block, continued=True))
                 else:
-                    out[-1] = replace(out[-1], text=clean(out[-1].text + " " + block.text))
+                    out[-1] = replace(out[-1], text=join_lines([out[-1].text, block.text]))
                 continue
             out.append(block)
         previous = number

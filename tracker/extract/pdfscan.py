@@ -38,6 +38,10 @@ class Fonts:
     """Some text is set in a bold face."""
     paths: int
     """Number of path objects (table rulings, boxes)."""
+    upright: int = 0
+    """The /Rotate (0, 90, 180, 270) under which most of the page's text reads upright: its text's angle
+    on the page, whatever the page's own /Rotate says (a landscape table drawn sideways, a page
+    rotated for display whose text was not)."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,9 @@ def _scan_pages(doc: Any, codes: Sequence[str]) -> Scan:
     for index in range(len(doc)):
         page = doc[index]
         try:
-            text, band_keys = _page_text(page)
-            fonts.append(_fonts(page))
+            page_fonts = _fonts(page)
+            text, band_keys = _page_text(page, page_fonts.upright)
+            fonts.append(page_fonts)
         finally:
             page.close()
         chars += len(text)
@@ -102,23 +107,35 @@ def _across(tail: str, head: str, code: str) -> bool:
     return not mentions(tail, code) and mentions(tail + " " + head, code)
 
 
-def _page_text(page: Any) -> tuple[str, set[str]]:
-    """The page's text, and the keys of the lines in its top and bottom bands."""
+def _page_text(page: Any, upright: int) -> tuple[str, set[str]]:
+    """The page's text, and the keys of the lines in its top and bottom bands (as the text reads:
+    the left and right edges of the page when its text runs sideways)."""
     textpage = page.get_textpage()
     try:
         width, height = page.get_size()
-        edge = height * BAND + 4
         text = textpage.get_text_range()
-        top = textpage.get_text_bounded(0, height - edge, width, height)
-        bottom = textpage.get_text_bounded(0, 0, width, edge)
+        if upright in (90, 270):
+            edge = width * BAND + 4
+            top = textpage.get_text_bounded(0, 0, edge, height)
+            bottom = textpage.get_text_bounded(width - edge, 0, width, height)
+        else:
+            edge = height * BAND + 4
+            top = textpage.get_text_bounded(0, height - edge, width, height)
+            bottom = textpage.get_text_bounded(0, 0, width, edge)
     finally:
         textpage.close()
     keys = {key(line) for line in (top + "\n" + bottom).splitlines() if line.strip()}
     return clean(text), keys
 
 
+def _angle(m: Any) -> int:
+    """The text matrix's direction, to the nearest quarter turn (degrees counter-clockwise)."""
+    return round(math.degrees(math.atan2(m.b, m.a)) / 90) % 4 * 90
+
+
 def _fonts(page: Any) -> Fonts:
     largest, bold, paths = 0.0, False, 0
+    angles: Counter[int] = Counter()
     size = ctypes.c_float()
     name = ctypes.create_string_buffer(128)
     for obj in page.get_objects(filter=[_TEXT, _PATH]):
@@ -128,10 +145,12 @@ def _fonts(page: Any) -> Fonts:
         if not pdfium_c.FPDFTextObj_GetFontSize(obj.raw, ctypes.byref(size)):
             continue
         m = obj.get_matrix()
+        angles[_angle(m)] += 1
         largest = max(largest, size.value * math.sqrt(abs(m.a * m.d - m.b * m.c)))
         font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
         if font and not bold:
             length = pdfium_c.FPDFFont_GetBaseFontName(font, name, len(name))
             face = name.value[: max(0, length - 1)].decode("latin-1")
             bold = bool(BOLD_FONT.search(face)) or pdfium_c.FPDFFont_GetWeight(font) >= 600
-    return Fonts(largest=round(largest, 1), bold=bold, paths=paths)
+    upright = angles.most_common(1)[0][0] if angles else page.get_rotation()
+    return Fonts(largest=round(largest, 1), bold=bold, paths=paths, upright=upright)
