@@ -189,3 +189,61 @@ def test_chromium_soft_hyphens_do_not_cut_words(tmp_path_factory: pytest.TempPat
     assert got["64605"][0][0] == "experimental" and "experimental/investigational" in got["64605"][0][1]
     assert got["64600"][0][0] == "covered" and "neurolytic" in got["64600"][0][1]
     assert "medically necessary" in got["64600"][0][1]
+
+
+# --------------------------------------------------------------------------- pending on pdflayout.py patches
+
+
+@pytest.mark.parametrize("cut", ["-", "\u2010"], ids=["hyphen-minus", "u2010"])
+def test_a_hyphen_cut_in_a_table_cell_reads_whole(cut: str) -> None:
+    found = _statuses(render(_hyphenated(cut, cells=True), font=unicode_fonts()[0]))
+    got = {code: [s for s in sections if s[1].startswith("Code:")] for code, sections in found.items()}
+    assert got["64610"][0] == (
+        "experimental",
+        "Code: 64610 | Description: Destruction, foramen ovale | Status: Experimental/investigational",
+    )
+    assert got["64620"][0][0] == "not_covered" and got["64620"][0][1].endswith("Status: Not medically necessary")
+
+
+NUMBERED = (
+    Part("title", "Trigeminal Nerve Destruction"),
+    Part("p", "Effective Date: 04/15/2025"),
+    Part("p", "I. POLICY"),
+    Part("p", "Neurolytic destruction of a peripheral trigeminal branch may be covered when criteria are met."),
+    Part("p", "1. Pain is refractory to two anticonvulsant medications."),
+    Part("p", "II. PROCEDURE CODES"),
+    Part("p", "A. Medically Necessary"),
+    Part("table", rows=(("CPT Codes", "Description"), ("64600", D00))),
+    Part("p", "B. Experimental/Investigational"),
+    Part("table", rows=(("CPT Codes", "Description"), ("64605", D05))),
+    Part("p", "2. Coverage Policy"),
+    Part("p", "The codes above are reviewed each year."),
+)
+
+
+def test_body_size_headings_told_by_their_numbering_alone() -> None:
+    sections = {s.code: s for s in extract(render(NUMBERED), "pdf", CODES).sections}
+    assert sections["64600"].heading == "II. PROCEDURE CODES › A. Medically Necessary"
+    assert sections["64605"].heading == "II. PROCEDURE CODES › B. Experimental/Investigational"
+    assert (sections["64600"].status, sections["64605"].status) == ("covered", "experimental")
+
+
+def test_a_numbered_criterion_stays_a_list_item() -> None:
+    kinds = {b.text: b.kind for b in pdf.read_blocks(render(NUMBERED))}
+    assert kinds["1. Pain is refractory to two anticonvulsant medications."] == "item"
+    assert kinds["2. Coverage Policy"] == "heading"
+
+
+def test_a_numbered_heading_on_a_plain_page_is_found_on_the_fast_path() -> None:
+    filler = (Part("p", "Background. " + "Trigeminal neuralgia is treated first with medication. " * 14),)
+    pages: list[tuple[Any, Any]] = [((POLICY[0], Part("p", "I. POLICY"), *filler), "upright"), (filler, "upright")]
+    pages += [((Part("p", "II. PROCEDURE CODES"), *filler), "upright"), (filler, "upright")]
+    pages.append(
+        (
+            (Part("p", "A. Medically Necessary"), Part("table", rows=(("CPT Codes", "Description"), ("64600", D00)))),
+            "upright",
+        )
+    )
+    body = render_pages(pages)
+    assert pdf.read_pdf(body, CODES) == pdf.read_pdf(body, CODES, full=True)
+    assert pdf.read_pdf(body, CODES).sections[0].heading == "II. PROCEDURE CODES › A. Medically Necessary"

@@ -31,7 +31,7 @@ from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
 from tracker.extract.normalize import join_lines
-from tracker.extract.pdflayout import Style, measure_style, read_page
+from tracker.extract.pdflayout import NUMBERED_TOP, Style, measure_style, read_page
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
 from tracker.models import Extraction
@@ -96,13 +96,16 @@ class Pages:
 
     def lowest_possible_level(self, number: int) -> int:
         """The most important heading level page ``number`` could hold (pypdfium2's view):
-        1 with text as large as a top-level heading, 2 with any larger-than-body text,
-        LEVEL_BOLD with bold text, and a level below every heading for plain text."""
+        1 with text as large as a top-level heading, 2 with any larger-than-body text, the level
+        of a roman-numbered heading with a line that reads like a numbered heading, LEVEL_BOLD
+        with bold text, and a level below every heading for plain text."""
         fonts, style = self.found.fonts[number - 1], self.style
         if fonts.largest >= style.top - _SLACK:
             return 1
         if fonts.largest >= style.body + 1.5 - _SLACK:
             return 2
+        if fonts.numbered:
+            return NUMBERED_TOP
         return LEVEL_BOLD if fonts.bold else LEVEL_LABEL + 1
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tracker.extract.document import Block
-from tracker.extract.normalize import clean, join_lines, key
+from tracker.extract.normalize import join_lines, key
 from tracker.extract.pdfcolumns import group_of, reading_groups
 from tracker.extract.pdfgrid import split_column_tables, table_block
 from tracker.extract.pdfwords import BOLD_FONT as BOLD_FONT
@@ -31,6 +31,15 @@ _BULLET = re.compile(r"^(?:[\u2022\u25e6\u25aa\u25cf\u2023\u2043\u2219\uf0b7\uf0
 _ENUM = re.compile(r"^\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]{1,4})[.)]$")
 
 
+_NUMBERED = re.compile(r"^(?:(?P<roman>[IVX]{1,4})|(?P<upper>[A-Z])|(?P<digit>\d{1,2})|(?P<lower>[a-z]))[.)]$")
+"""A section number that opens a heading line: "III.", "A.", "2.", "b)" (outline order I. > A. > 1. > a.)."""
+_MINOR_WORDS = frozenset("a an and as at by for in of on or the to with without".split())
+NUMBERED_TOP = 3
+"""Level of the most important numbered heading (roman numerals), below the sized headings."""
+NUMBERED_HEADING = re.compile(r"^(?:(?:[IVX]{1,4}|[A-Za-z]|\d{1,2})[.)]\s+[A-Z][^.;:,]{0,80}|[A-Z][A-Z&/, -]{3,80})$")
+"""A text line that may be a numbered or capitals heading (pypdfium2's quick pass; the layout decides)."""
+_ALONE = ("toc", "item", "numbered", "capitals")
+"""Kinds of line that make a block of their own."""
 _TOC = re.compile(r"\.{4,}\s*\S{1,14}$")
 
 
@@ -110,7 +119,8 @@ def one_title(blocks: Sequence[Block]) -> list[Block]:
 
 def ruled_table(table: Any, number: int) -> Block:
     """A table found by pdfplumber from its rulings; the first row is a header unless it holds a code."""
-    rows = [tuple(clean(c or "") for c in row) for row in table.extract()]
+    # A cell's lines wrap like a paragraph's: "investiga-\ntional" is one word, "64600-\n64610" a range.
+    rows = [tuple(join_lines((c or "").split("\n")) for c in row) for row in table.extract()]
     rows = [r for r in rows if any(r)]
     return table_block(rows, number)
 
@@ -132,30 +142,43 @@ def _kind(line: Line, style: Style) -> str:
         return "toc"
     if line.size >= style.body + 1.5 and len(line.words) <= 25:
         return f"heading{line.size}"
-    if numbered_heading(line):
+    if numbered_level(line) is not None:
         return "numbered"
+    if capitals_heading(line):
+        return "capitals"
     if _BULLET.match(line.words[0]["text"]) or _ENUM.match(line.words[0]["text"]):
         return "item"
     return "bold" if line.bold else "text"
 
 
-def numbered_heading(line: Line) -> bool:
-    """A short line set apart by its numbering and weight or capitals ("III. PROCEDURE CODES",
-    "2. Coverage Policy" in bold), or a run of capitals ("APPLICABLE CODES"): a heading at body size."""
-    words = [w["text"] for w in line.words]
-    numbered = bool(_ENUM.match(words[0])) and len(words) >= 2
-    rest = " ".join(words[1:] if numbered else words)
-    letters = [c for c in rest if c.isalpha()]
-    if len(words) > 10 or len(letters) < 3 or rest.endswith((".", ",", ";", ":")):
+def numbered_level(line: Line) -> int | None:
+    """The level of a body-size heading told by its numbering ("III. PROCEDURE CODES", "2. Coverage
+    Policy", "A. Policy"): a section number, then a few words in Title Case or capitals (or in
+    bold) with no closing punctuation; a numbered criterion is a sentence and stays an item."""
+    found = _NUMBERED.match(line.words[0]["text"])
+    words = [w["text"] for w in line.words[1:]]
+    if not found or not 1 <= len(words) <= 8 or line.text.endswith((".", ",", ";", ":")):
+        return None
+    titled = all(w[:1].isupper() or not w[:1].isalpha() or w.lower() in _MINOR_WORDS for w in words)
+    if not (titled or line.bold):
+        return None
+    return {"roman": NUMBERED_TOP, "upper": 4, "digit": 5, "lower": 6}[
+        next(k for k, v in found.groupdict().items() if v)
+    ]
+
+
+def capitals_heading(line: Line) -> bool:
+    """A short line of two or more words in capitals ("APPLICABLE CODES"): a label at body size."""
+    letters = [c for c in line.text if c.isalpha()]
+    if not 2 <= len(line.words) <= 10 or len(letters) < 4 or line.text.endswith((".", ",", ";", ":")):
         return False
-    capitals = all(c.isupper() for c in letters) and (numbered or len(words) >= 2)
-    return capitals or (numbered and line.bold)
+    return all(c.isupper() for c in letters)
 
 
 def _breaks(group: Sequence[Line], line: Line, style: Style) -> bool:
     """True when ``line`` starts a new block after the lines in ``group``."""
     first, last = _kind(group[0], style), _kind(line, style)
-    if last in ("toc", "item", "numbered") or first in ("toc", "numbered"):
+    if last in _ALONE or first in _ALONE:
         return True
     if first.startswith("heading") or last.startswith("heading"):
         return first != last or line.top - group[-1].bottom > 0.6 * line.size
@@ -185,5 +208,7 @@ def _block(group: Sequence[Line], number: int, style: Style) -> Block:
         first = " ".join(w["text"] for w in group[0].words[1:])
         text = join_lines([first, *(ln.text for ln in group[1:])])
         return Block("item", text=text if _BULLET.match(marker) else f"{marker} {text}", page=number)
-    label = kind == "numbered" or all(ln.bold for ln in group)
+    if kind == "numbered":
+        return Block("heading", text=text, level=numbered_level(group[0]) or NUMBERED_TOP, page=number)
+    label = kind == "capitals" or all(ln.bold for ln in group)
     return Block("paragraph", text=text, page=number, label=label)

@@ -12,7 +12,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pypdfium2
@@ -21,7 +21,7 @@ import pypdfium2.raw as pdfium_c
 from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.normalize import clean, key
-from tracker.extract.pdflayout import BAND, BOLD_FONT
+from tracker.extract.pdflayout import BAND, BOLD_FONT, NUMBERED_HEADING
 
 _EDGE = 300
 """Characters at each page edge searched together, for a range split across a page break."""
@@ -38,6 +38,8 @@ class Fonts:
     """Some text is set in a bold face."""
     paths: int
     """Number of path objects (table rulings, boxes)."""
+    numbered: bool = False
+    """Some line reads like a heading told by its numbering alone ("II. PROCEDURE CODES")."""
     upright: int = 0
     """The /Rotate (0, 90, 180, 270) under which most of the page's text reads upright: its text's angle
     on the page, whatever the page's own /Rotate says (a landscape table drawn sideways, a page
@@ -84,8 +86,8 @@ def _scan_pages(doc: Any, codes: Sequence[str]) -> Scan:
         page = doc[index]
         try:
             page_fonts = _fonts(page)
-            text, band_keys = _page_text(page, page_fonts.upright)
-            fonts.append(page_fonts)
+            text, band_keys, numbered = _page_text(page, page_fonts.upright)
+            fonts.append(replace(page_fonts, numbered=numbered))
         finally:
             page.close()
         chars += len(text)
@@ -107,9 +109,10 @@ def _across(tail: str, head: str, code: str) -> bool:
     return not mentions(tail, code) and mentions(tail + " " + head, code)
 
 
-def _page_text(page: Any, upright: int) -> tuple[str, set[str]]:
-    """The page's text, and the keys of the lines in its top and bottom bands (as the text reads:
-    the left and right edges of the page when its text runs sideways)."""
+def _page_text(page: Any, upright: int) -> tuple[str, set[str], bool]:
+    """The page's text, the keys of the lines in its top and bottom bands (as the text reads: the
+    left and right edges of the page when its text runs sideways), and whether a line reads like
+    a heading told by its numbering alone."""
     textpage = page.get_textpage()
     try:
         width, height = page.get_size()
@@ -125,7 +128,7 @@ def _page_text(page: Any, upright: int) -> tuple[str, set[str]]:
     finally:
         textpage.close()
     keys = {key(line) for line in (top + "\n" + bottom).splitlines() if line.strip()}
-    return clean(text), keys
+    return clean(text), keys, any(NUMBERED_HEADING.match(line.strip()) for line in text.splitlines())
 
 
 def _angle(m: Any) -> int:

@@ -51,7 +51,6 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     marked ``box``, a word closing one ``tail``; on a page without space glyphs the marks
     say nothing and are left off.
     """
-    page = without_ghost_spaces(page)
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
     runs = page.extract_words(
         extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
@@ -61,22 +60,6 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     boxes = [t.bbox for t in tables]
     outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
     return outside, tables
-
-
-def without_ghost_spaces(page: Any) -> Any:
-    """The page without space glyphs that take no room: Chromium writes an unused soft hyphen
-    ("supra\u00adorbital") as a space the next glyph overprints; it is no word break."""
-    chars = page.chars
-    ghosts = {
-        (c["x0"], c["top"])
-        for c, after in zip(chars, chars[1:], strict=False)
-        if c["text"] == " " and abs(after["x0"] - c["x0"]) < 0.01 and abs(after["top"] - c["top"]) < 0.5
-    }
-    if not ghosts:
-        return page
-    return page.filter(
-        lambda obj: obj.get("object_type") != "char" or obj["text"] != " " or (obj["x0"], obj["top"]) not in ghosts
-    )
 
 
 def run_words(run: dict[str, Any], spaced: bool) -> list[dict[str, Any]]:
