@@ -20,7 +20,6 @@ import io
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import pdfplumber
@@ -30,8 +29,7 @@ from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
-from tracker.extract.normalize import join_lines
-from tracker.extract.pdflayout import NUMBERED_TOP, Style, measure_style, read_page
+from tracker.extract.pdflayout import NUMBERED_TOP, Style, joined, measure_style, read_page
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
 from tracker.models import Extraction
@@ -203,26 +201,9 @@ def join_pages(per_page: Iterable[tuple[int, Sequence[Block]]]) -> list[Block]:
     out: list[Block] = []
     previous = 0
     for number, blocks in per_page:
-        for i, block in enumerate(blocks):
-            if i == 0 and out and number == previous + 1 and _continues(out[-1], block):
-                if block.kind == "table":
-                    out.append(replace(block, continued=True))
-                else:
-                    out[-1] = replace(out[-1], text=join_lines([out[-1].text, block.text]))
-                continue
-            out.append(block)
+        out = joined(out, blocks) if number == previous + 1 else [*out, *blocks]
         previous = number
     return out
-
-
-def _continues(before: Block, after: Block) -> bool:
-    if before.kind == "table" and after.kind == "table":
-        width = len(before.header or before.rows[0])
-        first = after.header or after.rows[0]
-        return len(first) == width and (not after.header or after.header == before.header)
-    if before.kind in ("paragraph", "item") and after.kind == "paragraph" and not (before.label or after.label):
-        return not before.text.endswith((".", ":", "!", "?")) or after.text[:1].islower()
-    return False
 
 
 def read_pdf(body: bytes, codes: Sequence[str], *, full: bool = False) -> Extraction:

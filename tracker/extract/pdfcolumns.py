@@ -1,7 +1,7 @@
 """Pages set in text columns are read column by column.
 
-A gutter is a vertical band in the middle of the page that no word of the body crosses while
-several lines of prose sit on both sides of it. Lines that cross it (a title, a full-width
+A gutter is a vertical band in the middle of the page that (almost) no word crosses while
+lines of text sit on both sides of it, side by side. Lines that cross it (a title, a full-width
 table or paragraph) cut the page into bands; inside a band the left column is read before
 the right one. Without a gutter the page is one group, read top to bottom.
 """
@@ -18,7 +18,7 @@ MIDDLE = (0.3, 0.7)
 MIN_GUTTER = 6.0
 """Narrowest gutter, in points."""
 MIN_EVIDENCE = 3
-"""Lines with prose on both sides of the gutter needed before a page counts as two columns."""
+"""Lines needed on each side of the gutter before a page counts as two columns."""
 
 
 @dataclass(frozen=True)
@@ -31,26 +31,37 @@ class Group:
 
 
 def find_gutter(lines: Sequence[Line], width: float) -> float | None:
-    """x of the gutter between two text columns, None on a one-column page."""
-    best, best_split = None, 0
-    for x in range(int(width * MIDDLE[0]), int(width * MIDDLE[1]), 2):
-        split = sum(1 for line in lines if _prose_both_sides(line, x))
-        crossing = sum(1 for line in lines if _crosses(line, x))
-        if split > best_split and split >= MIN_EVIDENCE and split > crossing:
-            best, best_split = float(x), split
-    return best
+    """x of the gutter between two text columns, None on a one-column page: the middle of the
+    widest band of the page's middle that (almost) no line crosses, with lines of text on both
+    sides of it side by side."""
+    limit = max(2, len(lines) // 10)  # a running header or a full-width title may cross it
+    run: list[float] = []
+    best: list[float] = []
+    for x in range(int(width * MIDDLE[0]), int(width * MIDDLE[1])):
+        if _columns_at(lines, float(x), limit):
+            run.append(float(x))
+            best = max(best, run, key=len)
+        else:
+            run = []
+    return (best[0] + best[-1]) / 2 if len(best) >= MIN_GUTTER else None
+
+
+def _columns_at(lines: Sequence[Line], x: float, limit: int) -> bool:
+    left = [ln for ln in lines if ln.words[-1]["x1"] < x or _split(ln, x)]
+    right = [ln for ln in lines if ln.x0 > x or _split(ln, x)]
+    if len(left) < MIN_EVIDENCE or len(right) < MIN_EVIDENCE:
+        return False
+    if sum(1 for ln in lines if _crosses(ln, x)) > limit:
+        return False
+    return max(left[0].top, right[0].top) < min(left[-1].top, right[-1].top)  # side by side
 
 
 def _crosses(line: Line, x: float) -> bool:
-    return any(w["x0"] < x < w["x1"] for w in line.words)
+    return any(w["x0"] - 1 < x < w["x1"] + 1 for w in line.words)
 
 
-def _prose_both_sides(line: Line, x: float) -> bool:
-    left = [w for w in line.words if w["x1"] <= x]
-    right = [w for w in line.words if w["x0"] >= x]
-    if len(left) < 3 or len(right) < 3 or len(left) + len(right) != len(line.words):
-        return False
-    return bool(right[0]["x0"] - left[-1]["x1"] >= MIN_GUTTER)
+def _split(line: Line, x: float) -> bool:
+    return line.x0 < x < line.words[-1]["x1"] and not _crosses(line, x)
 
 
 def reading_groups(lines: Sequence[Line], width: float) -> list[Group]:

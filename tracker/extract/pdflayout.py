@@ -106,8 +106,34 @@ def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str])
         placed += [((i, top), block) for top, block in column_tables]
         placed += [((i, top), block) for top, block in text_blocks(rest, number, style)]
     placed.sort(key=lambda pair: pair[0])
-    blocks = [block for _, block in placed if block.text or block.rows or block.header]
+    blocks: list[Block] = []
+    for i, group in enumerate(groups):
+        mine = [block for (g, _), block in placed if g == i and (block.text or block.rows or block.header)]
+        same_band = i > 0 and groups[i - 1].band == group.band
+        blocks = joined(blocks, mine) if same_band else [*blocks, *mine]  # a column runs on into the next
     return one_title(blocks) if number == 1 else blocks
+
+
+def joined(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
+    """The blocks of a page (or column) after those of the one before: a paragraph cut at the
+    break is rejoined, a table that goes on is marked ``continued`` (its caption and header
+    come from the part before)."""
+    if not (before and after and _continues(before[-1], after[0])):
+        return [*before, *after]
+    first = after[0]
+    if first.kind == "table":
+        return [*before, replace(first, continued=True), *after[1:]]
+    return [*before[:-1], replace(before[-1], text=join_lines([before[-1].text, first.text])), *after[1:]]
+
+
+def _continues(before: Block, after: Block) -> bool:
+    if before.kind == "table" and after.kind == "table":
+        width = len(before.header or before.rows[0])
+        first = after.header or after.rows[0]
+        return len(first) == width and (not after.header or after.header == before.header)
+    if before.kind in ("paragraph", "item") and after.kind == "paragraph" and not (before.label or after.label):
+        return not before.text.endswith((".", ":", "!", "?")) or after.text[:1].islower()
+    return False
 
 
 def one_title(blocks: Sequence[Block]) -> list[Block]:
