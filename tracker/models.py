@@ -71,7 +71,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Metadata:
-    """Document-level facts; dates are ISO ``YYYY-MM-DD`` strings or None."""
+    """Document-level facts; dates are ISO ``YYYY-MM-DD`` strings (``YYYY-MM`` where the plan prints
+    only a month, "Last Review: 8/2017") or None."""
 
     title: str | None = None
     policy_number: str | None = None
