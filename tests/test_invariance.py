@@ -260,9 +260,6 @@ COLUMNS = [*TRANSFORMS, "chromium_pdf", "two_columns_pdf", "second_producer", "t
 KNOWN_GAPS: set[tuple[str, str]] = {
     ("anthem_statement_governs_subtables", "headings_bold_p"),
     ("highmark_policy_position_subtables", "headings_bold_p"),
-    # A borderless four-column table whose codes are not in the first column, its cells wrapped
-    # to four lines each in a narrow text column: rows cannot be told from wrapped lines.
-    ("bcbsma_pa_code_list", "two_columns_pdf"),
 }
 """(fixture, transformation) pairs that still read differently (issue #12): the suite fails if one
 of them starts to agree (remove it) or if any other pair differs."""

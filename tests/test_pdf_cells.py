@@ -118,3 +118,22 @@ def test_a_page_in_two_text_columns_reads_column_by_column(cache: Path) -> None:
     assert (found["64605"].status, found["64605"].heading) == ("experimental", "Unproven Services")
     assert found["64600"].text.startswith("Neurolytic destruction of peripheral trigeminal branches (CPT code 64600)")
     assert "foramen ovale" not in found["64600"].text
+
+
+def test_a_wide_table_with_its_codes_in_a_middle_column_reads_as_one_row_per_row(cache: Path) -> None:
+    row = (
+        "<tr><td>{0} Trigeminal Nerve Destruction</td><td>All products</td><td>{1}</td>"
+        "<td>Prior authorization is {2}; in effect.</td></tr>"
+    )
+    body = (
+        '<h2>Code List</h2><table style="width: 320px"><tr><th>Policy Number and Title</th><th>Products</th>'
+        "<th>Procedure codes</th><th>Status</th></tr>"
+        + row.format("998", "64600, 64605", "required")
+        + row.format("999", "64610", "not required")
+        + "</table>"
+    )
+    (pdf,) = print_all([_html(body)], cache)
+    (section,) = extract(pdf, "pdf", ["64600"]).sections
+    assert section.prior_auth is True
+    assert "Procedure codes: 64600, 64605 | Status: Prior authorization is required; in effect." in section.text
+    assert "64610" not in section.text

@@ -17,6 +17,8 @@ from tracker.extract.document import Block
 from tracker.extract.normalize import clean, join_lines
 from tracker.extract.pdfwords import Line, cells, line_of
 
+_HEAD_LINES = 6
+"""Most lines a header row's wrapped, centred cells take."""
 _HEAD_GAP = 3.0
 """A header row set this many font sizes above the first row still titles it when aligned."""
 
@@ -44,14 +46,14 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
     lines = restack(lines)
     i = 0
     while i < len(lines):
-        columns = _code_columns(lines[i])
+        columns = _code_columns(lines[i]) or _wide_columns(lines[i])
         if columns is None:
             rest.append(lines[i])
             i += 1
             continue
         head = _header_lines(rest, lines[i], columns)
         start = i
-        rows, i = _grid_rows(lines, i, columns)
+        rows, i = _grid_rows(lines, i, columns) if _code_columns(lines[i]) else _wide_rows(lines, i, columns)
         if not head and len(rows) < 2 and not _boxed(lines[start]):
             rest.extend(lines[start:i])  # a lone code line spaced out by hand is text, not a table
             continue
@@ -60,6 +62,35 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
         header = _header(head, columns) if head else None
         tables.append((top, table_block(rows, number, header)))
     return rest, tables
+
+
+def _wide_columns(line: Line) -> list[float] | None:
+    """x of each column of a table of three or more columns whose codes are not in the first
+    ("Policy | Products | 64600, 64605 | Prior authorization is required")."""
+    boxes = cells(line)
+    if len(boxes) < 3 or not any(_codes_box(box) for box in boxes[1:]):
+        return None
+    return [float(box[0]["x0"]) for box in boxes]
+
+
+def _wide_rows(lines: Sequence[Line], i: int, columns: Sequence[float]) -> tuple[list[tuple[str, ...]], int]:
+    """Rows from line ``i`` on, of a table without a code column: the lines whose boxes start on
+    the columns. Every line is a row when each fills every column; otherwise a row ends where
+    the lines move further apart than the text's own line pitch (the cells' padding)."""
+    end = i + 1
+    while end < len(lines) and _near(lines[end], lines[end - 1]) and _aligned(lines[end], columns):
+        end += 1
+    run = lines[i:end]
+    full = all(len(cells(line)) == len(columns) for line in run)
+    pitches = [b.top - a.top for a, b in zip(run, run[1:], strict=False)]
+    least = min(pitches, default=0.0)
+    rows: list[list[list[str]]] = []
+    for k, line in enumerate(run):
+        if k == 0 or full or pitches[k - 1] > least + 1.5:
+            rows.append([[] for _ in columns])
+        for box in cells(line):
+            rows[-1][_column_of(box[0]["x0"], columns)].append(_text(box))
+    return [tuple(join_lines(cell) for cell in row) for row in rows], end
 
 
 def restack(lines: list[Line]) -> list[Line]:
@@ -176,7 +207,8 @@ def _code_columns(line: Line) -> list[float] | None:
 def _codes_box(box: Sequence[dict[str, Any]]) -> bool:
     """The box holds a code, a list or a range of codes, and nothing else."""
     text = _text(box)
-    return is_code_like(text) if len(box) == 1 else only_codes(text) and is_code_like(box[0]["text"].rstrip(",;"))
+    first = box[0]["text"].rstrip(",;")
+    return is_code_like(first) if len(box) == 1 else only_codes(text) and is_code_like(first)
 
 
 def _boxed(line: Line) -> bool:
@@ -203,7 +235,7 @@ def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -
     cells are centred, so its lines interleave)."""
     head: list[Line] = []
     below = first
-    for line in reversed(rest[-4:]):
+    for line in reversed(rest[-_HEAD_LINES:]):
         gap = below.top - line.bottom
         if gap > _HEAD_GAP * line.size or _code_columns(line) or not _fits(line, columns):
             break
