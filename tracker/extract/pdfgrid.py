@@ -51,9 +51,13 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
             rest.append(lines[i])
             i += 1
             continue
+        wide = _code_columns(lines[i]) is None
+        while wide and i > 0 and rest and rest[-1] is lines[i - 1] and _first_lines(lines[i - 1], lines[i], columns):
+            rest.pop()  # the row's first lines, above the line holding its codes (cells set middle)
+            i -= 1
         head = _header_lines(rest, lines[i], columns)
         start = i
-        rows, i = _grid_rows(lines, i, columns) if _code_columns(lines[i]) else _wide_rows(lines, i, columns)
+        rows, i = _wide_rows(lines, i, columns) if wide else _grid_rows(lines, i, columns)
         if not head and len(rows) < 2 and not _boxed(lines[start]):
             rest.extend(lines[start:i])  # a lone code line spaced out by hand is text, not a table
             continue
@@ -75,22 +79,39 @@ def _wide_columns(line: Line) -> list[float] | None:
 
 def _wide_rows(lines: Sequence[Line], i: int, columns: Sequence[float]) -> tuple[list[tuple[str, ...]], int]:
     """Rows from line ``i`` on, of a table without a code column: the lines whose boxes start on
-    the columns. Every line is a row when each fills every column; otherwise a row ends where
-    the lines move further apart than the text's own line pitch (the cells' padding)."""
+    the columns. Every line is a row when each fills every column; otherwise each column's
+    lines are cut into cells where they move apart more than a line's own spacing, and cells
+    that lie side by side make a row (so rows read alike whether cells sit top or middle)."""
     end = i + 1
     while end < len(lines) and _near(lines[end], lines[end - 1]) and _aligned(lines[end], columns):
         end += 1
     run = lines[i:end]
-    full = all(len(cells(line)) == len(columns) for line in run)
-    pitches = [b.top - a.top for a, b in zip(run, run[1:], strict=False)]
-    least = min(pitches, default=0.0)
-    rows: list[list[list[str]]] = []
-    for k, line in enumerate(run):
-        if k == 0 or full or pitches[k - 1] > least + 1.5:
-            rows.append([[] for _ in columns])
-        for box in cells(line):
-            rows[-1][_column_of(box[0]["x0"], columns)].append(_text(box))
-    return [tuple(join_lines(cell) for cell in row) for row in rows], end
+    if all(len(cells(line)) == len(columns) for line in run):
+        return [tuple(_text(box) for box in cells(line)) for line in run], end
+    rows: list[tuple[float, list[list[str]]]] = []  # (bottom, cells) of each row so far
+    for column, top, bottom, texts in sorted(_column_cells(run, columns), key=lambda cell: cell[1]):
+        if not rows or top >= rows[-1][0]:
+            rows.append((bottom, [[] for _ in columns]))
+        rows[-1] = (max(rows[-1][0], bottom), rows[-1][1])
+        rows[-1][1][column].extend(texts)
+    return [tuple(join_lines(cell) for cell in row) for _, row in rows], end
+
+
+def _first_lines(line: Line, below: Line, columns: Sequence[float]) -> bool:
+    return not line.bold and _near(below, line) and _aligned(line, columns)
+
+
+def _column_cells(run: Sequence[Line], columns: Sequence[float]) -> list[tuple[int, float, float, list[str]]]:
+    """Each column's boxes grouped into cells: (column, top, bottom, the cell's lines)."""
+    out: list[tuple[int, float, float, list[str]]] = []
+    for column in range(len(columns)):
+        boxes = [(line, box) for line in run for box in cells(line) if _column_of(box[0]["x0"], columns) == column]
+        for line, box in boxes:
+            if out and out[-1][0] == column and line.top - out[-1][2] <= 0.25 * line.size:
+                out[-1] = (column, out[-1][1], line.bottom, [*out[-1][3], _text(box)])
+            else:
+                out.append((column, line.top, line.bottom, [_text(box)]))
+    return out
 
 
 def restack(lines: list[Line]) -> list[Line]:

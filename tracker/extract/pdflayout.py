@@ -43,8 +43,11 @@ _ALONE = ("toc", "item", "numbered", "capitals")
 _TOC = re.compile(r"\.{4,}\s*\S{1,14}$")
 
 
+PAGE_NUMBER = re.compile(r"^(?:\d{1,4}|-\s*\d{1,4}\s*-|\d{1,4}\s*/\s*\d{1,4})$")
+"""A bare page number ("12", "- 12 -", "3/7"): furniture in the top or bottom band only (in the body
+it is a cell: a policy number, a count)."""
 CHROME = re.compile(
-    r"^(?:page\s+\d+\s+(?:of\s+\d+)?|\d{1,4}|-\s*\d{1,4}\s*-|\d{1,4}\s*/\s*\d{1,4})$"
+    r"^page\s+\d+(?:\s+of\s+\d+)?$"
     r"|\bpage\s+\d+\s+of\s+\d+\b"
     r"|^(?:date\s+)?printed\b|\bprinted\s+(?:on\s+)?\d"
     r"|^\W{0,2}(?:©|\(c\)|copyright\b)|©\s*\d{4}|\bcopyright\s+(?:©\s*)?\d{4}",
@@ -89,7 +92,7 @@ def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bo
     if CHROME.search(line.text):
         return True
     in_band = line.bottom <= page_height * BAND + 4 or line.top >= page_height * (1 - BAND) - 4
-    return in_band and key(line.text) in chrome_keys
+    return in_band and (key(line.text) in chrome_keys or bool(PAGE_NUMBER.match(line.text)))
 
 
 def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str]) -> list[Block]:
