@@ -12,7 +12,7 @@ Structure is read from elements and from their ARIA roles alike: ``role="heading
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup
@@ -138,7 +138,7 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
             raise ExtractError(f"CSS selector {selector!r} matched nothing: has the page layout changed?")
     else:
         roots = [soup]
-    walker = _Walker(controlled=_controlled_ids(soup))
+    walker = _Walker(soup)
     for root in roots:
         if root is soup:
             walker.walk(root)
@@ -156,54 +156,68 @@ def _controlled_ids(soup: BeautifulSoup) -> frozenset[str]:
     return frozenset(ids)
 
 
-_Exit = Callable[[], None]
+_Exit = int
+"""What to undo when an element's children are done: nothing, its block, or its bold."""
+_NOTHING, _BLOCK, _BOLD = 0, 1, 2
 
 
 @dataclass
 class _Walker:
     """Depth-first walk on an explicit stack: inline text accumulates until a block element ends the run."""
 
-    controlled: frozenset[str] = frozenset()
+    soup: BeautifulSoup | None = None
+    """The whole page: where the ids of openable panels are looked up, the first time one is needed."""
     blocks: list[Block] = field(default_factory=list)
     runs: list[tuple[str, bool]] = field(default_factory=list)
     kind: list[str] = field(default_factory=lambda: ["paragraph"])
     bold: int = 0
     seen_title: bool = False
+    _controlled: frozenset[str] | None = None
 
     def flush(self) -> None:
         """Emit the inline text collected so far as one paragraph or list item."""
-        text = clean("".join(t for t, _ in self.runs))
-        label = bool(text) and all(b for t, b in self.runs if t.strip())
-        self.runs.clear()
+        runs = self.runs
+        if not runs:
+            return
+        text = clean(runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs))
         if text:
+            label = all(b for t, b in runs if t.strip())
             self.blocks.append(Block(self.kind[-1], text=text, label=label))  # type: ignore[arg-type]
+        runs.clear()
 
     def walk(self, node: Tag) -> None:
         """Visit the children of ``node`` in document order."""
-        stack: list[tuple[Iterator[object], _Exit | None]] = [(iter(node.children), None)]
+        stack: list[tuple[Iterator[object], _Exit]] = [(iter(node.children), _NOTHING)]
+        runs = self.runs
         while stack:
             children, on_exit = stack[-1]
             child = next(children, None)
             if child is None:
                 stack.pop()
-                if on_exit is not None:
-                    on_exit()
+                self._leave(on_exit)
             elif isinstance(child, Tag):
                 entered = self._enter(child)
                 if entered is not None:
                     stack.append((iter(child.children), entered))
             elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
-                self.runs.append((str(child), self.bold > 0))
+                runs.append((child, self.bold > 0))
 
     def visit(self, tag: Tag) -> None:
         """Visit ``tag`` itself (a selected element), then its children."""
         entered = self._enter(tag)
         if entered is not None:
             self.walk(tag)
-            entered()
+            self._leave(entered)
+
+    def _leave(self, action: _Exit) -> None:
+        if action == _BLOCK:
+            self.flush()
+            self.kind.pop()
+        elif action == _BOLD:
+            self.bold -= 1
 
     def _enter(self, tag: Tag) -> _Exit | None:
-        """Handle ``tag``; return what to do after its children, or None when they are not to be walked."""
+        """Handle ``tag``; return what to undo after its children, or None when they are not to be walked."""
         name = tag.name
         if self.is_dropped(tag):
             control = _control_title(tag)
@@ -211,7 +225,8 @@ class _Walker:
                 self.flush()
                 self.blocks.append(Block("heading", text=control, level=DT_LEVEL))
             return None
-        role = str(tag.get("role", "")).lower()
+        attrs = tag.attrs
+        role = str(attrs.get("role", "")).lower() if attrs else ""
         if name == "br":
             self.runs.append(("\n", self.bold > 0))
             return None
@@ -227,23 +242,15 @@ class _Walker:
             return self._nested("item")
         if name in BLOCK_TAGS:
             return self._nested(self.kind[-1] if name in ("ul", "ol") else "paragraph")
-        strong = name in _STRONG or bool(_CSS_BOLD.search(str(tag.get("style", ""))))
-        self.bold += strong
-
-        def leave() -> None:
-            self.bold -= strong
-
-        return leave
+        if name in _STRONG or (attrs and _CSS_BOLD.search(str(attrs.get("style", "")))):
+            self.bold += 1
+            return _BOLD
+        return _NOTHING
 
     def _nested(self, kind: str) -> _Exit:
         self.flush()
         self.kind.append(kind)
-
-        def leave() -> None:
-            self.flush()
-            self.kind.pop()
-
-        return leave
+        return _BLOCK
 
     def is_dropped(self, tag: Tag) -> bool:
         """Chrome, non-text, and hidden elements (an openable panel is not hidden)."""
@@ -252,7 +259,9 @@ class _Walker:
         return _hidden(tag) and not self._openable(tag)
 
     def _openable(self, tag: Tag) -> bool:
-        if str(tag.get("id", "")) in self.controlled or str(tag.get("role", "")).lower() == "tabpanel":
+        if self._controlled is None:
+            self._controlled = _controlled_ids(self.soup) if self.soup is not None else frozenset()
+        if str(tag.get("id", "")) in self._controlled or str(tag.get("role", "")).lower() == "tabpanel":
             return True
         classes = tag.get("class")
         names: list[str] = [str(c) for c in classes] if isinstance(classes, list) else [str(classes or "")]
@@ -274,9 +283,9 @@ class _Walker:
         if _is_layout(rows):
             for row in rows:
                 for cell in row:
-                    leave = self._nested("paragraph")
+                    self._nested("paragraph")
                     self.walk(cell)
-                    leave()
+                    self._leave(_BLOCK)
             return
         self.blocks.extend(_data_tables(table, rows, self))
 
@@ -305,6 +314,8 @@ def _control_title(tag: Tag) -> str:
 
 
 def _hidden(tag: Tag) -> bool:
+    if not tag.attrs:
+        return False
     return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN.search(str(tag.get("style", ""))))
 
 
