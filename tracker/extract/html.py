@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
@@ -21,6 +21,7 @@ from bs4.element import Comment, Declaration, Doctype, NavigableString, Processi
 from tracker.errors import ExtractError
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean
+from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
 
 DROP = frozenset(
     {
@@ -145,7 +146,31 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
         else:
             walker.visit(root)
         walker.flush()
-    return walker.blocks
+    return _title_tables(walker.blocks)
+
+
+def _title_tables(blocks: list[Block]) -> list[Block]:
+    """A bold line right above a table, under a bold heading that holds only prose so far (a lead-in
+    statement) or under such a table's title, is the table's title: a sub-heading of that heading.
+
+    So ``<h2>Coding</h2> <p>statement</p> <h3>CPT</h3> <table> <h3>HCPCS</h3> <table>`` written
+    with bold paragraphs for headings reads as it does with <hN>: the statement at the top of
+    "Coding" governs the tables under both sub-headings. A bold heading over lists or tables
+    ("Related Policies") keeps its rank: the next bold line is its sibling, whatever follows it.
+    """
+    out = list(blocks)
+    lead_in = False  # the innermost bold heading holds only paragraphs, or titled tables after them
+    for i, block in enumerate(blocks):
+        if block.kind == "paragraph" and heading_level(block) == LEVEL_BOLD:
+            titles = i + 1 < len(blocks) and blocks[i + 1].kind == "table"
+            if titles and lead_in:
+                out[i] = replace(block, level=LEVEL_TITLE)
+            lead_in = True
+        elif block.kind == "table":
+            lead_in = lead_in and out[i - 1].level == LEVEL_TITLE
+        elif block.kind != "paragraph":
+            lead_in = False
+    return out
 
 
 def _controlled_ids(soup: BeautifulSoup) -> frozenset[str]:

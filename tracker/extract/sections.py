@@ -21,7 +21,9 @@ from tracker.judge.classify import (
 from tracker.models import Section, Status
 
 LEVEL_BOLD = 7
-LEVEL_LABEL = 8
+LEVEL_TITLE = 8
+"""A bold line that titles the table right below it (HTML): a sub-heading of the bold heading above."""
+LEVEL_LABEL = 9
 SEP = " › "
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
 _MARKER = re.compile(rf"[A-Za-z0-9]([{FOOTNOTE_MARKERS}]+)")
@@ -33,14 +35,16 @@ def heading_level(block: Block) -> int | None:
 
     Sized headings keep their level; a short bold paragraph (a label) ranks below them,
     and a label ending with a colon below that (a colon label directly above a table
-    becomes the table's caption instead, see ``finish_blocks``).
+    becomes the table's caption instead, see ``finish_blocks``). A reader may rank a bold
+    paragraph itself (its ``level``): the HTML reader ranks a bold line right above a table
+    ``LEVEL_TITLE``, the table's title, so it nests under a bold heading as an <hN> would.
     """
     if block.kind == "heading":
         return block.level
     text = block.text
     # A bold sentence is emphasis, not a heading.
     if block.kind == "paragraph" and block.label and len(text) <= 150 and not text.endswith((".", ";", "!", "?")):
-        return LEVEL_LABEL if text.endswith(":") else LEVEL_BOLD
+        return LEVEL_LABEL if text.endswith(":") else block.level or LEVEL_BOLD
     return None
 
 
