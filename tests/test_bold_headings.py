@@ -10,7 +10,7 @@ from tests.samples import D64600, D64605
 from tracker.extract import extract
 from tracker.judge.classify import summarize
 
-STATEMENT = "The procedures below are considered investigational and not medically necessary."
+STATEMENT = "The procedure codes below are considered investigational and not medically necessary."
 
 
 def _page(body: str) -> bytes:
@@ -53,6 +53,19 @@ def test_bold_sub_headings_under_an_h2() -> None:
     mixed = _coding("<h2>|</h2>", "<p><strong>|</strong></p>")
     assert _statuses(mixed) == {"64600": "experimental", "64605": "experimental"}
     assert _headings(mixed) == ["Coding › CPT", "Coding › More CPT", "Discussion"]
+
+
+def test_a_bold_heading_over_a_policy_statement_keeps_its_rank() -> None:
+    """A statement about procedures, not about the codes that follow: "Coding" is its sibling, as with <h2>."""
+
+    def page(open_: str, close: str) -> bytes:
+        return _page(
+            f"{open_}Policy{close}<p>Neurolysis is considered medically necessary for refractory neuralgia.</p>"
+            f"<p>Cryoablation is considered not medically necessary.</p>{open_}Coding{close}{_table('64600', D64600)}"
+        )
+
+    for body in (page("<h2>", "</h2>"), page("<p><b>", "</b></p>")):
+        assert [(s.status, s.heading) for s in extract(body, "html", ["64600"]).sections] == [("mentioned", "Coding")]
 
 
 def test_a_bold_heading_over_a_list_keeps_its_rank() -> None:

@@ -22,6 +22,7 @@ from tracker.errors import ExtractError
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
+from tracker.judge.classify import CODE_LIST
 
 DROP = frozenset(
     {
@@ -162,26 +163,30 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
 
 
 def _title_tables(blocks: list[Block]) -> list[Block]:
-    """A bold line right above a table, under a bold heading that holds only prose so far (a lead-in
-    statement) or under such a table's title, is the table's title: a sub-heading of that heading.
+    """A bold line right above a table is the table's title, a sub-heading, when the bold heading
+    it would otherwise close opens with a lead-in: a statement about the codes that follow.
 
-    So ``<h2>Coding</h2> <p>statement</p> <h3>CPT</h3> <table> <h3>HCPCS</h3> <table>`` written
-    with bold paragraphs for headings reads as it does with <hN>: the statement at the top of
-    "Coding" governs the tables under both sub-headings. A bold heading over lists or tables
-    ("Related Policies") keeps its rank: the next bold line is its sibling, whatever follows it.
+    So ``<h2>Coding</h2> <p>Considered investigational ... for the following procedure codes.</p>
+    <h3>CPT</h3> <table> <h3>HCPCS</h3> <table>`` written with bold paragraphs for headings reads
+    as it does with <hN>: the statement governs the tables under both sub-headings. A bold
+    heading over a policy statement about procedures, a list or a table keeps its rank: the next
+    bold line is its sibling, as two <h2> would be.
     """
     out = list(blocks)
-    lead_in = False  # the innermost bold heading holds only paragraphs, or titled tables after them
+    bold = lead_in = False  # the innermost heading is bold; it opens with a lead-in to titled tables
     for i, block in enumerate(blocks):
         if block.kind == "paragraph" and heading_level(block) == LEVEL_BOLD:
             titles = i + 1 < len(blocks) and blocks[i + 1].kind == "table"
             if titles and lead_in:
                 out[i] = replace(block, level=LEVEL_TITLE)
-            lead_in = True
+            else:
+                bold, lead_in = True, False
+        elif block.kind == "paragraph":
+            lead_in = lead_in or (bold and CODE_LIST.search(block.text) is not None)
         elif block.kind == "table":
             lead_in = lead_in and out[i - 1].level == LEVEL_TITLE
-        elif block.kind != "paragraph":
-            lead_in = False
+        else:
+            bold = lead_in = False
     return out
 
 
@@ -202,14 +207,14 @@ _NOTHING, _BLOCK, _BOLD = 0, 1, 2
 class _Walker:
     """Depth-first walk on an explicit stack: inline text accumulates until a block element ends the run."""
 
-    soup: BeautifulSoup | None = None
+    soup: BeautifulSoup | None = field(default=None, repr=False, compare=False)
     """The whole page: where the ids of openable panels are looked up, the first time one is needed."""
     blocks: list[Block] = field(default_factory=list)
     runs: list[tuple[str, bool]] = field(default_factory=list)
     kind: list[str] = field(default_factory=lambda: ["paragraph"])
     bold: int = 0
     seen_title: bool = False
-    _controlled: frozenset[str] | None = None
+    _controlled: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def flush(self) -> None:
         """Emit the inline text collected so far as one paragraph or list item."""
