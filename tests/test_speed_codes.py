@@ -69,3 +69,9 @@ def test_mentions_agrees_with_the_regular_expressions(code: str) -> None:
 def test_mentioned_is_mentions_for_each_code_in_order() -> None:
     for text in _texts(500):
         assert mentioned(text, CODES) == [c for c in CODES if reference(text, c)]
+
+
+def test_mentioned_with_ascii_codes_only() -> None:
+    ascii_codes = [c for c in CODES if c.isascii()] + ["64610", "0218t"]
+    for text in _texts(2000):
+        assert mentioned(text, ascii_codes) == [c for c in ascii_codes if reference(text, c)], text

@@ -8,7 +8,7 @@ digits, four digits + letter ...).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import lru_cache
 
 from tracker.extract.normalize import clean
@@ -85,9 +85,31 @@ def mentions(text: str, code: str) -> bool:
     return any(in_range(code, m[1], m[2]) for m in ranges.finditer(text))
 
 
-def mentioned(text: str, codes: Iterable[str]) -> list[str]:
-    """The codes of ``codes`` that ``text`` names, in their order (the text is shaped once for all)."""
-    return [code for code in codes if mentions(text, code)]
+def mentioned(text: str, codes: Sequence[str]) -> list[str]:
+    """The codes of ``codes`` that ``text`` names, in their order.
+
+    One substring test per code shape (ten five-digit codes share one) rules out every code
+    the text cannot name; only the others are looked up with ``mentions``.
+    """
+    shapes = _shapes(tuple(codes))
+    view = _ascii_view(text) if shapes is not None else None
+    if shapes is None or view is None:
+        return [code for code in codes if mentions(text, code)]
+    each, distinct = shapes
+    shaped = view[1]
+    if not any(s in shaped for s in distinct):
+        return []
+    return [code for code, s in zip(codes, each, strict=True) if s in shaped and mentions(text, code)]
+
+
+@lru_cache(maxsize=64)
+def _shapes(codes: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]] | None:
+    """Each code's shape as ASCII bytes, and the distinct shapes; None when a code is not ASCII."""
+    shapes = [_patterns(code.upper())[3] for code in codes]
+    known = [s for s in shapes if s is not None]
+    if len(known) < len(shapes):
+        return None
+    return tuple(known), tuple(dict.fromkeys(known))
 
 
 def is_code_like(token: str) -> bool:
