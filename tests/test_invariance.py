@@ -258,8 +258,6 @@ TRANSFORMS: dict[str, Callable[[bytes], bytes]] = {
 COLUMNS = [*TRANSFORMS, "chromium_pdf", "two_columns_pdf", "second_producer", "third_producer"]
 
 KNOWN_GAPS: set[tuple[str, str]] = {
-    ("anthem_statement_governs_subtables", "headings_bold_p"),
-    ("highmark_policy_position_subtables", "headings_bold_p"),
 }
 """(fixture, transformation) pairs that still read differently (issue #12): the suite fails if one
 of them starts to agree (remove it) or if any other pair differs."""

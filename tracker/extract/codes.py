@@ -8,6 +8,7 @@ digits, four digits + letter ...).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from tracker.extract.normalize import clean
@@ -33,8 +34,9 @@ def in_range(code: str, low: str, high: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """The code as a whole token, any run of the code's shape, and "A-B" ranges of that shape."""
+def _patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], bytes | None]:
+    """The code as a whole token, any run of the code's shape, "A-B" ranges of that shape, and the
+    shape as ASCII bytes (None for a code that is not ASCII)."""
     literal = re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", re.IGNORECASE)
     same = "".join(r"\d" if c.isdigit() else re.escape(c) for c in code)
     # The high end sits in a lookahead, so "64590-64600-64610" yields both of its ranges.
@@ -43,17 +45,71 @@ def _patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
         rf"(?=({same})(?![A-Za-z0-9]))",
         re.IGNORECASE,
     )
-    return literal, re.compile(same, re.IGNORECASE), ranges
+    ascii_shape = shape(code).encode("ascii") if code.isascii() else None
+    return literal, re.compile(same, re.IGNORECASE), ranges, ascii_shape
+
+
+_DIGITS_TO_9 = bytes.maketrans(b"0123456789", b"9999999999")
+
+
+@lru_cache(maxsize=16)
+def _ascii_view(text: str) -> tuple[str, bytes] | None:
+    """An ASCII text upper-cased, and its shape (digits as 9) as bytes; None for other text.
+
+    Cached: the codes of one document are looked up in the same texts one after another, so
+    each text is upper-cased and shaped once, whatever the number of codes.
+    """
+    if not text.isascii():
+        return None
+    upper = text.upper()
+    return upper, upper.encode("ascii").translate(_DIGITS_TO_9)
 
 
 def mentions(text: str, code: str) -> bool:
     """True when ``text`` names ``code`` as a token or inside a range."""
-    literal, probe, ranges = _patterns(code.upper())
-    if literal.search(text):
+    code = code.upper()
+    literal, probe, ranges, ascii_shape = _patterns(code)
+    view = _ascii_view(text) if ascii_shape is not None else None
+    if view is not None and ascii_shape is not None:
+        # ASCII text and code: the same answers as the regular expressions, found with plain
+        # substring tests first (a token or a range end of the code's shape must occur).
+        upper, shaped = view
+        if ascii_shape not in shaped:
+            return False
+        if code in upper and literal.search(text):
+            return True
+    elif literal.search(text):
         return True
-    if not probe.search(text):
+    elif not probe.search(text):
         return False  # cheap exit: nothing shaped like the code, so no range either
     return any(in_range(code, m[1], m[2]) for m in ranges.finditer(text))
+
+
+def mentioned(text: str, codes: Sequence[str]) -> list[str]:
+    """The codes of ``codes`` that ``text`` names, in their order.
+
+    One substring test per code shape (ten five-digit codes share one) rules out every code
+    the text cannot name; only the others are looked up with ``mentions``.
+    """
+    shapes = _shapes(tuple(codes))
+    view = _ascii_view(text) if shapes is not None else None
+    if shapes is None or view is None:
+        return [code for code in codes if mentions(text, code)]
+    each, distinct = shapes
+    shaped = view[1]
+    if not any(s in shaped for s in distinct):
+        return []
+    return [code for code, s in zip(codes, each, strict=True) if s in shaped and mentions(text, code)]
+
+
+@lru_cache(maxsize=64)
+def _shapes(codes: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]] | None:
+    """Each code's shape as ASCII bytes, and the distinct shapes; None when a code is not ASCII."""
+    shapes = [_patterns(code.upper())[3] for code in codes]
+    known = [s for s in shapes if s is not None]
+    if len(known) < len(shapes):
+        return None
+    return tuple(known), tuple(dict.fromkeys(known))
 
 
 def is_code_like(token: str) -> bool:

@@ -12,8 +12,8 @@ Structure is read from elements and from their ARIA roles alike: ``role="heading
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from bs4 import BeautifulSoup
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
@@ -21,6 +21,8 @@ from bs4.element import Comment, Declaration, Doctype, NavigableString, Processi
 from tracker.errors import ExtractError
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean
+from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
+from tracker.judge.classify import CODE_LIST
 
 DROP = frozenset(
     {
@@ -111,6 +113,18 @@ _WESTERN = frozenset({"windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
+def _clean(text: str) -> str:
+    """``normalize.clean``, the way it reads ASCII text: nothing to map, whitespace to collapse.
+
+    ``str.split()`` splits on exactly the whitespace ``clean`` collapses, at a third of the cost;
+    text with other characters (or pdfminer's "(cid:" marks) goes to ``clean`` itself.
+    tests/test_speed_html.py checks that the two agree.
+    """
+    if text.isascii() and "(cid:" not in text:
+        return " ".join(text.split())
+    return clean(text)
+
+
 def _meta_charset(body: bytes) -> str:
     match = _META_CHARSET.search(body[:4096])
     return match.group(1).decode("ascii", "replace").lower() if match else ""
@@ -138,14 +152,42 @@ def blocks_of(soup: BeautifulSoup, selector: str | None = None) -> list[Block]:
             raise ExtractError(f"CSS selector {selector!r} matched nothing: has the page layout changed?")
     else:
         roots = [soup]
-    walker = _Walker(controlled=_controlled_ids(soup))
+    walker = _Walker(soup)
     for root in roots:
         if root is soup:
             walker.walk(root)
         else:
             walker.visit(root)
         walker.flush()
-    return walker.blocks
+    return _title_tables(walker.blocks)
+
+
+def _title_tables(blocks: list[Block]) -> list[Block]:
+    """A bold line right above a table is the table's title, a sub-heading, when the bold heading
+    it would otherwise close opens with a lead-in: a statement about the codes that follow.
+
+    So ``<h2>Coding</h2> <p>Considered investigational ... for the following procedure codes.</p>
+    <h3>CPT</h3> <table> <h3>HCPCS</h3> <table>`` written with bold paragraphs for headings reads
+    as it does with <hN>: the statement governs the tables under both sub-headings. A bold
+    heading over a policy statement about procedures, a list or a table keeps its rank: the next
+    bold line is its sibling, as two <h2> would be.
+    """
+    out = list(blocks)
+    bold = lead_in = False  # the innermost heading is bold; it opens with a lead-in to titled tables
+    for i, block in enumerate(blocks):
+        if block.kind == "paragraph" and heading_level(block) == LEVEL_BOLD:
+            titles = i + 1 < len(blocks) and blocks[i + 1].kind == "table"
+            if titles and lead_in:
+                out[i] = replace(block, level=LEVEL_TITLE)
+            else:
+                bold, lead_in = True, False
+        elif block.kind == "paragraph":
+            lead_in = lead_in or (bold and CODE_LIST.search(block.text) is not None)
+        elif block.kind == "table":
+            lead_in = lead_in and out[i - 1].level == LEVEL_TITLE
+        else:
+            bold = lead_in = False
+    return out
 
 
 def _controlled_ids(soup: BeautifulSoup) -> frozenset[str]:
@@ -156,54 +198,68 @@ def _controlled_ids(soup: BeautifulSoup) -> frozenset[str]:
     return frozenset(ids)
 
 
-_Exit = Callable[[], None]
+_Exit = int
+"""What to undo when an element's children are done: nothing, its block, or its bold."""
+_NOTHING, _BLOCK, _BOLD = 0, 1, 2
 
 
 @dataclass
 class _Walker:
     """Depth-first walk on an explicit stack: inline text accumulates until a block element ends the run."""
 
-    controlled: frozenset[str] = frozenset()
+    soup: BeautifulSoup | None = field(default=None, repr=False, compare=False)
+    """The whole page: where the ids of openable panels are looked up, the first time one is needed."""
     blocks: list[Block] = field(default_factory=list)
     runs: list[tuple[str, bool]] = field(default_factory=list)
     kind: list[str] = field(default_factory=lambda: ["paragraph"])
     bold: int = 0
     seen_title: bool = False
+    _controlled: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def flush(self) -> None:
         """Emit the inline text collected so far as one paragraph or list item."""
-        text = clean("".join(t for t, _ in self.runs))
-        label = bool(text) and all(b for t, b in self.runs if t.strip())
-        self.runs.clear()
+        runs = self.runs
+        if not runs:
+            return
+        text = _clean(runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs))
         if text:
+            label = all(b for t, b in runs if t.strip())
             self.blocks.append(Block(self.kind[-1], text=text, label=label))  # type: ignore[arg-type]
+        runs.clear()
 
     def walk(self, node: Tag) -> None:
         """Visit the children of ``node`` in document order."""
-        stack: list[tuple[Iterator[object], _Exit | None]] = [(iter(node.children), None)]
+        stack: list[tuple[Iterator[object], _Exit]] = [(iter(node.children), _NOTHING)]
+        runs = self.runs
         while stack:
             children, on_exit = stack[-1]
             child = next(children, None)
             if child is None:
                 stack.pop()
-                if on_exit is not None:
-                    on_exit()
+                self._leave(on_exit)
             elif isinstance(child, Tag):
                 entered = self._enter(child)
                 if entered is not None:
                     stack.append((iter(child.children), entered))
             elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
-                self.runs.append((str(child), self.bold > 0))
+                runs.append((child, self.bold > 0))
 
     def visit(self, tag: Tag) -> None:
         """Visit ``tag`` itself (a selected element), then its children."""
         entered = self._enter(tag)
         if entered is not None:
             self.walk(tag)
-            entered()
+            self._leave(entered)
+
+    def _leave(self, action: _Exit) -> None:
+        if action == _BLOCK:
+            self.flush()
+            self.kind.pop()
+        elif action == _BOLD:
+            self.bold -= 1
 
     def _enter(self, tag: Tag) -> _Exit | None:
-        """Handle ``tag``; return what to do after its children, or None when they are not to be walked."""
+        """Handle ``tag``; return what to undo after its children, or None when they are not to be walked."""
         name = tag.name
         if self.is_dropped(tag):
             control = _control_title(tag)
@@ -211,7 +267,8 @@ class _Walker:
                 self.flush()
                 self.blocks.append(Block("heading", text=control, level=DT_LEVEL))
             return None
-        role = str(tag.get("role", "")).lower()
+        attrs = tag.attrs
+        role = str(attrs.get("role", "")).lower() if attrs else ""
         if name == "br":
             self.runs.append(("\n", self.bold > 0))
             return None
@@ -227,23 +284,15 @@ class _Walker:
             return self._nested("item")
         if name in BLOCK_TAGS:
             return self._nested(self.kind[-1] if name in ("ul", "ol") else "paragraph")
-        strong = name in _STRONG or bool(_CSS_BOLD.search(str(tag.get("style", ""))))
-        self.bold += strong
-
-        def leave() -> None:
-            self.bold -= strong
-
-        return leave
+        if name in _STRONG or (attrs and _CSS_BOLD.search(str(attrs.get("style", "")))):
+            self.bold += 1
+            return _BOLD
+        return _NOTHING
 
     def _nested(self, kind: str) -> _Exit:
         self.flush()
         self.kind.append(kind)
-
-        def leave() -> None:
-            self.flush()
-            self.kind.pop()
-
-        return leave
+        return _BLOCK
 
     def is_dropped(self, tag: Tag) -> bool:
         """Chrome, non-text, and hidden elements (an openable panel is not hidden)."""
@@ -252,7 +301,9 @@ class _Walker:
         return _hidden(tag) and not self._openable(tag)
 
     def _openable(self, tag: Tag) -> bool:
-        if str(tag.get("id", "")) in self.controlled or str(tag.get("role", "")).lower() == "tabpanel":
+        if self._controlled is None:
+            self._controlled = _controlled_ids(self.soup) if self.soup is not None else frozenset()
+        if str(tag.get("id", "")) in self._controlled or str(tag.get("role", "")).lower() == "tabpanel":
             return True
         classes = tag.get("class")
         names: list[str] = [str(c) for c in classes] if isinstance(classes, list) else [str(classes or "")]
@@ -260,7 +311,7 @@ class _Walker:
 
     def _heading(self, tag: Tag, level: int) -> None:
         self.flush()
-        text = clean(inline_text(tag, self))
+        text = _clean(inline_text(tag, self))
         if not text:
             return
         if level == 1 and not self.seen_title:
@@ -274,9 +325,9 @@ class _Walker:
         if _is_layout(rows):
             for row in rows:
                 for cell in row:
-                    leave = self._nested("paragraph")
+                    self._nested("paragraph")
                     self.walk(cell)
-                    leave()
+                    self._leave(_BLOCK)
             return
         self.blocks.extend(_data_tables(table, rows, self))
 
@@ -301,10 +352,12 @@ def _control_title(tag: Tag) -> str:
         return ""
     if str(tag.get("role", "")).lower() == "tab":
         return ""  # a tab strip repeats the panels' own titles
-    return clean(tag.get_text(" "))
+    return _clean(tag.get_text(" "))
 
 
 def _hidden(tag: Tag) -> bool:
+    if not tag.attrs:
+        return False
     return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN.search(str(tag.get("style", ""))))
 
 
@@ -381,7 +434,7 @@ def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = Non
     """
     width = max((sum(_span(c) for c in row) for row in rows), default=0)
     caption_tag = table.find("caption") or table.find(True, {"role": "caption"})
-    caption = clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
+    caption = _clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
     header: tuple[str, ...] = ()
     if rows and rows[0] and (all(_is_header_cell(c) for c in rows[0]) or _in_thead(rows[0][0])):
         header, rows = tuple(_cell(c, walker) for c in rows[0]), rows[1:]
@@ -415,7 +468,7 @@ def _span(cell: Tag) -> int:
 
 
 def _cell(cell: Tag, walker: _Walker | None = None) -> str:
-    return clean(inline_text(cell, walker))
+    return _clean(inline_text(cell, walker))
 
 
 def inline_text(tag: Tag, walker: _Walker | None = None) -> str:
@@ -449,4 +502,4 @@ def title_of(soup: BeautifulSoup, blocks: Iterable[Block]) -> str | None:
         if block.kind == "title":
             return block.text
     tag = soup.find("title")
-    return (clean(inline_text(tag)) or None) if isinstance(tag, Tag) else None
+    return (_clean(inline_text(tag)) or None) if isinstance(tag, Tag) else None

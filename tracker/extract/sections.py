@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from tracker.extract.codes import FOOTNOTE_MARKERS, is_code_like, mentions, only_codes
+from tracker.extract.codes import FOOTNOTE_MARKERS, is_code_like, mentioned, mentions, only_codes
 from tracker.extract.document import Block, Outline, attach_captions_and_notes
 from tracker.extract.normalize import strip_label
 from tracker.judge.classify import (
@@ -21,7 +21,9 @@ from tracker.judge.classify import (
 from tracker.models import Section, Status
 
 LEVEL_BOLD = 7
-LEVEL_LABEL = 8
+LEVEL_TITLE = 8
+"""A bold line that titles the table right below it (HTML): a sub-heading of the bold heading above."""
+LEVEL_LABEL = 9
 SEP = " › "
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
 _MARKER = re.compile(rf"[A-Za-z0-9]([{FOOTNOTE_MARKERS}]+)")
@@ -33,14 +35,16 @@ def heading_level(block: Block) -> int | None:
 
     Sized headings keep their level; a short bold paragraph (a label) ranks below them,
     and a label ending with a colon below that (a colon label directly above a table
-    becomes the table's caption instead, see ``finish_blocks``).
+    becomes the table's caption instead, see ``finish_blocks``). A reader may rank a bold
+    paragraph itself (its ``level``): the HTML reader ranks a bold line right above a table
+    ``LEVEL_TITLE``, the table's title, so it nests under a bold heading as an <hN> would.
     """
     if block.kind == "heading":
         return block.level
     text = block.text
     # A bold sentence is emphasis, not a heading.
     if block.kind == "paragraph" and block.label and len(text) <= 150 and not text.endswith((".", ";", "!", "?")):
-        return LEVEL_LABEL if text.endswith(":") else LEVEL_BOLD
+        return LEVEL_LABEL if text.endswith(":") else block.level or LEVEL_BOLD
     return None
 
 
@@ -115,10 +119,9 @@ class Reader:
 
     def _heading(self, block: Block) -> None:
         # A heading that names a code ("CPT 64600 billing guidance") is a passage about it too.
-        for code in self.codes:
-            if mentions(block.text, code):
-                text = block.text
-                self._emit(code, [], [text], [("heading", text)], block.page)
+        codes = mentioned(block.text, self.codes)
+        if codes:
+            self._emit(codes, [], [block.text], [("heading", block.text)], block.page)
         self.outline.push(block)
         while len(self.scopes) > 1 and not any(h is self.scopes[-1].heading for h in self.outline.stack):
             self.scopes.pop()
@@ -150,16 +153,17 @@ class Reader:
         return self.recent[-1].text if self.recent else ""
 
     def _text(self, block: Block) -> None:
-        lead = self._governing()
-        for code in self.codes:
-            if not mentions(block.text, code):
-                continue
-            intro = lead if (block.kind == "item" and lead.endswith(":")) or only_codes(block.text) else ""
-            sentences = [s for s in _SENTENCE.split(block.text) if mentions(s, code)]
+        codes = mentioned(block.text, self.codes)
+        if not codes:
+            return
+        lead, listing = self._governing(), only_codes(block.text)
+        intro = lead if (block.kind == "item" and lead.endswith(":")) or listing else ""
+        scope = self._scope_parts() if listing else []
+        split = _SENTENCE.split(block.text)
+        for code in codes:
+            sentences = [s for s in split if mentions(s, code)]
             parts = [*[("statement", s) for s in sentences], ("label" if intro.endswith(":") else "statement", intro)]
-            if only_codes(block.text):
-                parts += self._scope_parts()
-            self._emit(code, [], [intro, block.text], parts, block.page, lead_text=block.text)
+            self._emit([code], [], [intro, block.text], parts + scope, block.page, lead_text=block.text)
 
     def _scope_parts(self) -> list[tuple[str, str]]:
         """Stances of the enclosing scopes, innermost first, as decide() parts."""
@@ -167,28 +171,24 @@ class Reader:
 
     def _table(self, block: Block) -> None:
         pa_col = next((i for i, h in enumerate(block.header) if _PA_COLUMN.search(h)), None)
+        lead = self._governing() if not block.caption else ""
+        related = bool(_RELATED_CAPTION.search(block.caption))
+        inherits = not (related or is_disclaimer(block.caption) or is_disclaimer(lead))
+        governing = [] if related else [("statement", lead), *self._scope_parts()]
+        extra = [strip_label(block.caption)]
         for row in block.rows:
-            line = render_row(block.header, row)
-            for code in self.codes:
-                if not mentions(" ".join(row), code):
-                    continue
-                lead = self._governing() if not block.caption else ""
-                notes = row_notes(row, block.notes)
-                text = [block.caption, lead if only_codes(" ".join(row[:2])) else "", line, *notes]
-                related = bool(_RELATED_CAPTION.search(block.caption))
-                disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
-                parts = [("row", line), *[("row", n) for n in notes], ("caption", block.caption)]
-                if not related:
-                    parts += [("statement", lead), *self._scope_parts()]
-                pa = _pa_cell(row, pa_col)
-                extra = [strip_label(block.caption)]
-                self._emit(code, extra, text, parts, block.page, prior_auth=pa, header=block.header)
-                if self.sections[-1].basis == NO_STANCE and not (related or disclaimed):
-                    self.inheritable.append(len(self.sections) - 1)
+            codes = mentioned(" ".join(row), self.codes)
+            if not codes:
+                continue
+            text, parts = _row_passage(block, row, lead, governing)
+            first = len(self.sections)
+            self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
+            if self.sections[-1].basis == NO_STANCE and inherits:
+                self.inheritable.extend(range(first, len(self.sections)))
 
     def _emit(
         self,
-        code: str,
+        codes: Sequence[str],
         extra: list[str],
         text: list[str],
         parts: list[tuple[str, str]],
@@ -198,6 +198,7 @@ class Reader:
         prior_auth: bool | None = None,
         header: Sequence[str] = (),
     ) -> None:
+        """One section per code of ``codes``: the same passage, judged once."""
         path = [p for p in [*self.outline.path(), *extra] if p]
         labels = {strip_label(h.text) for h in self.outline.stack if h.level == LEVEL_LABEL}
         headings = [("label" if p in labels or p in extra else "heading", p) for p in path[::-1]]
@@ -205,17 +206,13 @@ class Reader:
         reason = not_policy(self.outline.path(), lead_text or next((t for _, t in parts if t), ""), header)
         scope_pa = next((s.prior_auth for s in reversed(self.scopes) if s.prior_auth is not None), None)
         status, basis, pa = _judge(context, reason, prior_auth, scope_pa)
-        self.sections.append(
-            Section(
-                code=code,
-                heading=SEP.join(path),
-                text="\n".join(t for t in text if t),
-                status=status,
-                prior_auth=pa,
-                page=page,
-                basis=basis,
+        heading, body = SEP.join(path), "\n".join(t for t in text if t)
+        for code in codes:
+            self.sections.append(
+                Section(
+                    code=code, heading=heading, text=body, status=status, prior_auth=pa, page=page, basis=dict(basis)
+                )
             )
-        )
 
     def _document_stance(self) -> None:
         """Code-list rows with no stance take the document's policy stance when its statements agree."""
@@ -233,6 +230,16 @@ def _judge(
     status, basis = decide(context)
     pa = prior_auth if prior_auth is not None else classify_prior_auth(*(t for _, t in context))
     return status, basis, pa if pa is not None else scope_pa
+
+
+def _row_passage(
+    block: Block, row: Sequence[str], lead: str, governing: list[tuple[str, str]]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """A table row's text (caption, lead, row, footnotes) and its decide() parts, most specific first."""
+    line = render_row(block.header, row)
+    notes = row_notes(row, block.notes)
+    text = [block.caption, lead if only_codes(" ".join(row[:2])) else "", line, *notes]
+    return text, [("row", line), *[("row", n) for n in notes], ("caption", block.caption), *governing]
 
 
 def _inherit(sections: list[Section], indices: Sequence[int], status: Status, basis: Basis) -> None:
