@@ -13,3 +13,24 @@ PAGE = b"""<html><body><h1>Policy 12</h1><h2>Coding</h2>
 def test_a_table_with_rows_of_no_cells_is_read() -> None:
     found = extract(PAGE, "html", ["64600"])
     assert [(s.code, s.status) for s in found.sections] == [("64600", "covered")]
+
+
+def _nested_layout_tables(depth: int) -> bytes:
+    """Page-layout tables inside each other ``depth`` deep (each cell holds a heading and a table)."""
+    opening = "<table><tr><td><h3>Part</h3><p>Layout.</p>" * depth
+    closing = "</td></tr></table>" * depth
+    body = f"{opening}<h2>Coding</h2><p>64600 is considered investigational.</p>{closing}"
+    return f"<html><body><h1>Policy 12</h1>{body}</body></html>".encode()
+
+
+def test_layout_tables_nested_hundreds_deep_are_read_without_recursion() -> None:
+    found = extract(_nested_layout_tables(1500), "html", ["64600"])  # was a RecursionError at ~128
+    assert [(s.code, s.status) for s in found.sections] == [("64600", "experimental")]
+
+
+def test_deeply_nested_tables_read_in_seconds() -> None:
+    import time
+
+    start = time.perf_counter()
+    extract(_nested_layout_tables(1500), "html", ["64600"])  # every cell used to search its whole subtree
+    assert time.perf_counter() - start < 20

@@ -215,6 +215,9 @@ class _Walker:
     bold: int = 0
     seen_title: bool = False
     _controlled: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _cells: list[Tag] | None = field(default=None, repr=False, compare=False)
+    """The cells of the layout table just entered: what the walk visits next instead of its children."""
+    _cell_ids: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def flush(self) -> None:
         """Emit the inline text collected so far as one paragraph or list item."""
@@ -229,7 +232,12 @@ class _Walker:
 
     def walk(self, node: Tag) -> None:
         """Visit the children of ``node`` in document order."""
-        stack: list[tuple[Iterator[object], _Exit]] = [(iter(node.children), _NOTHING)]
+        self._walk(iter(node.children))
+
+    def _walk(self, first: Iterator[object]) -> None:
+        """The walk itself, on an explicit stack: no depth of markup (nested layout tables
+        included) costs Python stack."""
+        stack: list[tuple[Iterator[object], _Exit]] = [(first, _NOTHING)]
         runs = self.runs
         while stack:
             children, on_exit = stack[-1]
@@ -240,7 +248,7 @@ class _Walker:
             elif isinstance(child, Tag):
                 entered = self._enter(child)
                 if entered is not None:
-                    stack.append((iter(child.children), entered))
+                    stack.append((self._inside(child), entered))
             elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
                 runs.append((child, self.bold > 0))
 
@@ -248,8 +256,13 @@ class _Walker:
         """Visit ``tag`` itself (a selected element), then its children."""
         entered = self._enter(tag)
         if entered is not None:
-            self.walk(tag)
+            self._walk(self._inside(tag))
             self._leave(entered)
+
+    def _inside(self, tag: Tag) -> Iterator[object]:
+        """What to walk inside ``tag``: its children, or the cells of the layout table it is."""
+        cells, self._cells = self._cells, None
+        return iter(cells) if cells is not None else iter(tag.children)
 
     def _leave(self, action: _Exit) -> None:
         if action == _BLOCK:
@@ -276,10 +289,11 @@ class _Walker:
         if level is not None:
             self._heading(tag, level)
             return None
+        if self._cell_ids and id(tag) in self._cell_ids:
+            return self._nested("paragraph")  # a layout table's cell: a block of its own
         if name == "table" or role in _TABLE_ROLES:
             self.flush()
-            self._table(tag)
-            return None
+            return self._table(tag)
         if name == "li":
             return self._nested("item")
         if name in BLOCK_TAGS:
@@ -320,16 +334,15 @@ class _Walker:
         else:
             self.blocks.append(Block("heading", text=text, level=level))
 
-    def _table(self, table: Tag) -> None:
+    def _table(self, table: Tag) -> _Exit | None:
+        """A data table becomes table blocks; a layout table's cells are walked next, each a block."""
         rows = _rows(table)
         if _is_layout(rows):
-            for row in rows:
-                for cell in row:
-                    self._nested("paragraph")
-                    self.walk(cell)
-                    self._leave(_BLOCK)
-            return
+            self._cells = [cell for row in rows for cell in row]
+            self._cell_ids.update(id(cell) for cell in self._cells)
+            return _NOTHING
         self.blocks.extend(_data_tables(table, rows, self))
+        return None
 
 
 def _heading_level(tag: Tag, role: str) -> int | None:
@@ -365,9 +378,13 @@ def _rows(table: Tag) -> list[list[Tag]]:
     """The table's own rows (not those of nested tables), as lists of cells; ARIA grids too."""
     if table.name == "table":
         rows = []
-        for tr in table.find_all("tr"):
-            if tr.find_parent("table") is table:
-                rows.append([c for c in tr.find_all(["td", "th"], recursive=False)])
+        stack: list[Tag] = [c for c in reversed(table.contents) if isinstance(c, Tag)]
+        while stack:  # down to the rows, never into a nested table
+            tag = stack.pop()
+            if tag.name == "tr":
+                rows.append([c for c in tag.find_all(["td", "th"], recursive=False)])
+            elif tag.name != "table":
+                stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
         return rows
     return _aria_rows(table)
 
@@ -402,13 +419,33 @@ def _is_layout(rows: list[list[Tag]]) -> bool:
         for cell in row:
             if not any(isinstance(c, Tag) for c in cell.contents):
                 continue  # text only: the common case, no search needed (a 20,000-column table stays fast)
-            if cell.find(_LAYOUT_CHILD) is not None or cell.find(True, {"role": "heading"}) is not None:
+            holds, blocks = _scan_cell(cell)
+            if holds:
                 return True
-            if cell.find(True, {"role": _GRID_ROLE}) is not None:
-                return True
-            if sum(1 for c in cell.find_all(_PARA_CHILD) if c.get_text(strip=True)) >= 2 and _paragraphs(cell) >= 2:
-                return True
+            if blocks >= 2 and _paragraphs(cell) >= 2:
+                if sum(1 for c in cell.find_all(_PARA_CHILD) if c.get_text(strip=True)) >= 2:
+                    return True
     return False
+
+
+_CELL_SCAN = 2000
+"""Elements looked at inside one cell: a cell holding more is page layout (it holds sections)."""
+
+
+def _scan_cell(cell: Tag) -> tuple[bool, int]:
+    """Whether the cell holds a section (a heading, a nested table or grid, a form), and how many
+    paragraph-like elements it holds; one pass with an early end, however deep the markup."""
+    stack = [c for c in cell.contents if isinstance(c, Tag)]
+    seen = blocks = 0
+    while stack:
+        tag = stack.pop()
+        seen += 1
+        role = str(tag.get("role", "")).lower() if tag.attrs else ""
+        if seen > _CELL_SCAN or tag.name in _LAYOUT_CHILD or role == "heading" or _GRID_ROLE.match(role):
+            return True, blocks
+        blocks += tag.name in _PARA_CHILD
+        stack.extend(c for c in tag.contents if isinstance(c, Tag))
+    return False, blocks
 
 
 def _paragraphs(cell: Tag) -> int:
