@@ -29,7 +29,8 @@ from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
-from tracker.extract.pdflayout import NUMBERED_TOP, Style, joined, measure_style, read_page
+from tracker.extract.normalize import key
+from tracker.extract.pdflayout import CHROME, NUMBERED_TOP, PAGE_NUMBER, Style, joined, measure_style, read_page
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
 from tracker.models import Extraction
@@ -172,16 +173,51 @@ def context_pages(pages: Pages, hit: int, codes: Sequence[str]) -> set[int]:
     blocks = pages.blocks(hit)
     needed = {hit}
     if blocks and _mentioned(blocks[-1], codes) and hit < pages.found.pages:
-        needed.add(hit + 1)  # the passage may run on, or its footnotes sit on the next page
+        if may_run_on(blocks[-1], pages.found.fonts[hit].head, pages.found.chrome):
+            needed.add(hit + 1)  # the passage may run on, or its footnotes sit on the next page
     lowest = min(_levels(blocks, codes), default=LEVEL_LABEL + 1)
     number = hit
     while number > 1 and lowest > 1:
         number -= 1
-        runs_on = number + 1 in needed and (number == hit - 1 or _opens_with_table(pages.blocks(number + 1)))
+        after = pages.blocks(number + 1) if number + 1 in needed else []
+        runs_on = bool(after) and (
+            _opens_with_table(after)
+            or (number == hit - 1 and may_run_into(after[0], pages.found.fonts[number - 1].tail, pages.found.chrome))
+        )
         if runs_on or pages.lowest_possible_level(number) < lowest:
             needed.add(number)
             lowest = min([lowest, *_levels(pages.blocks(number))])
     return needed
+
+
+_ENDS = (".", ":", "!", "?")
+
+
+def _body_line(lines: Sequence[str], chrome: frozenset[str]) -> str | None:
+    """The first of ``lines`` that is text, not page furniture (None when there is none)."""
+    return next(
+        (ln for ln in lines if key(ln) not in chrome and not CHROME.search(ln) and not PAGE_NUMBER.match(ln)), None
+    )
+
+
+def may_run_on(last: Block, next_head: Sequence[str], chrome: frozenset[str]) -> bool:
+    """Whether the page after the one ending with ``last`` may continue it (``join_pages``): a
+    table may go on (its footnotes too); a paragraph unless it ends a sentence and the next
+    page's text (pypdfium2's first lines) does not open in lower case."""
+    if last.kind not in ("paragraph", "item") or last.label:
+        return last.kind == "table"
+    first = _body_line(next_head, chrome)
+    return first is None or not last.text.endswith(_ENDS) or first[:1].islower()
+
+
+def may_run_into(first: Block, previous_tail: Sequence[str], chrome: frozenset[str]) -> bool:
+    """Whether ``first`` (a page's first block) may continue the page before: a table may; a
+    paragraph when it opens in lower case or the page before (pypdfium2's last lines) does not
+    end a sentence."""
+    if first.kind != "paragraph" or first.label:
+        return first.kind == "table"
+    last = _body_line(list(reversed(previous_tail)), chrome)
+    return last is None or not last.endswith(_ENDS) or first.text[:1].islower()
 
 
 def pages_to_read(pages: Pages, codes: Sequence[str], full: bool) -> list[int]:

@@ -25,6 +25,8 @@ from tracker.extract.pdflayout import BAND, BOLD_FONT, NUMBERED_HEADING
 
 _EDGE = 300
 """Characters at each page edge searched together, for a range split across a page break."""
+_EDGE_LINES = 3
+"""Lines kept from each end of a page's body text: whether a paragraph runs on across the break."""
 _TEXT, _PATH = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH
 
 
@@ -44,6 +46,10 @@ class Fonts:
     """The /Rotate (0, 90, 180, 270) under which most of the page's text reads upright: its text's angle
     on the page, whatever the page's own /Rotate says (a landscape table drawn sideways, a page
     rotated for display whose text was not)."""
+    head: tuple[str, ...] = ()
+    """The first lines of the page's text between its top and bottom bands."""
+    tail: tuple[str, ...] = ()
+    """The last lines of the page's text between its top and bottom bands."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,9 @@ def _scan_pages(doc: Any, codes: Sequence[str]) -> Scan:
         page = doc[index]
         try:
             page_fonts = _fonts(page)
-            text, band_keys, numbered = _page_text(page, page_fonts.upright)
-            fonts.append(replace(page_fonts, numbered=numbered))
+            text, band_keys, numbered, body = _page_text(page, page_fonts.upright)
+            lines = tuple(clean(line) for line in body.splitlines() if line.strip())
+            fonts.append(replace(page_fonts, numbered=numbered, head=lines[:_EDGE_LINES], tail=lines[-_EDGE_LINES:]))
         finally:
             page.close()
         chars += len(text)
@@ -109,10 +116,10 @@ def _across(tail: str, head: str, code: str) -> bool:
     return not mentions(tail, code) and mentions(tail + " " + head, code)
 
 
-def _page_text(page: Any, upright: int) -> tuple[str, set[str], bool]:
+def _page_text(page: Any, upright: int) -> tuple[str, set[str], bool, str]:
     """The page's text, the keys of the lines in its top and bottom bands (as the text reads: the
-    left and right edges of the page when its text runs sideways), and whether a line reads like
-    a heading told by its numbering alone."""
+    left and right edges of the page when its text runs sideways), whether a line reads like a
+    heading told by its numbering alone, and the text between the bands."""
     textpage = page.get_textpage()
     try:
         width, height = page.get_size()
@@ -121,14 +128,17 @@ def _page_text(page: Any, upright: int) -> tuple[str, set[str], bool]:
             edge = width * BAND + 4
             top = textpage.get_text_bounded(0, 0, edge, height)
             bottom = textpage.get_text_bounded(width - edge, 0, width, height)
+            body = textpage.get_text_bounded(edge, 0, width - edge, height)
         else:
             edge = height * BAND + 4
             top = textpage.get_text_bounded(0, height - edge, width, height)
             bottom = textpage.get_text_bounded(0, 0, width, edge)
+            body = textpage.get_text_bounded(0, edge, width, height - edge)
     finally:
         textpage.close()
     keys = {key(line) for line in (top + "\n" + bottom).splitlines() if line.strip()}
-    return clean(text), keys, any(NUMBERED_HEADING.match(line.strip()) for line in text.splitlines())
+    numbered = any(NUMBERED_HEADING.match(line.strip()) for line in text.splitlines())
+    return clean(text), keys, numbered, body
 
 
 def _angle(m: Any) -> int:
