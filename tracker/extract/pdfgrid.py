@@ -117,6 +117,8 @@ def _column_cells(run: Sequence[Line], columns: Sequence[float]) -> list[tuple[i
 def restack(lines: list[Line]) -> list[Line]:
     """Rows whose code is centred against its wrapped description (browsers, Word, fpdf2: the
     description's first lines come before the code's line) rewritten as top-aligned rows."""
+    if not any(_code_box(line) is not None for line in lines):
+        return lines  # no code on the page: no row to restack
     out: list[Line] = []
     i, row = 0, None  # row: the code line whose wrapped lines may follow
     while i < len(lines):
@@ -159,6 +161,8 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
     k = i
     while k < len(lines) and _code_box(lines[k]) is None and (k == i or _near(lines[k], lines[k - 1])):
         k += 1
+        if k - i > _HEAD_LINES:
+            return i  # more lines than a cell's description holds before its code
     if k == i or k == len(lines) or not _near(lines[k], lines[k - 1]):
         return i
     box = _code_box(lines[k]) or lines[k].words

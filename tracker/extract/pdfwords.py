@@ -37,9 +37,12 @@ class Line:
     size: float
     bold: bool
     text: str = field(init=False)
+    boxes: list[list[dict[str, Any]]] = field(init=False, repr=False, compare=False)
+    """The words grouped by the box that holds them (see ``cells``)."""
 
     def __post_init__(self) -> None:
         self.text = clean(" ".join(w["text"] for w in self.words))
+        self.boxes = _boxes(self.words, self.size)
 
 
 def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -120,11 +123,15 @@ def line_of(words: list[dict[str, Any]]) -> Line:
 
 def cells(line: Line) -> list[list[dict[str, Any]]]:
     """The words of a line grouped by the box (table cell, text column) that holds them."""
-    out = [[line.words[0]]]
-    for before, word in zip(line.words, line.words[1:], strict=False):
+    return line.boxes
+
+
+def _boxes(words: Sequence[dict[str, Any]], size: float) -> list[list[dict[str, Any]]]:
+    out = [[words[0]]]
+    for before, word in zip(words, words[1:], strict=False):
         gap = word["x0"] - before["x1"]
-        boxed = before.get("tail") and word.get("box") and gap > RUN_GAP * line.size
-        if boxed or gap >= CELL_GAP * line.size:
+        boxed = before.get("tail") and word.get("box") and gap > RUN_GAP * size
+        if boxed or gap >= CELL_GAP * size:
             out.append([])
         out[-1].append(word)
     return out
