@@ -55,14 +55,50 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     say nothing and are left off.
     """
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
-    runs = page.extract_words(
-        extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
-    )
-    spaced = any(c["text"] == " " for c in page.chars)
+    chars = page.chars
+    if all(c["upright"] for c in chars):
+        runs = glyph_runs(chars)
+    else:  # text set vertically too: pdfplumber orders it
+        runs = page.extract_words(
+            extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
+        )
+    spaced = any(c["text"] == " " for c in chars)
     words = [w for run in runs for w in run_words(run, spaced)]
     boxes = [t.bbox for t in tables]
     outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
     return outside, tables
+
+
+def glyph_runs(chars: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upright glyphs in drawing order cut into runs: a run ends where the font or size
+    changes, the line changes, the pen moves back, or a gap wider than ``RUN_GAP`` of the size
+    opens without a space glyph in it (one pass; what pdfplumber's word extractor does with
+    ``keep_blank_chars``, without its sorting, which ``make_lines`` does anyway)."""
+    runs: list[list[dict[str, Any]]] = []
+    before: dict[str, Any] | None = None
+    for char in chars:
+        if (
+            before is None
+            or char["fontname"] != before["fontname"]
+            or char["size"] != before["size"]
+            or abs(char["top"] - before["top"]) > 3
+            or char["x0"] < before["x0"]
+            or char["x0"] - before["x1"] > RUN_GAP * char["size"]
+        ):
+            runs.append([])
+        runs[-1].append(char)
+        before = char
+    return [_run(run) for run in runs]
+
+
+def _run(chars: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "chars": chars,
+        "top": min(c["top"] for c in chars),
+        "bottom": max(c["bottom"] for c in chars),
+        "size": chars[0]["size"],
+        "fontname": chars[0]["fontname"],
+    }
 
 
 def run_words(run: dict[str, Any], spaced: bool) -> list[dict[str, Any]]:
