@@ -113,18 +113,6 @@ _WESTERN = frozenset({"windows-1252", "cp1252", "iso-8859-1", "latin-1", "latin1
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
-def _clean(text: str) -> str:
-    """``normalize.clean``, the way it reads ASCII text: nothing to map, whitespace to collapse.
-
-    ``str.split()`` splits on exactly the whitespace ``clean`` collapses, at a third of the cost;
-    text with other characters (or pdfminer's "(cid:" marks) goes to ``clean`` itself.
-    tests/test_speed_html.py checks that the two agree.
-    """
-    if text.isascii() and "(cid:" not in text:
-        return " ".join(text.split())
-    return clean(text)
-
-
 def _meta_charset(body: bytes) -> str:
     match = _META_CHARSET.search(body[:4096])
     return match.group(1).decode("ascii", "replace").lower() if match else ""
@@ -224,7 +212,7 @@ class _Walker:
         runs = self.runs
         if not runs:
             return
-        text = _clean(runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs))
+        text = clean(runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs))
         if text:
             label = all(b for t, b in runs if t.strip())
             self.blocks.append(Block(self.kind[-1], text=text, label=label))  # type: ignore[arg-type]
@@ -325,7 +313,7 @@ class _Walker:
 
     def _heading(self, tag: Tag, level: int) -> None:
         self.flush()
-        text = _clean(inline_text(tag, self))
+        text = clean(inline_text(tag, self))
         if not text:
             return
         if level == 1 and not self.seen_title:
@@ -365,7 +353,7 @@ def _control_title(tag: Tag) -> str:
         return ""
     if str(tag.get("role", "")).lower() == "tab":
         return ""  # a tab strip repeats the panels' own titles
-    return _clean(tag.get_text(" "))
+    return clean(tag.get_text(" "))
 
 
 def _hidden(tag: Tag) -> bool:
@@ -471,7 +459,7 @@ def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = Non
     """
     width = max((sum(_span(c) for c in row) for row in rows), default=0)
     caption_tag = table.find("caption") or table.find(True, {"role": "caption"})
-    caption = _clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
+    caption = clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
     header: tuple[str, ...] = ()
     if rows and rows[0] and (all(_is_header_cell(c) for c in rows[0]) or _in_thead(rows[0][0])):
         header, rows = tuple(_cell(c, walker) for c in rows[0]), rows[1:]
@@ -505,7 +493,7 @@ def _span(cell: Tag) -> int:
 
 
 def _cell(cell: Tag, walker: _Walker | None = None) -> str:
-    return _clean(inline_text(cell, walker))
+    return clean(inline_text(cell, walker))
 
 
 def inline_text(tag: Tag, walker: _Walker | None = None) -> str:
@@ -539,4 +527,4 @@ def title_of(soup: BeautifulSoup, blocks: Iterable[Block]) -> str | None:
         if block.kind == "title":
             return block.text
     tag = soup.find("title")
-    return (_clean(inline_text(tag)) or None) if isinstance(tag, Tag) else None
+    return (clean(inline_text(tag)) or None) if isinstance(tag, Tag) else None

@@ -52,8 +52,6 @@ _CHAR_MAP = {
     "\ufffe": "",
 }
 _TRANSLATE = str.maketrans(_CHAR_MAP)
-# Every Unicode space (NBSP, thin, figure, ideographic ...) and control whitespace.
-_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 # pdfminer writes glyphs it cannot map as "(cid:123)"; they are bullets or decorations.
 _CID = re.compile(r"\(cid:\d+\)")
 # A soft hyphen where the line broke: the word goes on after the break ("investiga\u00ad\ntional"); one
@@ -68,10 +66,11 @@ def clean(text: str) -> str:
     """Map look-alike characters to one spelling and collapse all whitespace to single spaces."""
     if "\u00ad" in text:
         text = _SOFT_END.sub("-", _SOFT_BREAK.sub("", text))
-    text = text.translate(_TRANSLATE)
+    if not text.isascii():
+        text = text.translate(_TRANSLATE)
     if "(cid:" in text:
         text = _CID.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # every Unicode space (NBSP, thin, ideographic...) and control whitespace
 
 
 def join_lines(lines: Iterable[str]) -> str:
