@@ -140,3 +140,13 @@ def test_a_wide_table_with_its_codes_in_a_middle_column_reads_as_one_row_per_row
         "Procedure codes: 64600, 64605 | Status: Prior authorization is required; in effect."
     )
     assert "64610" not in section.text
+
+
+def test_a_one_row_wide_table_whose_first_line_is_one_word_reads(cache: Path) -> None:
+    body = (
+        '<h2>Code List</h2><table><tr><td style="width: 60px">Trigeminal nerve destruction</td>'
+        "<td>All</td><td>64600, 64605</td><td>Review</td></tr></table>"
+    )
+    (pdf,) = print_all([_html(body)], cache)
+    (section,) = extract(pdf, "pdf", ["64600"]).sections  # no header, one row: never an IndexError
+    assert section.text == "Trigeminal nerve destruction | All | 64600, 64605 | Review"

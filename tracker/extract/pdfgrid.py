@@ -58,7 +58,7 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
         head = _header_lines(rest, lines[i], columns)
         start = i
         rows, i = _wide_rows(lines, i, columns) if wide else _grid_rows(lines, i, columns)
-        if not head and len(rows) < 2 and not _boxed(lines[start]):
+        if not head and len(rows) < 2 and not (wide or _boxed(lines[start])):
             rest.extend(lines[start:i])  # a lone code line spaced out by hand is text, not a table
             continue
         top = head[0].top if head else lines[start].top
@@ -238,7 +238,7 @@ def _codes_box(box: Sequence[dict[str, Any]]) -> bool:
 
 def _boxed(line: Line) -> bool:
     """The line's second box is a cell of its own (no space glyph before it), not spacing."""
-    return bool(line.words[1].get("box"))
+    return len(line.words) > 1 and bool(line.words[1].get("box"))
 
 
 def _column_of(x: float, columns: Sequence[float]) -> int:
