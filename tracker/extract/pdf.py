@@ -30,7 +30,16 @@ from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
 from tracker.extract.normalize import key
-from tracker.extract.pdflayout import CHROME, NUMBERED_TOP, PAGE_NUMBER, Style, joined, measure_style, read_page
+from tracker.extract.pdflayout import (
+    CHROME,
+    NUMBERED_TOP,
+    PAGE_NUMBER,
+    Style,
+    continues,
+    joined,
+    measure_style,
+    read_page,
+)
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
 from tracker.models import Extraction
@@ -190,9 +199,6 @@ def context_pages(pages: Pages, hit: int, codes: Sequence[str]) -> set[int]:
     return needed
 
 
-_ENDS = (".", ":", "!", "?")
-
-
 def _body_line(lines: Sequence[str], chrome: frozenset[str]) -> str | None:
     """The first of ``lines`` that is text, not page furniture (None when there is none)."""
     return next(
@@ -202,22 +208,26 @@ def _body_line(lines: Sequence[str], chrome: frozenset[str]) -> str | None:
 
 def may_run_on(last: Block, next_head: Sequence[str], chrome: frozenset[str]) -> bool:
     """Whether the page after the one ending with ``last`` may continue it (``join_pages``): a
-    table may go on (its footnotes too); a paragraph unless it ends a sentence and the next
-    page's text (pypdfium2's first lines) does not open in lower case."""
-    if last.kind not in ("paragraph", "item") or last.label:
-        return last.kind == "table"
+    table may go on (its footnotes too); a paragraph as ``continues`` says, the next page's
+    first block stood in for by its first line of text (pypdfium2's)."""
+    if last.kind == "table":
+        return True
     first = _body_line(next_head, chrome)
-    return first is None or not last.text.endswith(_ENDS) or first[:1].islower()
+    if first is None:
+        return last.kind in ("paragraph", "item") and not last.label
+    return continues(last, Block("paragraph", text=first))
 
 
 def may_run_into(first: Block, previous_tail: Sequence[str], chrome: frozenset[str]) -> bool:
     """Whether ``first`` (a page's first block) may continue the page before: a table may; a
-    paragraph when it opens in lower case or the page before (pypdfium2's last lines) does not
-    end a sentence."""
-    if first.kind != "paragraph" or first.label:
-        return first.kind == "table"
+    paragraph as ``continues`` says, the page before's last block stood in for by its last line
+    of text (pypdfium2's)."""
+    if first.kind == "table":
+        return True
     last = _body_line(list(reversed(previous_tail)), chrome)
-    return last is None or not last.endswith(_ENDS) or first.text[:1].islower()
+    if last is None:
+        return first.kind == "paragraph" and not first.label
+    return continues(Block("paragraph", text=last), first)
 
 
 def pages_to_read(pages: Pages, codes: Sequence[str], full: bool) -> list[int]:

@@ -46,12 +46,13 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
     lines = restack(lines)
     i = 0
     while i < len(lines):
-        columns = _code_columns(lines[i]) or _wide_columns(lines[i])
+        columns = _code_columns(lines[i])
+        wide = columns is None
+        columns = columns or _wide_columns(lines[i])
         if columns is None:
             rest.append(lines[i])
             i += 1
             continue
-        wide = _code_columns(lines[i]) is None
         while wide and i > 0 and rest and rest[-1] is lines[i - 1] and _first_lines(lines[i - 1], lines[i], columns):
             rest.pop()  # the row's first lines, above the line holding its codes (cells set middle)
             i -= 1

@@ -18,7 +18,6 @@ from tracker.extract.document import Block
 from tracker.extract.normalize import join_lines, key
 from tracker.extract.pdfcolumns import group_of, reading_groups
 from tracker.extract.pdfgrid import split_column_tables, table_block
-from tracker.extract.pdfwords import BOLD_FONT as BOLD_FONT
 from tracker.extract.pdfwords import Line, drawn_bullets, make_lines, page_words
 
 BAND = 0.08
@@ -40,6 +39,8 @@ NUMBERED_HEADING = re.compile(r"^(?:(?:[IVX]{1,4}|[A-Za-z]|\d{1,2})[.)]\s+[A-Z][
 """A text line that may be a numbered or capitals heading (pypdfium2's quick pass; the layout decides)."""
 _ALONE = ("toc", "item", "numbered", "capitals")
 """Kinds of line that make a block of their own."""
+SENTENCE_ENDS = (".", ":", "!", "?")
+"""What a paragraph that does not run on ends with."""
 _TOC = re.compile(r"\.{4,}\s*\S{1,14}$")
 
 
@@ -121,7 +122,7 @@ def joined(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
     """The blocks of a page (or column) after those of the one before: a paragraph cut at the
     break is rejoined, a table that goes on is marked ``continued`` (its caption and header
     come from the part before)."""
-    if not (before and after and _continues(before[-1], after[0])):
+    if not (before and after and continues(before[-1], after[0])):
         return [*before, *after]
     first = after[0]
     if first.kind == "table":
@@ -129,13 +130,16 @@ def joined(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
     return [*before[:-1], replace(before[-1], text=join_lines([before[-1].text, first.text])), *after[1:]]
 
 
-def _continues(before: Block, after: Block) -> bool:
+def continues(before: Block, after: Block) -> bool:
+    """Whether ``after`` (the first block of a page or column) goes on with ``before`` (the last
+    of the one before): a table with the same columns, or a paragraph that did not end a
+    sentence or that goes on in lower case."""
     if before.kind == "table" and after.kind == "table":
         width = len(before.header or before.rows[0])
         first = after.header or after.rows[0]
         return len(first) == width and (not after.header or after.header == before.header)
     if before.kind in ("paragraph", "item") and after.kind == "paragraph" and not (before.label or after.label):
-        return not before.text.endswith((".", ":", "!", "?")) or after.text[:1].islower()
+        return not before.text.endswith(SENTENCE_ENDS) or after.text[:1].islower()
     return False
 
 

@@ -21,7 +21,8 @@ import pypdfium2.raw as pdfium_c
 from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.normalize import clean, key
-from tracker.extract.pdflayout import BAND, BOLD_FONT, NUMBERED_HEADING
+from tracker.extract.pdflayout import BAND, NUMBERED_HEADING
+from tracker.extract.pdfwords import BOLD_FONT
 
 _EDGE = 300
 """Characters at each page edge searched together, for a range split across a page break."""

@@ -16,12 +16,8 @@ from tracker.extract.normalize import clean
 
 RUN_GAP = 0.15
 """A gap wider than this fraction of the font size, with no space glyph, ends a run of glyphs."""
-
-
 CELL_GAP = 2.0
 """A gap this many font sizes wide separates two columns even without the run marks."""
-
-
 BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 """Font names of bold faces ("Helvetica-Bold", "ABCDEF+Arial-BoldMT", "Segoe UI Semibold")."""
 
