@@ -362,22 +362,9 @@ def _hidden(tag: Tag) -> bool:
     return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN.search(str(tag.get("style", ""))))
 
 
-def _rows(table: Tag) -> list[list[Tag]]:
-    """The table's own rows (not those of nested tables), as lists of cells; ARIA grids too."""
-    if table.name == "table":
-        rows = []
-        stack: list[Tag] = [c for c in reversed(table.contents) if isinstance(c, Tag)]
-        while stack:  # down to the rows, never into a nested table
-            tag = stack.pop()
-            if tag.name == "tr":
-                rows.append([c for c in tag.find_all(["td", "th"], recursive=False)])
-            elif tag.name != "table":
-                stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
-        return rows
-    return _aria_rows(table)
-
-
-def _aria_rows(grid: Tag) -> list[list[Tag]]:
+def _rows(grid: Tag) -> list[list[Tag]]:
+    """The table's own rows (not those of nested tables or grids), as lists of cells: <tr> and
+    role="row" alike, one look at each element on the way down."""
     rows: list[list[Tag]] = []
     stack: list[Tag] = [c for c in reversed(grid.contents) if isinstance(c, Tag)]
     while stack:
