@@ -1451,7 +1451,7 @@ def ibx_attachment_statement() -> bytes:
     "ibx_no_longer_investigational",
     "bcbs",
     "ibx",
-    "'is no longer considered experimental/investigational; it is medically necessary ...' under an "
+    "'is no longer considered experimental/investigational. It is medically necessary ...' under an "
     "'Experimental/Investigational' heading: the nearer words beat the heading",
     {"64600": Expect("covered"), "64605": Expect("experimental")},
 )
@@ -1460,7 +1460,7 @@ def ibx_no_longer_investigational() -> bytes:
 <h2>Policy</h2>
 <h3>EXPERIMENTAL/INVESTIGATIONAL</h3>
 <p>As of January 1, 2026, neurolysis of the peripheral trigeminal branches (CPT 64600) is no longer considered
-experimental/investigational; it is medically necessary when the criteria in this policy are met.</p>
+experimental/investigational. It is medically necessary when the criteria in this policy are met.</p>
 <p>Neurolysis at the foramen ovale (CPT 64605) remains experimental/investigational.</p></div>"""
     return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
 
