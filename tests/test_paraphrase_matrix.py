@@ -1,9 +1,10 @@
 """The paraphrase matrix (issue #19, "Proving it"): every stance family of the lexicon and every
-negation pattern, each in at least five phrasings, each placed three ways:
+negation pattern, each in at least five phrasings, each placed four ways:
 
 * ``sentence``: a sentence of a paragraph under a neutral heading ("Policy"), naming the codes;
 * ``caption``: the caption of a code table listing both codes (the caption names no code);
-* ``heading``: a heading directly above that code table.
+* ``heading``: a heading directly above that code table;
+* ``label``: a bold paragraph ending ':' directly above that code table.
 
 Then two codes given two stances in one sentence (whereas / while / but / however / ";"), and
 "only when ...; otherwise ..." giving both stances with needs_review. Prior authorization is
@@ -253,8 +254,9 @@ NEGATIONS: list[Phrasing] = [
         "{p} is neither covered nor reimbursable",
         "{p} is neither eligible for coverage nor medically necessary",
     ),
-    # "unproven and not medically necessary" is experimental in the team's vocabulary (UHC's formula).
-    *_p("neither-nor", EXPERIMENTAL, "{p} is neither proven nor medically necessary"),
+    # "unproven and not medically necessary" is experimental in the team's vocabulary (UHC's formula); a reader
+    # may also take the "not medically necessary" half: both are fair.
+    *_p("neither-nor", frozenset({"experimental", "not_covered"}), "{p} is neither proven nor medically necessary"),
     *_p(
         "neither-nor",
         COVERED,
@@ -279,7 +281,8 @@ NEGATIONS: list[Phrasing] = [
     ),
 ]
 
-PLACEMENTS = ("sentence", "caption", "heading")
+PLACEMENTS = ("sentence", "caption", "heading", "label")
+"""``label``: a bold paragraph ending ':' directly above the code table (how most plans caption code tables)."""
 
 
 def _cap(text: str) -> str:
@@ -304,6 +307,8 @@ def document(template: str, placement: str) -> bytes:
         )
     elif placement == "caption":
         body = "<h2>Coding</h2>" + _table(_cap(template.format(p=PROC)) + ":")
+    elif placement == "label":
+        body = f"<h2>Coding</h2><p><b>{escape(_cap(template.format(p=PROC)))}:</b></p>{_table()}"
     else:
         body = f"<h2>Coding</h2><h3>{escape(_cap(template.format(p=PROC)))}</h3>{_table()}"
     page = (
