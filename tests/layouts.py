@@ -1878,6 +1878,72 @@ pdf_layout(
     ],
 )
 
+pdf_layout(
+    "bcbsmi_pdf_wrapped_list",
+    "bcbs",
+    "bcbs-mi",
+    "PDF lead-in ending ':' ('... include, but are not limited to:') above bullet items that wrap onto a second "
+    "line, each code cited mid-item; the lead-in governs both items",
+    {"64600": Expect("experimental"), "64605": Expect("experimental")},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P("Procedures considered experimental for atypical facial pain include, but are not limited to:"),
+        Part(
+            "li",
+            "Chemical destruction of the supraorbital or infraorbital branch (64600) when the pain does not follow "
+            "the distribution of a trigeminal branch or lacks the paroxysmal character of neuralgia",
+        ),
+        Part(
+            "li",
+            "Chemical destruction at the foramen ovale (64605) performed with or without fluoroscopic guidance for "
+            "any pain syndrome of the face other than classic trigeminal neuralgia",
+        ),
+        H("Inclusionary and Exclusionary Guidelines"),
+        P("Atypical facial pain: constant, burning pain not confined to one branch."),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_vocabulary",
+    "bcbs",
+    "bcbs-tn",
+    "PDF policy in plain wording outside the common formulas: 'Coverage will be provided for ...' and 'is "
+    "considered investigative'",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("POLICY"),
+        P(
+            "Coverage will be provided for chemical neurolysis of a peripheral trigeminal branch (64600) when the "
+            "member has classic trigeminal neuralgia and two drugs have failed."
+        ),
+        P("Neurolysis at the foramen ovale (64605) is considered investigative."),
+    ],
+)
+
+
+@layout(
+    "medicare_lcd_medicare_covers",
+    "medicare",
+    None,
+    "LCD 'Coverage Indications, Limitations, and/or Medical Necessity': 'Medicare covers ... when ...' and "
+    "'is not considered reasonable and necessary' naming the codes",
+    {"64600": Expect("covered"), "64605": Expect("not_covered")},
+)
+def medicare_lcd_medicare_covers() -> bytes:
+    body = """<div><h1>Local Coverage Determination (LCD): Peripheral Nerve Destruction (L99998)</h1>
+<h2>Coverage Indications, Limitations, and/or Medical Necessity</h2>
+<p>Medicare covers chemical destruction of a peripheral trigeminal branch (CPT 64600) when the beneficiary has
+trigeminal neuralgia that has not responded to drug therapy.</p>
+<p>Destruction at the foramen ovale (CPT 64605) for facial pain other than trigeminal neuralgia is not considered
+reasonable and necessary.</p>
+<h2>Summary of Evidence</h2><p>Case series report months of relief after peripheral neurolysis.</p></div>"""
+    return _doc("LCD - Peripheral Nerve Destruction (L99998)", body)
+
 
 BY_NAME = {layout.name: layout for layout in LAYOUTS}
 
