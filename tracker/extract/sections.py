@@ -235,10 +235,9 @@ class Reader(_Links):
             sentences = [s for s in split if mentions(s, code)]
             own = [c for s in sentences for c in _code_clauses(s, code)]
             alone = [s for s in sentences if not _other_codes(s, code)]
-            parts = [
-                *[("statement", c) for c in [*own, *alone]],
-                ("label" if intro.endswith(":") else "statement", intro),
-            ]
+            # The code's own clauses read as one text: a later clause's stance beats an earlier one's negation.
+            parts = [("statement", "; ".join(own)), *[("statement", c) for c in alone]]
+            parts.append(("label" if intro.endswith(":") else "statement", intro))
             self._emit([code], [], [intro, block.text], parts + scope, block.page, lead_text=block.text)
             self._other_stances(code, own, intro, block)
 

@@ -53,11 +53,11 @@ def _rule(name: str, pattern: str, value: V, example: str) -> Rule[V]:
 STATUS_RULES: tuple[Rule[Status], ...] = tuple(Rule(t.name, t.pattern, t.value, t.example) for t in TERMS)
 """The stance lexicon (tracker.judge.stance.TERMS) as rules: what ``match_rule`` and ``tracker test`` show."""
 
-_PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert)"
+_PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert|prior\s+approval)"
 PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
     _rule(
         "pa-not-required",
-        rf"\b{_PA}\s+(?:is\s+|are\s+)?not\s+(?:required|needed)",
+        rf"\b{_PA}\s+(?:is\s+|are\s+)?(?:not|no\s+longer)\s+(?:required|needed)",
         False,
         "*Prior authorization is not required for this code.",
     ),
@@ -81,6 +81,7 @@ PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
         "Precertification is required.",
     ),
     _rule("pa-subject", rf"\bsubject\s+to\s+{_PA}", True, "Services are subject to prior authorization."),
+    _rule("pa-applies", rf"\b{_PA}\s+(?:applies|is\s+needed)\b", True, "Precertification applies to these codes."),
     # Excellus BCBS preauthorization page: "The services below require prior review by the Plan".
     _rule("excellus-prior-review", r"\brequires?\s+prior\s+(?:review|approval)\b", True, "require prior review"),
 )

@@ -159,7 +159,7 @@ TERMS: tuple[Term, ...] = (
     _term(
         "proven",
         "proven",
-        r"\b(?:is|are|been|be|considered)\s+proven\b",
+        r"\b(?:is|are|been|be|considered)\s+(?:not\s+)?proven\b",
         "covered",
         "experimental",
         "The procedure is proven effective.",
@@ -169,7 +169,8 @@ TERMS: tuple[Term, ...] = (
         "insufficient-evidence",
         "evidence",
         r"\b(?:insufficient|inadequate)\s+(?:clinical\s+|scientific\s+|published\s+)?evidence\b"
-        r"|\bevidence\s+(?:is|remains)\s+(?:insufficient|inadequate)\b",
+        r"|\bevidence\b[^.;]{0,80}?\b(?:is|are|remains?)\s+(?:insufficient|inadequate)\b"
+        r"|\bnot\s+supported\s+by\s+(?:sufficient\s+|adequate\s+|the\s+)?(?:\w+\s+)?evidence\b",
         "experimental",
         "experimental",
         "is not covered due to insufficient evidence of efficacy",
@@ -179,7 +180,7 @@ TERMS: tuple[Term, ...] = (
     _term(
         "established",
         "established",
-        r"\b(?:is|are|been|be|considered)\s+(?:well[-\s])?established\b",
+        r"\b(?:is|are|been|be|considered)\s+(?:not\s+)?(?:an?\s+)?(?:well[-\s])?established\b",
         "covered",
         "experimental",
         "is considered established",
@@ -189,7 +190,8 @@ TERMS: tuple[Term, ...] = (
     _term(
         "eligible",
         "eligible",
-        r"\beligible\s+for\s+(?:coverage|reimbursement|payment)\b",
+        r"\b(?:is|are|be|been|considered|remains?)\s+(?:not\s+)?eligible\b"
+        r"|\beligible\s+for\s+(?:coverage|reimbursement|payment)\b",
         "covered",
         "not_covered",
         "are eligible for coverage",
@@ -207,7 +209,8 @@ TERMS: tuple[Term, ...] = (
     _term(
         "coverage-provided",
         "provided",
-        r"\bcoverage\s+(?:will|shall|is|may|can)\s+(?:not\s+)?(?:be\s+)?provided\b"
+        r"\bcoverage\s+(?:for\s+[^.;]{1,80}?\s+)?(?:will|shall|is|may|can)\s+(?:not\s+)?(?:be\s+)?(?:provided|available)\b"
+        r"|\bcoverage\s+is\s+(?:not\s+)?available\b"
         r"|\b(?:will|shall)\s+(?:not\s+)?(?:be\s+)?provide\s+coverage\b",
         "covered",
         "not_covered",
@@ -273,10 +276,15 @@ _PSEUDO = re.compile(
 )
 _TERMINATE = re.compile(
     r"\b(?:and|but|however|although|though|except|which|who|unless|because|due\s+to|since|otherwise|whereas|while)\b"
-    r"|[;:(),]",
+    r"|[;:,]",
     re.IGNORECASE,
 )
+_CONSIDER = re.compile(r"\b(?:does|do|did|will|would|can)\s+not\s+(?:consider|deem|regard)\b", re.IGNORECASE)
+"""A negated verb of judgement negates its complement at the end of its object, past the window."""
 _WINDOW = 5
+_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_LEADING = re.compile(r"^\s*(?:while|whereas|although|though)\b[^,;]*,\s*", re.IGNORECASE)
+"""A leading subordinate clause ("While X remains investigational, Y is …") is a clause of its own."""
 """Words between a trigger and the term it negates."""
 _WORD = re.compile(r"\S+")
 
@@ -306,8 +314,18 @@ class Hit:
 
 
 def clauses(text: str) -> list[str]:
-    """The clauses of ``text``: cut at ";", sentence ends and contrastive connectives."""
-    return [c for c in _CLAUSE.split(text) if c and c.strip()]
+    """The clauses of ``text``: cut at ";", sentence ends and contrastive connectives (a leading
+    "While …," / "Whereas …," clause ends at its comma)."""
+    out = []
+    for clause in _CLAUSE.split(text):
+        if not clause or not clause.strip():
+            continue
+        lead = _LEADING.match(clause)
+        if lead and lead.end() < len(clause):
+            out += [clause[: lead.end()].rstrip(", "), clause[lead.end() :]]
+        else:
+            out.append(clause)
+    return out
 
 
 def _negation(clause: str, start: int, end: int, term: Term) -> int | None:
@@ -316,11 +334,15 @@ def _negation(clause: str, start: int, end: int, term: Term) -> int | None:
     if term.explicit:
         return None
     inside = clause[start:end]
-    if term.name in ("covers", "coverage-provided") and _TRIGGER.search(inside) and not _PSEUDO.search(inside):
+    if _TRIGGER.search(inside) and not _PSEUDO.search(inside):
         return start
     before = clause[:start]
-    cut = max((m.end() for m in _TERMINATE.finditer(before)), default=0)
+    bare = _PARENS.sub(lambda m: " " * len(m.group(0)), before)  # "(CPT 64600, 64605)" ends no scope
+    cut = max((m.end() for m in _TERMINATE.finditer(bare)), default=0)
     scope = _PSEUDO.sub(lambda m: " " * len(m.group(0)), before[cut:])
+    considers = _CONSIDER.search(scope)
+    if considers:  # "does not consider <the procedure, however long> medically necessary": the verb's object
+        return considers.start() + cut
     spans = [(m.start() + cut, m.group(0)) for m in _WORD.finditer(scope)][-_WINDOW - 1 :]
     for position, word in spans:
         if _TRIGGER.fullmatch(word.strip(",.\"'")) or word.lower().startswith("non-"):
