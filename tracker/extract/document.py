@@ -66,7 +66,7 @@ def attach_captions_and_notes(blocks: Sequence[Block]) -> list[Block]:
     for block in blocks:
         if block.kind == "table":
             if block.continued and last is not None:
-                block = replace(block, caption=last.caption, header=last.header or block.header)
+                block = replace(block, caption=block.caption or last.caption, header=last.header or block.header)
             elif not block.caption and out and is_caption(out[-1]):
                 block = replace(block, caption=out.pop().text)
             elif not block.caption and len(out) >= 2 and is_caption(out[-2]) and _is_subheading(out[-1]):

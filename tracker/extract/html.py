@@ -525,7 +525,7 @@ def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = Non
         header, grid, rows = tuple(text(c) for c in grid[0]), grid[1:], rows[1:]
     groups: list[Block] = []
     body: list[tuple[str, ...]] = []
-    group = ""
+    group, more = "", False
     for row, cells_of in zip(rows, grid, strict=True):
         if not row:  # a row of no cells (a stray <tr></tr>): nothing to read
             continue
@@ -534,15 +534,15 @@ def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = Non
         spans = len(row) == 1 or _span(row[0]) > 1
         intro = len(filled) == 1 and not text(row[0])
         if width > 1 and len(filled) == 1 and (spans or intro) and not is_code_like(filled[0].split()[0]):
-            groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group))
+            groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
             body = []
             if _heads_rows(row[-1], filled[0]):
-                caption, group = filled[0], ""
-            else:
-                group = filled[0]
+                caption, group, more = filled[0], "", False
+            else:  # the same caption goes on over the next group (the label above the table included)
+                group, more = filled[0], True
         elif filled:
             body.append(cells)
-    groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group))
+    groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
     return [g for g in groups if g.rows or g.caption or g.group]
 
 

@@ -98,12 +98,15 @@ def _idf(statements: Sequence[Statement]) -> dict[str, float]:
     return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
 
 
-def best_link(key: str, statements: Iterable[Statement], code: str, *, prior_auth: bool = False) -> Link | None:
+def best_link(
+    key: str, statements: Iterable[Statement], code: str, *, group: str = "", prior_auth: bool = False
+) -> Link | None:
     """The statement that names the procedure of ``key`` best, if any names it well enough.
 
     A statement that cites codes speaks of those codes only: it is linked to ``code`` when it
     cites it (whatever the words), never when it cites others. ``prior_auth``: link to statements
-    that state prior authorization instead of a stance.
+    that state prior authorization instead of a stance. ``group``: the group row over the code's row
+    (part of ``key``); a statement that names the group's procedure well links on that alone.
     """
     pool = [
         s
@@ -114,6 +117,7 @@ def best_link(key: str, statements: Iterable[Statement], code: str, *, prior_aut
     mine = words(key)
     if not pool or (len(mine) < 2 and not any(s.cites for s in pool)):
         return None
+    theirs = words(group) & mine
     idf = _idf(pool)
     default = max(idf.values(), default=1.0)
 
@@ -121,13 +125,15 @@ def best_link(key: str, statements: Iterable[Statement], code: str, *, prior_aut
         return idf.get(word, default)
 
     total = sum(weight(w) for w in mine) or 1.0
+    total_group = sum(weight(w) for w in theirs) or 1.0
     scored = []
     for statement in pool:
         shared = mine & statement.words
         if statement.cites:
             scored.append((1.0, statement))
         elif len(shared) >= 2:
-            scored.append((sum(weight(w) for w in shared) / total, statement))
+            by_group = sum(weight(w) for w in theirs & statement.words) / total_group if len(theirs) >= 2 else 0.0
+            scored.append((max(sum(weight(w) for w in shared) / total, by_group), statement))
     scored.sort(key=lambda pair: -pair[0])
     if not scored or scored[0][0] < WEAK:
         return None

@@ -61,11 +61,18 @@ def finish_blocks(blocks: Sequence[Block]) -> list[Block]:
     return out
 
 
-_PA_COLUMN = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification", re.IGNORECASE)
+_PA_COLUMN = re.compile(
+    r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification|pre-?\s?service\s+review|prior\s+(?:review|approval)"
+    r"|review\s+required|^\s*PA\s*$",
+    re.IGNORECASE,
+)
 _PA_YES = re.compile(r"^(?:yes|y|x|(?:is\s+|are\s+)?required|requires?\b.*|✓|✔|☑)", re.IGNORECASE)
 _PA_NO = re.compile(r"^(?:no|n|none|n/?a|(?:is\s+|are\s+)?not\s+required|no\s+prior)\b", re.IGNORECASE)
 # A heading or table about prior authorization ("Prior Authorization Information", "Precertification").
 _PA_HEADING = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification\s+requirement", re.I)
+# A statement that speaks of the document's codes as such ("the codes listed in Attachment A", "procedure
+# codes identified within this policy"): it governs a code list that names no stance of its own.
+_CODE_REF = re.compile(r"\bcodes?\b|\blisted\b|\b(?:this|the)\s+(?:policy|table|list|attachment)\b", re.I)
 # A clause with no code of its own that goes on about the same subject: "otherwise, it is ...".
 _CONTINUES = re.compile(
     r"^\W*(?:otherwise|else|if\s+not|it|they|this|these|such|the\s+(?:same|procedure|service))\b", re.I
@@ -99,12 +106,12 @@ class _Links:
     """Every stance the document's policy sections take (statements naming codes included)."""
     general: set[Status] = field(default_factory=set)
     """The stances of policy statements that name no code (only those can speak for code lists)."""
-    inheritable: list[int] = field(default_factory=list)
+    inheritable: list[tuple[int, bool]] = field(default_factory=list)
     """Indices of code-list rows with no stance of their own: they take the document's stance, if one."""
     statements: list[Statement] = field(default_factory=list)
     """The document's policy statements (sentences, list items with their lead-in): what a code links to."""
-    keys: dict[int, str] = field(default_factory=dict)
-    """Section index → the procedure its row names (group row and descriptor): the key for linking."""
+    keys: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Section index → the procedure its row names: (group row, group row and descriptor), the keys for linking."""
     document_pa: list[bool] = field(default_factory=list)
     """Prior-authorization wording under a prior-authorization heading (or in its table) naming no code."""
 
@@ -142,7 +149,11 @@ class _Links:
         """Code-list rows with no stance take the document's policy stance when its statements agree."""
         if len(self.stances) == 1 and set(self.stances) == self.general:
             ((status, basis),) = self.stances.items()
-            _inherit(self.sections, self.inheritable, status, basis)
+            # Under a disclaimer ("does not imply coverage") only a statement about the codes as such
+            # ("the codes listed in Attachment A are …") speaks for the list; one about a procedure does not.
+            codes = bool(_CODE_REF.search(basis.get("sentence", "")))
+            rows = [i for i, disclaimed in self.inheritable if codes or not disclaimed]
+            _inherit(self.sections, rows, status, {k: v for k, v in basis.items() if k != "sentence"})
 
     def _governing(self) -> str:
         return self.recent[-1].text if self.recent else ""
@@ -152,7 +163,8 @@ class _Links:
         pa = self.document_pa[0] if self.document_pa and len(set(self.document_pa)) == 1 else None
         for i, section in enumerate(self.sections):
             if i in self.keys and (section.basis or {}).get("rule") != "not-policy":
-                self.sections[i] = _linked(section, self.keys[i], self.statements, pa)
+                group, key = self.keys[i]
+                self.sections[i] = _linked(section, key, group, self.statements, pa)
 
 
 @dataclass
@@ -212,6 +224,7 @@ class Reader(_Links):
                 self.stances.setdefault(status, basis)
                 if not _names_codes(text):
                     self.general.add(status)
+                    self.stances[status] = {**self.stances[status], "sentence": text}
         if _names_codes(text):
             return
         if scope.status is None:
@@ -232,7 +245,7 @@ class Reader(_Links):
         scope = self._scope_parts() if listing else []
         split = _SENTENCE.split(block.text)
         for code in codes:
-            sentences = [s for s in split if mentions(s, code)]
+            sentences = _code_sentences(split, code)
             own = [c for s in sentences for c in _code_clauses(s, code)]
             alone = [s for s in sentences if not _other_codes(s, code)]
             # The code's own clauses read as one text: a later clause's stance beats an earlier one's negation.
@@ -257,7 +270,7 @@ class Reader(_Links):
         pa_col = next((i for i, h in enumerate(block.header) if _PA_COLUMN.search(h)), None)
         lead = self._governing() if not block.caption else ""
         related = bool(_RELATED_CAPTION.search(block.caption))
-        inherits = not (related or is_disclaimer(block.caption) or is_disclaimer(lead))
+        disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
         extra = [strip_label(block.caption), strip_label(block.group)]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
@@ -273,9 +286,9 @@ class Reader(_Links):
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
             key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
             for i in range(first, len(self.sections)):
-                self.keys[i] = key
-            if self.sections[-1].basis == NO_STANCE and inherits:
-                self.inheritable.extend(range(first, len(self.sections)))
+                self.keys[i] = (block.group, key)
+            if self.sections[-1].basis == NO_STANCE and not related:
+                self.inheritable.extend((i, disclaimed) for i in range(first, len(self.sections)))
 
     def _emit(
         self,
@@ -330,11 +343,13 @@ def _as_statement(block: Block, lead: str) -> Statement | None:
     )
 
 
-def _linked(section: Section, key: str, statements: Sequence[Statement], document_pa: bool | None) -> Section:
+def _linked(
+    section: Section, key: str, group: str, statements: Sequence[Statement], document_pa: bool | None
+) -> Section:
     """``section`` with the stance and prior auth of the statement its procedure links to, if any."""
     basis = section.basis or {}
     if section.status == "mentioned" and basis.get("rule") == "no-stance":
-        link = best_link(key, statements, section.code)
+        link = best_link(key, statements, section.code, group=group)
         if link is not None:
             statement = link.statement
             linked = {"rule": statement.rule, "phrase": _quote(statement.text), "from": "linked"}
@@ -343,7 +358,7 @@ def _linked(section: Section, key: str, statements: Sequence[Statement], documen
             text = f"{section.text}\nLinked statement: {statement.text}"
             section = replace(section, status=statement.status or "mentioned", basis=linked, text=text)
     if section.prior_auth is None:
-        pa_link = best_link(key, statements, section.code, prior_auth=True)
+        pa_link = best_link(key, statements, section.code, group=group, prior_auth=True)
         if pa_link is not None and not pa_link.weak:
             section = replace(section, prior_auth=pa_link.statement.prior_auth)
         elif document_pa is not None:
@@ -354,7 +369,7 @@ def _linked(section: Section, key: str, statements: Sequence[Statement], documen
 def _quote(text: str, limit: int = 200) -> str:
     """A statement as a basis phrase: whole when short, else cut at a word."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
 def _descriptor(text: str) -> str:
@@ -380,6 +395,23 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
         if current:
             own.append(part)
     return own
+
+
+def _code_sentences(split: Sequence[str], code: str) -> list[str]:
+    """The sentences that speak of ``code``: those naming it, and the ones right after them that go on
+    about the same subject without naming a code ("… (CPT 64600) is no longer investigational. It is
+    medically necessary when …")."""
+    out: list[str] = []
+    following = False
+    for sentence in split:
+        if mentions(sentence, code):
+            out.append(sentence)
+            following = True
+        elif following and _CONTINUES.match(sentence) and not _names_codes(sentence):
+            out.append(sentence)
+        else:
+            following = False
+    return out
 
 
 def _other_codes(sentence: str, code: str) -> bool:

@@ -311,14 +311,16 @@ def summarize(sections: Sequence[Section]) -> tuple[Status, bool | None]:
 
 
 def needs_review(sections: Sequence[Section]) -> bool:
-    """True when the sections that decide a code's status disagree (``summarize`` picked one of several).
+    """True when the sections that decide a code's status disagree (``summarize`` picked one of several),
+    or when one of them got its stance by a weak link (``basis["review"]``: few shared words, a rival
+    statement close behind, a document stance about a procedure rather than its codes).
 
     Only the deciding tier counts (see ``summarize``): a code covered in one table and
     experimental in another, for different indications, needs a reader; a covered table
     and an experimental mention in the background does not.
     """
     for tier in (0, 1, 2):
-        found = {s.status for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER}
-        if found:
-            return len(found) > 1
+        deciding = [s for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER]
+        if deciding:
+            return len({s.status for s in deciding}) > 1 or any((s.basis or {}).get("review") for s in deciding)
     return False

@@ -282,6 +282,7 @@ _TERMINATE = re.compile(
 _CONSIDER = re.compile(r"\b(?:does|do|did|will|would|can)\s+not\s+(?:consider|deem|regard)\b", re.IGNORECASE)
 """A negated verb of judgement negates its complement at the end of its object, past the window."""
 _WINDOW = 5
+_COORDINATED = re.compile(r"\s*(?:,|/|\bor\b|\bnor\b|\band/or\b)\s*", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _LEADING = re.compile(r"^\s*(?:while|whereas|although|though)\b[^,;]*,\s*", re.IGNORECASE)
 """A leading subordinate clause ("While X remains investigational, Y is …") is a clause of its own."""
@@ -328,9 +329,10 @@ def clauses(text: str) -> list[str]:
     return out
 
 
-def _negation(clause: str, start: int, end: int, term: Term) -> int | None:
+def _negation(clause: str, start: int, end: int, term: Term, floor: int = 0) -> int | None:
     """NegEx: where the trigger that negates the term starts (before it, within the window, no
-    termination word between), or None when the term stands as it is."""
+    termination word or earlier stance term — before ``floor`` — between), or None when the term
+    stands as it is."""
     if term.explicit:
         return None
     inside = clause[start:end]
@@ -338,7 +340,8 @@ def _negation(clause: str, start: int, end: int, term: Term) -> int | None:
         return start
     before = clause[:start]
     bare = _PARENS.sub(lambda m: " " * len(m.group(0)), before)  # "(CPT 64600, 64605)" ends no scope
-    cut = max((m.end() for m in _TERMINATE.finditer(bare)), default=0)
+    cut = max((m.end() for m in _TERMINATE.finditer(bare)), default=floor)
+    cut = max(cut, floor)
     scope = _PSEUDO.sub(lambda m: " " * len(m.group(0)), before[cut:])
     considers = _CONSIDER.search(scope)
     if considers:  # "does not consider <the procedure, however long> medically necessary": the verb's object
@@ -351,18 +354,26 @@ def _negation(clause: str, start: int, end: int, term: Term) -> int | None:
 
 
 def hits(clause: str) -> Iterator[Hit]:
-    """Every stance term of the lexicon found in one clause, with its negation applied."""
-    taken: list[tuple[int, int]] = []
+    """Every stance term of the lexicon found in one clause, in order, with its negation applied.
+
+    A longer formula earlier in the lexicon keeps its words from the plainer terms inside it; a
+    trigger's scope ends at the first stance term after it ("Not covered – investigational": the
+    "not" is spent on "covered")."""
+    taken: list[tuple[int, int, Term, str]] = []
     for term in TERMS:
         for found in term.pattern.finditer(clause):
             start, end = found.span()
-            if any(s <= start < e or s < end <= e for s, e in taken):
-                continue  # a longer formula already read these words
-            taken.append((start, end))
-            trigger = _negation(clause, start, end, term)
-            status = term.value if trigger is None else term.negated
-            phrase = clause[start if trigger is None else trigger : end]
-            yield Hit(term, status, " ".join(phrase.split()), trigger is not None)
+            if not any(s <= start < e or s < end <= e for s, e, _, _ in taken):
+                taken.append((start, end, term, found.group(0)))
+    floor = previous = 0
+    for start, end, term, _ in sorted(taken, key=lambda t: t[0]):
+        if not _COORDINATED.fullmatch(clause[previous:start]):
+            floor = previous  # "not experimental or investigational": a coordination shares the trigger
+        trigger = _negation(clause, start, end, term, floor)
+        status = term.value if trigger is None else term.negated
+        phrase = clause[start if trigger is None else trigger : end]
+        previous = end
+        yield Hit(term, status, " ".join(phrase.split()), trigger is not None)
 
 
 def clause_stance(clause: str) -> Hit | None:
