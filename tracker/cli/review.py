@@ -105,8 +105,9 @@ def review(obj: Context, stats: bool, as_json: bool, as_csv: bool) -> None:
     if as_json:
         emit(items, True, False, [])
     elif as_csv:
-        flat = [{**{k: v for k, v in i.items() if k not in ("sections", "confirmation")}} for i in items]
-        emit([{**f, "reasons": "; ".join(i["reasons"])} for f, i in zip(flat, items, strict=True)], False, True, [])
+        keys = [k for k in queue.ReviewItem.__annotations__ if k not in ("sections", "confirmation")]
+        flat = [{k: "; ".join(i["reasons"]) if k == "reasons" else i[k] for k in keys} for i in items]  # type: ignore[literal-required]
+        emit(flat, False, True, keys)
     elif not items:
         click.echo("Nothing to review: every reading is confirmed or clear.")
     else:

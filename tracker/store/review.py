@@ -25,6 +25,7 @@ from typing import Any, TypedDict
 from tracker.store import confirmations
 from tracker.store.database import Store
 from tracker.store.lookups import Row, as_bool, coverage, latest_document, select_row, select_rows
+from tracker.vocab import status_word
 
 NEW_DAYS = 14
 """A source first captured this many days ago or less is a new policy to look at."""
@@ -260,4 +261,4 @@ def basis_lines(store: Store, source_id: str, code: str) -> str:
     doc = latest_document(store, source_id)
     if doc is None:
         return ""
-    return "\n".join(describe_basis(s["basis"], s["status"]) for s in _sections(store, doc["id"], code))
+    return "\n".join(describe_basis(s["basis"], status_word(s["status"])) for s in _sections(store, doc["id"], code))
