@@ -10,12 +10,14 @@ apprise is imported here only, when a message is sent.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
+from tracker.notify.webhook import _redacted_logs
 
 INSTALL = "pip install 'payer-policy-tracker[apprise]'"
 
@@ -28,12 +30,17 @@ def scheme(url: str) -> str:
 def send_apprise(title: str, body: str, url: str, settings: NotifySettings) -> None:
     """Send one message to one Apprise URL; NotifyError (secrets redacted) unless Apprise reports success."""
     try:
-        import apprise
+        with warnings.catch_warnings():  # apprise imports imghdr (deprecated since Python 3.11): not ours to fix
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise
     except ImportError:
         raise NotifyError(f"TRACKER_APPRISE_URLS is set but Apprise is not installed: {INSTALL}") from None
     asset = apprise.AppriseAsset(secure_logging=True)
     notifier = apprise.Apprise(asset=asset)
-    with _captured(settings) as said:
+    with _captured(settings) as said, warnings.catch_warnings():
+        # Apprise's and urllib3's warnings (imghdr's deprecation; an unverified https:// when the URL says
+        # verify=no, the user's choice) are not the reader's business: failures come back as the result.
+        warnings.simplefilter("ignore")
         if not notifier.add(url):
             raise NotifyError(f"Apprise cannot use the {scheme(url)}:// URL (value hidden): check its form")
         ok = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
@@ -54,33 +61,15 @@ class _Keep(logging.Handler):
         self.kept.append(self.settings.redact(record.getMessage()))
 
 
-class _Redact(logging.Filter):
-    def __init__(self, settings: NotifySettings) -> None:
-        super().__init__()
-        self.settings = settings
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self.settings.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
 @contextmanager
 def _captured(settings: NotifySettings) -> Iterator[list[str]]:
-    """While sending: Apprise's and urllib3's log records redacted, and Apprise's warnings kept."""
+    """While sending: Apprise's, urllib3's and requests' log records redacted, and Apprise's warnings kept."""
     kept: list[str] = []
     keep = _Keep(settings, kept)
-    redact = _Redact(settings)
     logger = logging.getLogger("apprise")
-    others = [logging.getLogger(n) for n in ("urllib3.connectionpool", "urllib3.util.retry", "requests")]
     logger.addHandler(keep)
-    for each in (logger, *others):
-        each.addFilter(redact)
-    try:
-        yield kept
-    finally:
-        logger.removeHandler(keep)
-        for each in (logger, *others):
-            each.removeFilter(redact)
+    with _redacted_logs(settings, extra=("apprise",)):
+        try:
+            yield kept
+        finally:
+            logger.removeHandler(keep)

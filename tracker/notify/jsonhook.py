@@ -24,7 +24,7 @@ from typing import Any
 from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
 from tracker.notify.digest import Digest
-from tracker.notify.webhook import SessionFactory
+from tracker.notify.webhook import SessionFactory, _redacted_logs
 
 SIGNATURE_HEADER = "X-Tracker-Signature-256"
 
@@ -82,7 +82,7 @@ def post_json(
 
     body, headers = body_and_headers(document, settings.webhook_secret)
     try:
-        with (session_factory or requests.Session)() as session:
+        with _redacted_logs(settings), (session_factory or requests.Session)() as session:
             response = session.post(
                 settings.webhook_url or "", data=body, headers=headers, timeout=(10, settings.timeout)
             )
