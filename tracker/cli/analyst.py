@@ -67,8 +67,7 @@ def changes(
     The table hides the baseline rows (kind new: a source's first capture) unless --all or
     --kind new; --json and --csv keep every row. With --rederived: the changes that the stored
     versions, as the current extractor reads them (after `tracker reextract`), imply version
-    after version; the log itself is never rewritten. --xlsx FILE writes the rows of --json as
-    a spreadsheet; --atom prints them as an Atom feed (first captures left out).
+    after version; the log itself is never rewritten. --xlsx FILE: a spreadsheet; --atom: a feed.
 
     Example:
 
@@ -86,10 +85,7 @@ def changes(
     rows = find(store, since=parse_date(since), code=code, payer=payer, source=source)
     rows = [r for r in rows if not kinds or r["kind"] in kinds]
     if xlsx is not None:
-        from tracker.report.xlsx import changes_workbook
-
-        rows = rows[-limit:] if limit else rows
-        click.echo(f"Spreadsheet written: {changes_workbook(xlsx, rows, row_keys(ChangeRow))} ({len(rows)} changes)")
+        _changes_xlsx(xlsx, rows[-limit:] if limit else rows)
         return
     hidden = 0
     if not (as_json or as_csv or show_all or kinds):
@@ -101,6 +97,12 @@ def changes(
     emit(readable, as_json, as_csv, columns, row_keys(ChangeRow))
     if hidden:
         click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
+
+
+def _changes_xlsx(path: Path, rows: Sequence[ChangeRow]) -> None:
+    from tracker.report.xlsx import changes_workbook
+
+    click.echo(f"Spreadsheet written: {changes_workbook(path, rows, row_keys(ChangeRow))} ({len(rows)} changes)")
 
 
 def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:

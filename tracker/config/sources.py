@@ -276,13 +276,12 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
     url = need("url", _is_http_url, HTTP_URL, required=kind != "mcd-article")
     if url is None:
         url = f"{(api or DEFAULT_API).rstrip('/')}/v1/data/article/?articleid={article_id}"
-    own_codes = _codes(raw["codes"], loc, index, where) if "codes" in raw else codes
     return Source(
         id=raw["id"],
         payer=raw["payer"],
         title=raw["title"].strip(),
         url=url,
-        codes=own_codes,
+        codes=_codes(raw["codes"], loc, index, where) if "codes" in raw else codes,
         plan=need("plan", text, "a plan name such as anthem", required=False),
         kind=kind,
         selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),

@@ -86,14 +86,6 @@ def record(
     cov = coverage(store, doc["id"], code)
     auto_status = cov["status"] if cov else "absent"
     auto_pa = as_bool(cov["prior_auth"]) if cov else None
-    bases = [
-        {"status": s["status"], "basis": json.loads(s["basis"]) if s["basis"] else None}
-        for s in select_rows(
-            store,
-            "select status, basis from sections where document_id = ? and code = ? order by seq",
-            [doc["id"], code],
-        )
-    ]
     row = {
         "source_id": source_id,
         "code": code,
@@ -103,7 +95,7 @@ def record(
         "prior_auth": _flag(auto_pa if prior_auth == "automatic" else prior_auth),
         "automatic_status": auto_status,
         "automatic_prior_auth": _flag(auto_pa),
-        "basis": json.dumps(bases, ensure_ascii=False),
+        "basis": json.dumps(_section_bases(store, doc["id"], code), ensure_ascii=False),
         "note": note,
         "confirmed_by": by,
         "confirmed_at": at,
@@ -115,6 +107,14 @@ def record(
     found = select_row(store, "select * from confirmations where id = ?", [new_id])
     assert found is not None
     return _standing(store, found, latest=True)
+
+
+def _section_bases(store: Store, document_id: int, code: str) -> list[dict[str, Any]]:
+    """Each section's status and basis (as stored) in a version: what the automatic reading stood on."""
+    rows = select_rows(
+        store, "select status, basis from sections where document_id = ? and code = ? order by seq", [document_id, code]
+    )
+    return [{"status": s["status"], "basis": json.loads(s["basis"]) if s["basis"] else None} for s in rows]
 
 
 def _flag(value: bool | None) -> int | None:
