@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -106,6 +107,15 @@ def test_a_confirmation_holds_while_the_text_is_unchanged_and_lapses_when_it_cha
     with sqlite3.connect(work.data / "tracker.db") as db:  # nothing an analyst recorded is deleted
         assert db.execute("select count(*), max(confirmed_by) from confirmations").fetchone() == (1, "alice")
 
+    # A new confirmation of the current version: the digest, the matrix and the report say so.
+    work.cli("confirm", "aetna-0374", "--code", "64600", "--status", "experimental", "--by", "bob")
+    assert "confirmed by bob: experimental, prior auth unknown (automatic: not covered" in work.cli("digest").output
+    assert work.cli("report", str(work.path / "report")).exit_code == 0
+    page = (work.path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "confirmed by bob" in page and "automatic reading:" in page
+    states = [c["state"] for c in work.json("history", "aetna-0374")[0]["confirmations"]]
+    assert states == ["superseded"]
+
 
 def test_agreeing_takes_the_automatic_reading_and_the_analyst_from_the_environment(
     server: PolicyServer, work: Workdir, monkeypatch: pytest.MonkeyPatch
@@ -177,3 +187,12 @@ def test_confirm_refuses_bad_usage(server: PolicyServer, work: Workdir) -> None:
         assert result.exit_code == 2 and message in result.output, result.output
     with sqlite3.connect(work.data / "tracker.db") as db:
         assert db.execute("select count(*) from confirmations").fetchone() == (0,)
+
+
+def test_basis_is_read_generically_and_a_linked_stance_is_a_weak_link(server: PolicyServer, work: Workdir) -> None:
+    setup(server, work)
+    basis = {"rule": "linked-table", "phrase": "see the table", "from": "linked", "hop": "CPB 0735"}
+    with sqlite3.connect(work.data / "tracker.db") as db:  # as a newer extractor would store it
+        db.execute("update sections set basis = ? where source_id = 'aetna-0374'", [json.dumps(basis)])
+    (item,) = [i for i in work.json("review") if i["source"] == "aetna-0374"]
+    assert "weak_link" in item["reasons"] and item["sections"][0]["basis"] == basis

@@ -262,22 +262,25 @@ def make_item(row: Row) -> Item:
 
 
 def analyst_note(row: Row) -> str:
-    """An analyst's word on the change's new version: the confirmed reading, or the confirmation that lapsed."""
+    """An analyst's word on the change's new version: the confirmation it made lapse, the one holding on it."""
     lapsed, held = row.get("lapsed"), row.get("confirmed")
+    notes = []
     if lapsed:
-        return (
+        notes.append(
             f"the reading {lapsed['by']} confirmed ({status_word(lapsed['status'])}) lapsed: "
             "the text changed, so it is back in the review queue"
         )
-    if not held:
-        return ""
-    auto_pa = _flag(row.get("new_prior_auth"))
-    if held["status"] == row.get("new_status") and held["prior_auth"] == auto_pa:
-        return f"reading confirmed by {held['by']}"
-    return (
-        f"confirmed by {held['by']}: {status_word(held['status'])}, prior auth {prior_auth_word(held['prior_auth'])} "
-        f"(automatic: {status_word(row.get('new_status'))}, prior auth {prior_auth_word(auto_pa)})"
-    )
+    if held:
+        auto_pa = _flag(row.get("new_prior_auth"))
+        if held["status"] == row.get("new_status") and held["prior_auth"] == auto_pa:
+            notes.append(f"reading confirmed by {held['by']}")
+        else:
+            notes.append(
+                f"confirmed by {held['by']}: {status_word(held['status'])}, prior auth "
+                f"{prior_auth_word(held['prior_auth'])} (automatic: {status_word(row.get('new_status'))}, "
+                f"prior auth {prior_auth_word(auto_pa)})"
+            )
+    return "; ".join(notes)
 
 
 def make_failure(row: Row, max_failures: int) -> Failure:
