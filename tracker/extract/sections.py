@@ -281,7 +281,9 @@ class Reader(_Links):
                     pa = _pa_cell(row, pa_col) if pa_col is not None else classify_prior_auth(" ".join(row))
                     self.document_pa.extend([pa] if pa is not None else [])
                 continue
-            text, parts = _row_passage(block, row, lead, governing)
+            # A paragraph that cites other codes speaks of those only, not of this row.
+            mine = [(w, t) for w, t in governing if not _names_codes(t) or any(mentions(t, c) for c in codes)]
+            text, parts = _row_passage(block, row, lead, mine)
             first = len(self.sections)
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
             key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
