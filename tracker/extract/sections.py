@@ -272,9 +272,11 @@ class Reader(_Links):
         related = bool(_RELATED_CAPTION.search(block.caption))
         disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
-        extra = [strip_label(block.caption), strip_label(block.group)]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
-        for row in block.rows:
+        whole = block
+        for row, group in _grouped_rows(whole):
+            block = replace(whole, group=group) if group != whole.group else whole
+            extra = [strip_label(block.caption), strip_label(group)]
             codes = mentioned(" ".join(row), self.codes)
             if not codes:
                 if pa_table and not any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
@@ -397,6 +399,36 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
         if current:
             own.append(part)
     return own
+
+
+def _grouped_rows(block: Block) -> list[tuple[tuple[str, ...], str]]:
+    """The rows of a table with the group row over each (a PDF table has its group rows among its rows).
+
+    A row without a code whose only text stands left of the next coded row's description is a group
+    row ("Tenotomy Using a Waterjet Device" over "23929 | Unlisted procedure, shoulder"); text in or
+    right of the description column is that description running on, not a group.
+    """
+    out: list[tuple[tuple[str, ...], str]] = []
+    group = block.group
+    rows = block.rows
+    for i, row in enumerate(rows):
+        filled = [j for j, cell in enumerate(row) if cell]
+        if len(filled) == 1 and len(row) > 1 and len(row[filled[0]].split()) > 1 and not _names_codes(row[filled[0]]):
+            after = next((r for r in rows[i + 1 :] if _names_codes(" ".join(r))), None)
+            description = _description_column(after) if after is not None else None
+            if description is not None and filled[0] < description:
+                group = row[filled[0]]
+                continue
+        out.append((row, group))
+    return out
+
+
+def _description_column(row: Sequence[str]) -> int | None:
+    """The column of a coded row's first filled cell after its code."""
+    code = next((j for j, cell in enumerate(row) if _names_codes(cell)), None)
+    if code is None:
+        return None
+    return next((j for j in range(code + 1, len(row)) if row[j]), None)
 
 
 def _code_sentences(split: Sequence[str], code: str) -> list[str]:
