@@ -355,7 +355,7 @@ def _linked(
     if section.status == "mentioned" and basis.get("rule") == "no-stance":
         link = best_link(key, statements, section.code, group=group)
         if link is not None:
-            statement = link.statement
+            statement = _for_code(link.statement, section.code)
             linked = {"rule": statement.rule, "phrase": _quote(statement.text), "from": "linked"}
             if link.weak:
                 linked["review"] = "weak link"
@@ -368,6 +368,17 @@ def _linked(
         elif document_pa is not None:
             section = replace(section, prior_auth=document_pa)
     return section
+
+
+def _for_code(statement: Statement, code: str) -> Statement:
+    """A statement that cites codes, read for ``code`` only: the stance of the clauses that name it."""
+    if not statement.cites:
+        return statement
+    own = [c for s in _code_sentences(_SENTENCE.split(statement.text), code) for c in _code_clauses(s, code)]
+    status, basis = decide([("statement", "; ".join(own))])
+    if status == "mentioned":
+        return statement
+    return replace(statement, status=status, rule=basis["rule"], phrase=basis["phrase"])
 
 
 def _quote(text: str, limit: int = 200) -> str:
