@@ -71,3 +71,20 @@ def test_metadata_lines_and_sentence_diff() -> None:
     assert metadata_changes(META, META) == []
     diff = unified_diff("A is covered. B is covered.", "A is covered. B is not covered.")
     assert "-B is covered." in diff and "+B is not covered." in diff and " A is covered." in diff
+
+
+def test_prior_auth_stated_elsewhere_changes_the_code_with_the_same_passage() -> None:
+    """BCBS MA: the Prior Authorization section flips to "is required"; the code's passage is the same."""
+    before = CodeView("covered", False, COVERED.text)
+    after = CodeView("covered", True, COVERED.text)
+    [change] = diff_versions(version({"64600": before}), version({"64600": after}))
+    assert (change.kind, change.old_status, change.new_status) == ("changed", "covered", "covered")
+    assert change.summary == "CPT 64600: prior authorization not required → required"
+
+
+def test_a_stance_taken_elsewhere_changes_the_code_with_the_same_passage() -> None:
+    """A document statement that governs a code list changes stance; the list's rows are the same."""
+    [change] = diff_versions(
+        version({"64600": COVERED}), version({"64600": CodeView("experimental", None, COVERED.text)})
+    )
+    assert (change.kind, change.old_status, change.new_status) == ("changed", "covered", "experimental")

@@ -105,7 +105,9 @@ def _diff_code(code: str, old: Version | None, new: Version, meta: list[str]) ->
             f"{code_label(code)} is no longer in the document (was {status_word(before.status)})",
             unified_diff(before.text, ""),
         )
-    if before.text != now.text:
+    if before.text != now.text or before.status != now.status or before.prior_auth != now.prior_auth:
+        # A stance or prior authorization stated elsewhere in the document (a prior-authorization
+        # section, a document statement) changes the code's reading without touching its passage.
         return Change(
             code,
             "changed",
