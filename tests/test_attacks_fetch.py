@@ -197,8 +197,8 @@ def test_another_policy_at_the_same_address_is_a_failure(site: RawHTTPServer, wo
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        (("CS086NE.Q", "Trigeminal Neuralgia: Treatments"), ("CS086NE.R", "Trigeminal Neuralgia: Treatments")),
-        (("CS086NE.Q", "Trigeminal Neuralgia: Treatments"), ("CS086NE.R", "Trigeminal Neuralgia and Facial Pain")),
+        (("CS154TX.A", "Trigeminal Neuralgia: Treatments"), ("CS154TX.B", "Trigeminal Neuralgia: Treatments")),
+        (("CS154TX.A", "Trigeminal Neuralgia: Treatments"), ("CS154TX.B", "Trigeminal Neuralgia and Facial Pain")),
         (("0374", "Trigeminal Neuralgia: Treatments"), ("0374", "Treatments for Trigeminal Neuralgia")),
     ],
 )

@@ -1,14 +1,18 @@
 """Linking by procedure: a code whose own governing chain is neutral takes the stance of the policy
 statement that names its procedure.
 
-UnitedHealthcare writes every policy this way: the Coverage Rationale names procedures ("Articular
-cartilage repair is unproven …: • Xenograft implantation"), the Applicable Codes table lists the
-codes with their CPT descriptors under "Listing of a code … does not imply …". A reader links the
-two by the words they share; so does this module. The code's side is its *key*: the group row over
-it and its descriptor (both from the document's own code table). The statement's side is its words.
-Words are weighted by how rare they are among the document's statements (IDF), stance and filler
-words left out; the similarity is the cosine of the two weighted word sets. A link needs at least
-two shared words; a weak one (low similarity) is marked for review.
+UnitedHealthcare writes every policy this way: the Coverage Rationale names procedures ("The
+following are unproven …: • Cryoneurolysis of a peripheral branch"), the Applicable Codes table lists
+the codes with their CPT descriptors under "Listing of a code … does not imply …". A reader links
+the two by the words they share; so does this module. The code's side is its *key*: the group row
+over it and its descriptor (both from the document's own code table). The statement's side is its
+words. Words are weighted by how rare they are among the document's statements (IDF), stance and
+filler words left out; the score is the weighted share of the key's words that the statement names
+(or of the group row's alone, when it has two words or more): a long statement listing many
+procedures is not penalised for the others it names. A statement that cites the code links at
+once. A link needs two shared words and a third of the key; a weak one (under half, or a rival
+statement of another stance close behind) is marked for review; two statements of different
+stances that score alike leave the code unlinked.
 """
 
 from __future__ import annotations

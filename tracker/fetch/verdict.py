@@ -152,7 +152,7 @@ _REVISION = re.compile(r"(?:\.[a-z0-9]{1,2}|(?<=\d)[a-z]{1,2})$")
 def refuse_other_policy(source: Source, old: Version | None, new: Version) -> None:
     """Another policy at the same address (both its number and its title differ) is a failure, not a change.
 
-    A revision suffix (CS086NE.Q → CS086NE.R, 2025T0080F → 2025T0080G) keeps the number, and a
+    A revision suffix (CS154TX.A → CS154TX.B, 2025T0080F → 2025T0080G) keeps the number, and a
     new title under the same number is the same policy: those are compared as usual.
     """
     if old is None:
@@ -171,7 +171,7 @@ def refuse_other_policy(source: Source, old: Version | None, new: Version) -> No
 
 
 def same_number(a: str, b: str) -> bool:
-    """True for one policy number, whatever its revision suffix ("CS086NE.Q" and "CS086NE.R")."""
+    """True for one policy number, whatever its revision suffix ("CS154TX.A" and "CS154TX.B")."""
     fa, fb = ("".join(x.casefold().split()) for x in (a, b))
     return fa == fb or _REVISION.sub("", fa) == _REVISION.sub("", fb)
 
