@@ -12,6 +12,7 @@ import click
 from tracker.cli.base import Context, code_shape, now
 from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
+from tracker.config.paths import stray_history
 from tracker.errors import EXIT_SOURCES_FAILED, ExtractError, TrackerError, UsageError
 from tracker.vocab import DEFAULT_CODE
 
@@ -34,6 +35,15 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     from tracker.run.job import run_once
 
     progress = progress_for(len(obj.config().select(only)))
+    obj.announce()
+    stray = stray_history(obj.paths) if obj.paths else None
+    if stray is not None:
+        click.echo(
+            f"note: {obj.data_dir} holds no history yet, but {stray} does (the data directory used to default to "
+            f"./snapshots); this run starts a new history in {obj.data_dir}. Stop it and pass --data {stray.parent} "
+            "to keep the old one.",
+            err=True,
+        )
     with ctrl_c() as stop:
         outcome = run_once(
             obj.sources_path,
