@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from tracker.cli import analyst, notifytest, operations, pipeline, reextract, starter, trial
+from tracker.cli import analyst, browse, notifytest, operations, pipeline, reextract, starter, trial
 from tracker.cli.base import Context, TrackerGroup, check_sources
 from tracker.config.paths import resolve
 
@@ -117,6 +117,7 @@ for command in (
     trial.test_source,
     starter.init,
     reextract.reextract,
+    browse.datasette,
 ):
     cli.add_command(command)
 

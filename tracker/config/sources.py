@@ -46,9 +46,12 @@ DISCOVER_LIMIT = 400
 CODE_RE = re.compile(r"^(?:[0-9]{5}|[A-Z][0-9]{4}|[0-9]{4}[A-Z])\Z")
 """CPT (five digits; Category II/III: four digits and a letter, 0213T) and HCPCS Level II (a letter and four digits)."""
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DISTRIBUTION = "payer-policy-tracker"
+"""The name on PyPI (``tracker`` there is an unrelated project); the command and the package stay ``tracker``."""
+HOMEPAGE = "https://github.com/tracker-policy/tracker"
+"""The project's own homepage (pyproject's Homepage): the User-Agent points payers to it."""
 DEFAULT_USER_AGENT = (
-    "tracker/0.1 (payer policy change tracker; checks each policy at most once a day; "
-    "+https://pypi.org/project/tracker/)"
+    f"{DISTRIBUTION}/0.1 (payer policy change tracker; checks each policy at most once a day; +{HOMEPAGE})"
 )
 
 
