@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests import samples
 from tests.helpers import PolicyServer, Workdir
 from tracker.cli import cli
+from tracker.vocab import prior_auth_word
 
 PDF = "application/pdf"
 PATHS = {
@@ -101,11 +102,11 @@ def words_at(line: str) -> list[tuple[int, str]]:
 
 
 def shown(value: object) -> str:
-    """How the table shows a JSON value: "-" for null, yes/no for booleans, else the value."""
+    """How the table shows a JSON value: "-" for null, booleans (prior auth) in words, else the value."""
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return prior_auth_word(value)
     return str(value)
 
 
@@ -125,7 +126,12 @@ def test_status_prints_a_header_and_one_aligned_line_per_source_and_code(two_run
     for line, row in zip(lines, rows, strict=True):
         # Every value starts in its column's header position: the table is aligned.
         cells = [line[a:b].rstrip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
-        expected = {**row, "status": row["status"].replace("_", " "), "health": "ok"}
+        expected = {
+            **row,
+            "status": row["status"].replace("_", " "),
+            "prior_auth": prior_auth_word(row["prior_auth"]),
+            "health": "ok",
+        }
         assert cells == [shown(expected[name]) for _, name in columns]
         assert all(line[a - 1] == " " for a in starts[1:])
         assert line == line.rstrip()

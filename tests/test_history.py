@@ -46,7 +46,7 @@ def test_search_every_version_newest_first(server: PolicyServer, work: Workdir) 
     two_versions(server, work)
     hits = work.json("search", "Experimental", "--code", "64600")
     assert hits and hits[0]["source"] == "cigna-0525" and "[" in hits[0]["snippet"]
-    versions = [h["version"] for h in hits]
+    versions = [h["document_id"] for h in hits]
     assert versions == sorted(versions, reverse=True)
     assert work.json("search", "Experimental", "--payer", "aetna") == []
     assert work.json("search", 'odd "quote') == []  # punctuation is literal, never an FTS syntax error
@@ -102,6 +102,9 @@ def test_diff_with_one_version(server: PolicyServer, work: Workdir) -> None:
 
 
 def test_read_commands_never_create_a_database(work: Workdir) -> None:
+    work.write_sources(
+        'codes = ["64600"]\n[[source]]\nid = "a"\npayer = "aetna"\ntitle = "t"\nurl = "http://127.0.0.1:9/a.html"\n'
+    )
     result = work.cli("status")
     assert result.exit_code == 3 and "no history database at" in result.output and "tracker run" in result.output
     assert not (work.data / "tracker.db").exists()

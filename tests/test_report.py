@@ -86,7 +86,7 @@ def test_report_dom_in_chromium(built: Built) -> None:
         "horizon-142": "absent",
         "anthem-cg-surg-89": "covered",
     }
-    assert "Experimental / investigational" in rows["cigna-0525"].get_text()
+    assert "Experimental" in rows["cigna-0525"].get_text()
     assert "Not covered" in rows["aetna-0374"].get_text()
     assert "stale" in rows["anthem-cg-surg-89"]["class"] and "Stale" in rows["anthem-cg-surg-89"].get_text()
     assert "stale" not in rows["cigna-0525"].get("class", [])

@@ -1,8 +1,10 @@
 """The words people read, each defined once: code labels, status and prior-auth words, payer and plan names.
 
 JSON keeps the contract's values (``not_covered``); everything a person reads — the run
-summary, stored change summaries, `tracker diff`/`show`, the digest, the report — says
-them through these functions. Pure; imports only ``tracker.models``.
+summary, stored change summaries, the CLI's tables, `tracker diff`/`show`, the digest, the
+report, the commands' help — says them through this table (issue 22: one vocabulary; a test
+reads the CLI, the report and the digest of one history for it). Pure; imports only
+``tracker.models``.
 """
 
 from __future__ import annotations
@@ -12,17 +14,35 @@ from tracker.models import Status
 DEFAULT_CODE = "64600"
 """The code the tracker follows first (CPT 64600, neurodestructive injection of the trigeminal nerve)."""
 
-STATUS_WORDS: dict[str, str] = {"not_covered": "not covered"}
-"""Statuses in running text; the others read as they are written."""
-
-STATUS_LABELS = {
-    "covered": "Covered",
-    "not_covered": "Not covered",
-    "experimental": "Experimental / investigational",
-    "mentioned": "Mentioned (stance unclear)",
-    "absent": "Absent from the policy",
+STATUS_WORDS: dict[str, str] = {
+    "covered": "covered",
+    "not_covered": "not covered",
+    "experimental": "experimental",
+    "mentioned": "mentioned",
+    "absent": "absent",
 }
-"""Statuses as labels that stand alone (the report's badges)."""
+"""Statuses in running text and in tables."""
+
+STATUS_MEANINGS: dict[str, str] = {
+    "covered": "medically necessary when the policy's criteria are met",
+    "not_covered": "not medically necessary, or not covered",
+    "experimental": "experimental, investigational or unproven",
+    "mentioned": "named in the policy, stance unclear",
+    "absent": "no longer in a policy that was read well",
+}
+"""What each status means: the report's badge titles and legend, `tracker status --help`."""
+
+STATUS_LABELS = {key: word[:1].upper() + word[1:] for key, word in STATUS_WORDS.items()}
+"""Statuses as labels that stand alone (the report's badges): the same words, capitalized."""
+
+NOT_CAPTURED = "not captured yet"
+"""A code of a source with no good version yet."""
+
+PRIOR_AUTH_WORDS = {True: "required", False: "not required", None: "unknown"}
+"""Prior authorization, everywhere a person reads it (tables, show, diff, digest, report)."""
+
+OPTION_METAVARS = {"--code": "C", "--source": "ID", "--since": "DATE", "--at": "DATE", "--from": "DATE", "--to": "DATE"}
+"""How every command's help names the value of a shared option (``tracker status --code C``)."""
 
 PAYER_NAMES = {"aetna": "Aetna", "bcbs": "BCBS", "cigna": "Cigna", "uhc": "UnitedHealthcare", "medicare": "Medicare"}
 
@@ -49,8 +69,19 @@ def code_label(code: str) -> str:
 
 
 def status_word(status: Status | str | None) -> str:
-    """A status as people read it: ``not_covered`` → "not covered"; None → "unknown"."""
-    return STATUS_WORDS.get(status or "", status or "unknown")
+    """A status as people read it: ``not_covered`` → "not covered"; None → "not captured yet"."""
+    return STATUS_WORDS.get(status or "", status or NOT_CAPTURED)
+
+
+def status_label(status: Status | str | None) -> str:
+    """A status as a label standing alone: "Not covered"; None → "Not captured yet"."""
+    word = status_word(status)
+    return word[:1].upper() + word[1:]
+
+
+def status_help() -> str:
+    """The statuses and what they mean, for the commands' help."""
+    return "; ".join(f"{STATUS_WORDS[k]}: {STATUS_MEANINGS[k]}" for k in STATUS_WORDS)
 
 
 OUTCOME_WORDS = {"new": "new (first capture)", "changed": "changed", "unchanged": "unchanged", "error": "failed"}
@@ -62,11 +93,27 @@ def outcome_word(outcome: str) -> str:
     return OUTCOME_WORDS.get(outcome, outcome)
 
 
-def prior_auth_word(value: bool | None) -> str:
-    """Prior authorization as people read it: required / not required / unknown."""
-    if value is None:
-        return "unknown"
-    return "required" if value else "not required"
+def prior_auth_word(value: bool | int | None) -> str:
+    """Prior authorization as people read it: required / not required / unknown (a stored 0/1 flag too)."""
+    return PRIOR_AUTH_WORDS[None if value is None else bool(value)]
+
+
+BASIS_WORDS = {
+    "latest": "the latest version",
+    "effective_date": "in force on {day}: its effective date",
+    "captured_at": "in force on {day}: captured by then",
+}
+"""Why `tracker show` picked the version it shows (``basis`` in its JSON)."""
+
+
+def basis_word(basis: str | None, day: str | None) -> str:
+    """ "the latest version", "in force on 2026-03-01: its effective date"; "" when there is nothing to say."""
+    return BASIS_WORDS.get(basis or "", "").format(day=day or "")
+
+
+def version_label(number: int) -> str:
+    """A stored version as people name it: "v2" (its number within its source, never a database id)."""
+    return f"v{number}"
 
 
 def payer_name(payer: str, plan: str | None = None) -> str:

@@ -18,6 +18,7 @@ from click.core import ParameterSource
 from tracker.cli import analyst, browse, notifytest, operations, pipeline, reextract, starter, trial
 from tracker.cli.base import Context, TrackerGroup, check_sources
 from tracker.config.paths import resolve
+from tracker.vocab import OPTION_METAVARS
 
 
 @click.group(cls=TrackerGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,6 +121,20 @@ for command in (
     browse.datasette,
 ):
     cli.add_command(command)
+
+
+def uniform_help(group: click.Group) -> None:
+    """Every command's help names a shared option's value alike (``--code C``): ``tracker.vocab.OPTION_METAVARS``."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            uniform_help(command)
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.is_flag:
+                named = next((OPTION_METAVARS[o] for o in param.opts if o in OPTION_METAVARS), None)
+                param.metavar = named or param.metavar
+
+
+uniform_help(cli)
 
 
 def _version(ctx: click.Context) -> None:

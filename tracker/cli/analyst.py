@@ -27,7 +27,15 @@ from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
+from tracker.vocab import (
+    DEFAULT_CODE,
+    basis_word,
+    code_label,
+    outcome_word,
+    prior_auth_word,
+    status_word,
+    version_label,
+)
 
 
 @click.command()
@@ -96,6 +104,11 @@ def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
 def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
     """The coverage matrix: each source's current stance on each code.
 
+    \b
+    Statuses: covered (medically necessary when criteria are met), not covered,
+    experimental (experimental, investigational or unproven), mentioned (stance unclear),
+    absent (no longer in the policy). Prior auth: required, not required, unknown.
+
     Example:
 
         tracker status --code 64600
@@ -107,7 +120,10 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
     if as_json or as_csv:
         emit(rows, as_json, as_csv, columns)
         return
-    readable = [{**r, "status": _word(r["status"]), "health": health(r["checked_at"], r["last_error"])} for r in rows]
+    readable = [
+        {**r, "status": _word(r["status"]), "prior_auth": _pa(r), "health": health(r["checked_at"], r["last_error"])}
+        for r in rows
+    ]
     emit(readable, False, False, [*columns, "health"])
 
 
@@ -120,6 +136,11 @@ def health(checked_at: str | None, last_error: str | None) -> str:
 
 def _word(status: str | None) -> str | None:
     return status_word(status) if status else None
+
+
+def _pa(row: Mapping[str, Any]) -> str | None:
+    """Prior authorization in a table: required / not required / unknown (nothing when no version yet)."""
+    return None if row.get("status") is None else prior_auth_word(row.get("prior_auth"))
 
 
 @click.command()
@@ -180,7 +201,10 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
     if as_json or as_csv:
         emit(rows, as_json, as_csv, [])
         return
-    readable = [{**r, "version": f"v{r['number']}", "status": status_word(r["status"])} for r in rows]
+    readable = [
+        {**r, "version": version_label(r["number"]), "status": status_word(r["status"]), "prior_auth": _pa(r)}
+        for r in rows
+    ]
     emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
 
 
@@ -209,8 +233,10 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         f"{row['source']} · {code_label(code)} · {status_word(row['status'])} · "
         f"prior auth {prior_auth_word(row['prior_auth'])}"
     )
+    why = basis_word(row["basis"], row["as_of"])
     click.echo(
-        f"v{row['number']} ({row['basis']}): effective {row['effective_date'] or '-'}, captured {row['captured_at']}"
+        f"{version_label(row['number'])}{f' ({why})' if why else ''}: effective {row['effective_date'] or '-'}, "
+        f"captured {row['captured_at']}"
     )
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
@@ -243,7 +269,7 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
     old = (
         hist.version_at(store, source_id, code, parse_date(from_, "--from"))
         if from_
-        else hist.previous_version(store, source_id, code, new["version"])
+        else hist.previous_version(store, source_id, code, new["document_id"])
     )
     if old is None:
         raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
@@ -279,6 +305,7 @@ def _provenance(row: VersionRow) -> dict[str, Any]:
     return {
         "version": row["version"],
         "number": row["number"],
+        "document_id": row["document_id"],
         "captured_at": row["captured_at"],
         "effective_date": row["effective_date"],
         "status": row["status"],

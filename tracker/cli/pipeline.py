@@ -10,11 +10,10 @@ from pathlib import Path
 import click
 
 from tracker.cli.base import Context, code_shape, now
-from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
 from tracker.config.paths import stray_history
 from tracker.errors import EXIT_SOURCES_FAILED, ExtractError, TrackerError, UsageError
-from tracker.vocab import DEFAULT_CODE
+from tracker.vocab import DEFAULT_CODE, prior_auth_word, status_word
 
 
 @click.command()
@@ -100,7 +99,10 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     click.echo("\n".join(f"{k}: {v}" for k, v in meta.items()) or "(no metadata)")
     for s in found.sections:
         page = f" (page {s.page})" if s.page else ""
-        click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
+        click.echo(
+            f"\n{s.code} · {status_word(s.status)} · prior auth {prior_auth_word(s.prior_auth)}{page}\n"
+            f"  {s.heading}\n  {s.text}"
+        )
     if not found.sections:
         click.echo(f"\nNo section mentions {', '.join(codes)}.")
 

@@ -141,8 +141,9 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Hi
             rows.append(
                 {
                     "source": source_id,
-                    "version": doc["id"],
+                    "version": number,
                     "number": number,
+                    "document_id": doc["id"],
                     "captured_at": doc["fetched_at"],
                     "sha256": doc["sha256"],
                     "code": tracked,
@@ -257,8 +258,9 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
         "code": code,
         "as_of": day,
         "basis": basis,
-        "version": doc["id"],
+        "version": version_numbers(store, doc["source_id"])[doc["id"]],
         "number": version_numbers(store, doc["source_id"])[doc["id"]],
+        "document_id": doc["id"],
         "captured_at": doc["fetched_at"],
         "effective_date": doc["effective_date"],
         "last_review_date": doc["last_review_date"],
@@ -281,7 +283,9 @@ def search(
     where, params = _filters(("s.code = ?", code), ("src.payer = ?", payer))
     clause = f"and {where.removeprefix('where ')}" if where else ""
     sql = f"""
-        select s.source_id as source, src.payer, src.plan, s.code, d.id as version, d.fetched_at as captured_at,
+        select s.source_id as source, src.payer, src.plan, s.code,
+               (select count(*) from documents e where e.source_id = d.source_id and e.id <= d.id) as version,
+               d.id as document_id, d.fetched_at as captured_at,
                d.effective_date, s.status, s.heading, snippet(sections_fts, 1, '[', ']', '…', 24) as snippet, s.text
         from sections_fts join sections s on s.rowid = sections_fts.rowid
         join documents d on d.id = s.document_id join sources src on src.id = s.source_id
