@@ -21,9 +21,9 @@ from tracker.cli.base import (
     store_with,
 )
 from tracker.cli.output import emit, output_options
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, UsageError
 from tracker.judge.classify import describe_basis
-from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.judge.diff import DELETE, INSERT, Segment, said_once, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
@@ -241,7 +241,8 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
         page = f" (page {s['page']})" if s["page"] else ""
-        click.echo(f"\n{s['heading']}{page}\n{s['text']}")
+        heading, _, text = said_once(f"{s['heading']}\n{s['text']}").partition("\n")
+        click.echo(f"\n{heading}{page}\n{text}")
         click.echo(f"  → {describe_basis(s['basis'], status_word(s['status']))}")
     if not row["sections"]:
         click.echo(f"\n{code_label(code)} is not in this version.")
@@ -263,16 +264,49 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
     """
     store = store_with(obj, source_id)
     code = checked_code(obj, code, store) or DEFAULT_CODE
-    new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
+    if start and end and start > end:
+        raise UsageError(f"--from {start} is later than --to {end}: give the earlier date to --from")
+    new = hist.version_at(store, source_id, code, end)
     if new is None:
         raise ConfigError(f"{source_id}: no version stored on or before {to}")
     old = (
-        hist.version_at(store, source_id, code, parse_date(from_, "--from"))
+        hist.version_at(store, source_id, code, start)
         if from_
         else hist.previous_version(store, source_id, code, new["document_id"])
     )
+    if old is None and from_:
+        raise ConfigError(f"{source_id}: no version stored on or before {from_}; nothing to compare")
+    if old is not None and old["document_id"] > new["document_id"]:
+        raise UsageError(f"--from {from_} picks a later version than --to {to}: give the earlier date to --from")
     if old is None:
-        raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
+        _only_one(new, as_json)
+        return
+    _print_diff(old, new, as_json)
+
+
+def _only_one(row: VersionRow, as_json: bool) -> None:
+    """A source with one version: nothing to compare yet, which is no error (exit 0)."""
+    if as_json:
+        payload: dict[str, Any] = {"from": None, "to": _provenance(row), "diff": "", "words": []}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{row['source']}: only one version so far ({version_label(row['number'])}, captured {row['captured_at']}); "
+        "nothing to compare yet"
+    )
+
+
+def _end_label(row: VersionRow) -> str:
+    """One end of a diff, said once: "v1: covered, effective 2025-04-15, captured 2026-02-01T06:00:00+00:00"."""
+    return (
+        f"{version_label(row['number'])}: {status_word(row['status'])}, effective {row['effective_date'] or '-'}, "
+        f"captured {row['captured_at']}"
+    )
+
+
+def _print_diff(old: VersionRow, new: VersionRow, as_json: bool) -> None:
+    """The diff between two versions: JSON, a word diff on a terminal, else a unified diff (one header pair)."""
     before, after = old["text"] or "", new["text"] or ""
     if as_json:
         words = [{"op": s.op, "text": s.text} for s in word_diff(before, after)]
@@ -284,21 +318,18 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    for mark, end in (("---", old), ("+++", new)):
-        click.echo(
-            f"{mark} v{end['number']}: {status_word(end['status'])}, effective {end['effective_date'] or '-'}, "
-            f"captured {end['captured_at']}"
-        )
-    if before == after:
-        click.echo("(the same text)")
-    elif sys.stdout.isatty() and click.get_current_context().color is not False:
+    labels = (_end_label(old), _end_label(new))
+    body = unified_diff(before, after, labels)
+    if not body or not sys.stdout.isatty():  # a pipe or a file: the unified diff, its own header the only one
+        click.echo(body or f"--- {labels[0]}\n+++ {labels[1]}\n(the same text)")
+        return
+    click.echo(f"--- {labels[0]}\n+++ {labels[1]}")
+    if click.get_current_context().color is not False:
         click.echo(_coloured(word_diff(before, after, context=40)))
-    elif sys.stdout.isatty():  # NO_COLOR or --no-color: the words marked as in the plain-text digest
+    else:  # NO_COLOR or --no-color: the words marked as in the plain-text digest
         from tracker.notify.plain import words_text
 
         click.echo(words_text(word_diff(before, after, context=40)))
-    else:
-        click.echo(unified_diff(before, after))
 
 
 def _provenance(row: VersionRow) -> dict[str, Any]:

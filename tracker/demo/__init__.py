@@ -198,14 +198,15 @@ def run_demo(work_dir: Path, *, out: Callable[[str], Any] = print, clock: Clock 
     if work_dir.exists() and (not work_dir.is_dir() or any(work_dir.iterdir())):
         raise ConfigError(f"{work_dir} is not empty; tracker demo needs a new or empty directory")
     work_dir.mkdir(parents=True, exist_ok=True)
-    sources, data = work_dir / "sources.toml", work_dir / "data"
+    work_dir = work_dir.resolve()  # the paths it prints work from anywhere (and make file:// URIs)
+    sources, data = work_dir / "sources.toml", work_dir / "snapshots"  # the data dir beside its sources file
     out("tracker demo: the whole pipeline on bundled sample policies; nothing leaves this machine.")
     with serving() as site:
         sources.write_text(sources_toml(site.base), encoding="utf-8")
         out(f"Serving {len(DEMO_SOURCES)} sample policies (HTML and PDF) on {site.base}")
         out(
             f"Work directory: {work_dir}\n  sources.toml (generated, points at the local server)\n"
-            "  data/ (raw captures and tracker.db)"
+            "  snapshots/ (raw captures and tracker.db, beside sources.toml: `cd` there and every command finds them)"
         )
         first = _run(site, 1, sources, data, clock, out, "Run 1: the baseline (version 1 of every policy)")
         out(f"\n{VERSION_2_NEWS}")

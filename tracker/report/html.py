@@ -15,7 +15,7 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
+from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, said_once, word_diff
 from tracker.notify.digest import Item
 from tracker.report.css import CSS
 from tracker.vocab import (
@@ -347,8 +347,8 @@ def _change(view: ChangeView) -> str:
 
 def side_by_side(view: ChangeView) -> str:
     """A two-column table: the old passage with deletions, the new one with insertions."""
-    old_text = _marked(view.old.text) if view.old else ""
-    new_text = _marked(view.new.text) if view.new else ""
+    old_text = _marked(said_once(view.old.text)) if view.old else ""
+    new_text = _marked(said_once(view.new.text)) if view.new else ""
     segments = word_diff(old_text, new_text, context=FULL_TEXT_WORDS) or (Segment(SAME, new_text),)
     heads = "".join(
         f'<th scope="col">{_side_head(label, side)}</th>' for label, side in (("Before", view.old), ("After", view.new))
