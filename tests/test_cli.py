@@ -159,7 +159,7 @@ def test_digest_preview_as_text(two_runs: TwoRuns) -> None:
     assert f"  * {CIGNA}" in lines and f"  * {AETNA}" in lines and f"  * {HORIZON}" in lines
     assert "STATUS CHANGES (2)" in lines and "CODES ADDED OR REMOVED (1)" in lines
     assert f"    {two_runs.url('cigna-0525')}" in lines
-    assert "{+Experimental/Investigational/Unproven+}" in result.stdout
+    assert "{+Experimental/Investigational/Unproven:+}" in result.stdout  # the caption said once (issue 22)
     assert "FIRST CAPTURES" not in result.stdout
 
     everything = two_runs.work.cli("digest", "--since", "2000-01-01")
@@ -231,9 +231,9 @@ def test_demo_command_runs_the_pipeline_into_its_directory(tmp_path: Path, monke
     assert report.is_file() and "covered → experimental" in report.read_text(encoding="utf-8")
     sources = (demo / "sources.toml").read_text(encoding="utf-8")
     assert re.search(r'url = "http://127\.0\.0\.1:\d+/', sources) and 'id = "cigna-0525"' in sources
-    assert (demo / "data" / "tracker.db").is_file()
+    assert (demo / "snapshots" / "tracker.db").is_file()  # beside its sources.toml (issue 22)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
-    assert sorted(p.name for p in demo.iterdir()) == ["data", "report", "sources.toml"]
+    assert sorted(p.name for p in demo.iterdir()) == ["report", "snapshots", "sources.toml"]
 
 
 def test_demo_command_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ reads the CLI, the report and the digest of one history for it). Pure; imports o
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from tracker.models import Status
 
 DEFAULT_CODE = "64600"
@@ -139,3 +142,33 @@ def not_checked(last_success: str | None) -> str:
     return (
         f"has not been checked since {last_success[:10]}" if last_success else "has not been checked successfully, ever"
     )
+
+
+Failure = tuple[str, str | None, str | None]
+"""A failing source as the summaries list it: its id, its error class, its error message."""
+_LEADING_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S*?: ")
+
+
+def by_cause(failures: Sequence[Failure]) -> list[tuple[str, str, list[str]]]:
+    """Failures grouped by their cause: the error class and the message, the URL it starts with left out.
+
+    So that "cannot connect: connection refused" met by twelve sources is said once, with the
+    twelve ids (issue 22); groups in the order of their first source.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for source_id, error_class, error in failures:
+        groups.setdefault((error_class or "error", _LEADING_URL.sub("", error or "")), []).append(source_id)
+    return [(error_class, cause, ids) for (error_class, cause), ids in groups.items()]
+
+
+def failure_lines(failures: Sequence[Failure], indent: str = "  ") -> list[str]:
+    """One line per failing source, or one line per cause that several sources met ("3 sources: a, b, c")."""
+    lines = []
+    for error_class, cause, ids in by_cause(failures):
+        if len(ids) == 1:
+            [source_id] = ids
+            error = next(f[2] for f in failures if f[0] == source_id)
+            lines.append(f"{indent}{source_id}: {error_class}: {error}")
+        else:
+            lines.append(f"{indent}{error_class}: {cause} ({plural(len(ids), 'source')}: {', '.join(ids)})")
+    return lines

@@ -20,7 +20,7 @@ from tracker.cli.base import (
     parse_date,
     store_with,
 )
-from tracker.cli.output import emit, output_options
+from tracker.cli.output import emit, output_options, terminal_width
 from tracker.errors import ConfigError, UsageError
 from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, said_once, unified_diff, word_diff
@@ -30,8 +30,10 @@ from tracker.store.rows import VersionRow
 from tracker.vocab import (
     DEFAULT_CODE,
     basis_word,
+    by_cause,
     code_label,
     outcome_word,
+    plural,
     prior_auth_word,
     status_word,
     version_label,
@@ -88,7 +90,13 @@ def changes(
         rows = [r for r in rows if r["kind"] != "new"]
     rows = rows[-limit:] if limit else rows
     readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
-    emit(readable, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    emit(
+        readable,
+        as_json,
+        as_csv,
+        ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"],
+        shorten=("summary", "source"),
+    )
     if hidden:
         click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
 
@@ -124,7 +132,11 @@ def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
         {**r, "status": _word(r["status"]), "prior_auth": _pa(r), "health": health(r["checked_at"], r["last_error"])}
         for r in rows
     ]
-    emit(readable, False, False, [*columns, "health"])
+    emit(readable, False, False, [*columns, "health"], drop=STATUS_DROP, shorten=("health", "source"))
+
+
+STATUS_DROP = ("checked_at", "plan", "changed_at", "payer", "effective_date")
+"""The matrix's columns a narrow terminal loses first (--wide keeps them)."""
 
 
 def health(checked_at: str | None, last_error: str | None) -> str:
@@ -166,15 +178,31 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     if as_json:
         emit(rows, True, False, [])
         return
+    from tracker.cli.fit import wrap_lines
+
+    lines = []
     for r in rows:
-        click.echo(
+        lines.append(
             f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
             f"{r['changes']} changes, {_duration_text(r['duration_s'], r['status'])}, "
             f"extractor {r['extractor'] or '-'}"
         )
-        for s in r["sources"]:
-            error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
-            click.echo(f"  {s['source']}: {outcome_word(s['outcome'])}{error}")
+        lines += _run_sources(r["sources"])
+    click.echo(wrap_lines(lines, terminal_width()))
+
+
+def _run_sources(sources: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A run's sources, one line each; a cause several sources met is said once, with their ids."""
+    lines = [f"  {s['source']}: {outcome_word(s['outcome'])}" for s in sources if not s["error_class"]]
+    failed = [(s["source"], s["error_class"], s["error"]) for s in sources if s["error_class"]]
+    for error_class, cause, ids in by_cause(failed):
+        if len(ids) == 1:
+            error = next(f[2] for f in failed if f[0] == ids[0])
+            lines.append(f"  {ids[0]}: {outcome_word('error')}  {error_class}: {error}")
+        else:
+            failed_word = outcome_word("error")
+            lines.append(f"  {plural(len(ids), 'source')} {failed_word}  {error_class}: {cause}: {', '.join(ids)}")
+    return lines
 
 
 def _duration_text(seconds: float | None, status: str) -> str:
@@ -205,7 +233,13 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
         {**r, "version": version_label(r["number"]), "status": status_word(r["status"]), "prior_auth": _pa(r)}
         for r in rows
     ]
-    emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+    emit(
+        readable,
+        False,
+        False,
+        ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"],
+        shorten=("sha256",),
+    )
 
 
 @click.command()
@@ -375,7 +409,7 @@ def search(
     """
     store = obj.store()
     rows = hist.search(store, text, code=checked_code(obj, code, store), payer=payer, limit=limit)
-    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
+    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"], shorten=("snippet", "source"))
 
 
 @click.command()
