@@ -65,6 +65,12 @@ PLAN_NAMES = {
 }
 """Display names of the plan slugs used in sources.toml (BCBS plans, Medicare contractors)."""
 
+PLANS_BY_PAYER: dict[str, tuple[str, ...]] = {
+    "bcbs": ("anthem", "horizon-nj", "bcbs-al", "florida-blue", "premera"),
+    "medicare": ("ngs", "first-coast", "noridian", "novitas", "palmetto", "cgs", "wps"),
+}
+"""The plans sources.toml allows, by payer (BCBS plans; Medicare Administrative Contractors)."""
+
 
 def code_label(code: str) -> str:
     """ "CPT 64600", or "HCPCS J1234" for a code starting with a letter."""

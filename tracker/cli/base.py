@@ -19,7 +19,7 @@ from tracker.config.sources import Config, load_config
 from tracker.errors import ConfigError, StoreError, TrackerError, UsageError, exit_status_of
 from tracker.models import PAYERS
 from tracker.store import queries
-from tracker.store.database import Store, open_store
+from tracker.store.database import Store, close_interrupted, open_store, unfinished_runs
 
 
 @dataclass
@@ -50,12 +50,14 @@ class Context:
         """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
         self.announce()
         try:
-            return open_store(self.data_dir, create=False)
+            store = open_store(self.data_dir, create=False)
         except StoreError as exc:
             stray = stray_history(self.paths) if self.paths else None
             if stray is None:
                 raise
             raise StoreError(f"{exc.message}; a history database is at {stray}: pass --data {stray.parent}") from None
+        settle_interrupted(store)
+        return store
 
     def announce(self) -> None:
         """On --verbose, say once (on stderr) which sources file and which database this command uses."""
@@ -65,9 +67,26 @@ class Context:
             click.echo(where, err=True)
 
 
+def settle_interrupted(store: Store) -> None:
+    """A run left ``running`` by a killed process shows as ``interrupted`` once the run lock is free (issue 22).
+
+    Done under the lock, so that a run starting meanwhile is never the one closed; when the lock
+    is taken (a run is on) or the database cannot be written, the rows stay as they are.
+    """
+    if not unfinished_runs(store):
+        return
+    from tracker.run.lock import RUN_LOCK, hold
+
+    try:
+        with hold(store.directory / RUN_LOCK, what="run"):
+            close_interrupted(store, now().isoformat())
+    except (TrackerError, OSError):
+        pass
+
+
 HELP_WORDS = frozenset({"--help", "-h"})
-EXEMPT = frozenset({"init", "demo"})
-"""Commands that need no sources file: init writes one, the demo brings its own."""
+EXEMPT = frozenset({"init", "demo", "extract"})
+"""Commands that never read the sources file: init writes one, the demo brings its own, extract reads a file."""
 
 
 def check_sources(ctx: click.Context) -> None:

@@ -115,7 +115,7 @@ class Store:
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
         with self.writing():
-            self._db.execute("update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now])
+            close_interrupted(self, now)
             return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(
@@ -210,6 +210,20 @@ class Store:
 
     def _last_seen(self, sha: str) -> str:
         return fetchlog.last_seen(self, sha) or self.raw.written_at(sha)
+
+
+def unfinished_runs(store: Store) -> int:
+    """How many runs are still open (``running``): one in progress, or one whose process died."""
+    return int(lookups.select_value(store, "select count(*) from runs where finished_at is null") or 0)
+
+
+def close_interrupted(store: Store, now: str) -> int:
+    """Close every open run as ``interrupted`` (the caller holds the run lock: none of them is running)."""
+    with store.writing():
+        cursor = store._db.execute(
+            "update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now]
+        )
+    return int(cursor.rowcount)
 
 
 def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:

@@ -293,13 +293,27 @@ def search(
         order by d.fetched_at desc, d.id desc, s.seq limit ?"""
     try:
         return cast(list[SearchRow], select_rows(store, sql, [_fts_query(text), *params, limit]))
-    except sqlite3.OperationalError as exc:
-        raise ConfigError(f"cannot search for {text!r}: {exc}") from exc
+    except sqlite3.OperationalError:
+        raise ConfigError(f"cannot search for {text!r}: {SEARCH_HELP}") from None
+
+
+SEARCH_HELP = (
+    'give words (every one must appear), e.g. tracker search "radiofrequency neurolysis"; '
+    "a word ending in * matches every word it starts (neuro*)"
+)
 
 
 def _fts_query(text: str) -> str:
-    """Words as FTS5 prefix-free terms, each quoted so that punctuation (64600-64681, CG-SURG-89) is literal."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+    """Words as FTS5 terms, quoted so that punctuation (64600-64681, CG-SURG-89) is literal; ``neuro*``: a prefix."""
+    terms = []
+    for word in text.split():
+        stem = word.rstrip("*")
+        if not stem.strip('"'):
+            continue
+        terms.append('"' + stem.replace('"', '""') + '"' + ("*" if stem != word else ""))
+    if not terms:
+        raise ConfigError(f"nothing to search for in {text!r}: {SEARCH_HELP}")
+    return " ".join(terms)
 
 
 def previous_version(store: Store, source_id: str, code: str, before: int) -> VersionRow | None:
