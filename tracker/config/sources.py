@@ -25,7 +25,7 @@ SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
 KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
-SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
+SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api", "tags")
 FETCH_KEYS = (
     "timeout",
     "read_timeout",
@@ -38,7 +38,16 @@ FETCH_KEYS = (
     "max_retry_after",
     "deadline",
 )
-NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
+NOTIFY_KEYS = (
+    "email_to",
+    "email_from",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "slack",
+    "send_when_no_changes",
+    "route",
+)
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
 DEFAULT_API = "https://api.coverage.cms.gov"
 DISCOVER_LIMIT = 400
@@ -69,6 +78,8 @@ class Source:
     selector: str | None = None
     article_id: int | None = None
     api: str | None = None
+    tags: tuple[str, ...] = ()
+    """Teams or service lines the policy belongs to (``[[notify.route]]`` sends each team its own changes)."""
 
     @property
     def host(self) -> str:
@@ -298,13 +309,12 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
     url = need("url", _is_http_url, HTTP_URL, required=kind != "mcd-article")
     if url is None:
         url = f"{(api or DEFAULT_API).rstrip('/')}/v1/data/article/?articleid={article_id}"
-    own_codes = _codes(raw["codes"], loc, index, where) if "codes" in raw else codes
     return Source(
         id=raw["id"],
         payer=raw["payer"],
         title=raw["title"].strip(),
         url=url,
-        codes=own_codes,
+        codes=_codes(raw["codes"], loc, index, where) if "codes" in raw else codes,
         plan=_plan(raw["payer"], need("plan", text, "a plan name such as anthem", required=False), where, loc, index),
         kind=kind,
         selector=_html_only(
@@ -312,6 +322,7 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         ),
         article_id=article_id,
         api=api,
+        tags=tuple(need("tags", _is_tags, 'a list of tags such as ["pain", "neurosurgery"]', required=False) or ()),
     )
 
 
@@ -339,6 +350,10 @@ def _html_only(selector: str | None, kind: str | None, url: str, where: str, loc
             "selector",
         )
     return selector
+
+
+def _is_tags(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(t, str) and t.strip() and t == t.strip() for t in value)
 
 
 def _is_selector(value: Any) -> bool:
