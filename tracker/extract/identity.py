@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tracker.models import Extraction, Kind
 
-LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "beautifulsoup4", "lxml", "soupsieve")
+LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "beautifulsoup4", "lxml", "soupsieve", "selectolax")
 """The installed distributions whose versions are part of the identity."""
 
 _PACKAGE = Path(__file__).resolve().parent.parent

@@ -272,16 +272,20 @@ class Reader(_Links):
         related = bool(_RELATED_CAPTION.search(block.caption))
         disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
-        extra = [strip_label(block.caption), strip_label(block.group)]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
-        for row in block.rows:
+        whole = block
+        for row, group in _grouped_rows(whole):
+            block = replace(whole, group=group) if group != whole.group else whole
+            extra = [strip_label(block.caption), strip_label(group)]
             codes = mentioned(" ".join(row), self.codes)
             if not codes:
                 if pa_table and not any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
                     pa = _pa_cell(row, pa_col) if pa_col is not None else classify_prior_auth(" ".join(row))
                     self.document_pa.extend([pa] if pa is not None else [])
                 continue
-            text, parts = _row_passage(block, row, lead, governing)
+            # A paragraph that cites other codes speaks of those only, not of this row.
+            mine = [(w, t) for w, t in governing if not _names_codes(t) or any(mentions(t, c) for c in codes)]
+            text, parts = _row_passage(block, row, lead, mine)
             first = len(self.sections)
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
             key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
@@ -351,7 +355,7 @@ def _linked(
     if section.status == "mentioned" and basis.get("rule") == "no-stance":
         link = best_link(key, statements, section.code, group=group)
         if link is not None:
-            statement = link.statement
+            statement = _for_code(link.statement, section.code)
             linked = {"rule": statement.rule, "phrase": _quote(statement.text), "from": "linked"}
             if link.weak:
                 linked["review"] = "weak link"
@@ -364,6 +368,17 @@ def _linked(
         elif document_pa is not None:
             section = replace(section, prior_auth=document_pa)
     return section
+
+
+def _for_code(statement: Statement, code: str) -> Statement:
+    """A statement that cites codes, read for ``code`` only: the stance of the clauses that name it."""
+    if not statement.cites:
+        return statement
+    own = [c for s in _code_sentences(_SENTENCE.split(statement.text), code) for c in _code_clauses(s, code)]
+    status, basis = decide([("statement", "; ".join(own))])
+    if status == "mentioned":
+        return statement
+    return replace(statement, status=status, rule=basis["rule"], phrase=basis["phrase"])
 
 
 def _quote(text: str, limit: int = 200) -> str:
@@ -395,6 +410,36 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
         if current:
             own.append(part)
     return own
+
+
+def _grouped_rows(block: Block) -> list[tuple[tuple[str, ...], str]]:
+    """The rows of a table with the group row over each (a PDF table has its group rows among its rows).
+
+    A row without a code whose only text stands left of the next coded row's description is a group
+    row ("Tenotomy Using a Waterjet Device" over "23929 | Unlisted procedure, shoulder"); text in or
+    right of the description column is that description running on, not a group.
+    """
+    out: list[tuple[tuple[str, ...], str]] = []
+    group = block.group
+    rows = block.rows
+    for i, row in enumerate(rows):
+        filled = [j for j, cell in enumerate(row) if cell]
+        if len(filled) == 1 and len(row) > 1 and len(row[filled[0]].split()) > 1 and not _names_codes(row[filled[0]]):
+            after = next((r for r in rows[i + 1 :] if _names_codes(" ".join(r))), None)
+            description = _description_column(after) if after is not None else None
+            if description is not None and filled[0] < description:
+                group = row[filled[0]]
+                continue
+        out.append((row, group))
+    return out
+
+
+def _description_column(row: Sequence[str]) -> int | None:
+    """The column of a coded row's first filled cell after its code."""
+    code = next((j for j, cell in enumerate(row) if _names_codes(cell)), None)
+    if code is None:
+        return None
+    return next((j for j in range(code + 1, len(row)) if row[j]), None)
 
 
 def _code_sentences(split: Sequence[str], code: str) -> list[str]:

@@ -76,7 +76,7 @@ PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
     _rule("pa-requires", rf"\brequires?\s+(?:an?\s+)?{_PA}", True, "Note: Requires Precertification:"),
     _rule(
         "pa-required",
-        rf"\b{_PA}(?:\s+(?:of|for)\s+[^.]{{0,80}}?)?\s+(?:is\s+|are\s+)?(?:required|mandatory)",
+        rf"\b{_PA}(?:\s+(?:of|for)\s+[^.;]{{0,240}}?)?\s+(?:is\s+|are\s+)?(?:required|mandatory)",
         True,
         "Precertification is required.",
     ),
