@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from tracker.config.paths import Paths, stray_history, xdg_sources
+from tracker.config import paths as config_paths
+from tracker.config.paths import Paths, stray_history
 from tracker.config.sources import Config, load_config
 from tracker.errors import ConfigError, StoreError, TrackerError, UsageError, exit_status_of
 from tracker.models import PAYERS
@@ -82,6 +83,16 @@ def settle_interrupted(store: Store) -> None:
             close_interrupted(store, now().isoformat())
     except (TrackerError, OSError):
         pass
+
+
+def xdg_sources(env: Mapping[str, str] | None = None) -> Path:
+    """The sources file of the user's configuration directory (``tracker.config.paths``; ``env`` is unused)."""
+    return config_paths.xdg_sources()
+
+
+def find_sources(given: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """The sources file a command uses (``tracker.config.paths.find_sources``, kept here for callers of old)."""
+    return config_paths.find_sources(given)[0]
 
 
 HELP_WORDS = frozenset({"--help", "-h"})
