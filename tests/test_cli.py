@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests import samples
 from tests.helpers import PolicyServer, Workdir
 from tracker.cli import cli
+from tracker.vocab import prior_auth_word
 
 PDF = "application/pdf"
 PATHS = {
@@ -101,11 +102,11 @@ def words_at(line: str) -> list[tuple[int, str]]:
 
 
 def shown(value: object) -> str:
-    """How the table shows a JSON value: "-" for null, yes/no for booleans, else the value."""
+    """How the table shows a JSON value: "-" for null, booleans (prior auth) in words, else the value."""
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return prior_auth_word(value)
     return str(value)
 
 
@@ -125,7 +126,12 @@ def test_status_prints_a_header_and_one_aligned_line_per_source_and_code(two_run
     for line, row in zip(lines, rows, strict=True):
         # Every value starts in its column's header position: the table is aligned.
         cells = [line[a:b].rstrip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
-        expected = {**row, "status": row["status"].replace("_", " "), "health": "ok"}
+        expected = {
+            **row,
+            "status": row["status"].replace("_", " "),
+            "prior_auth": prior_auth_word(row["prior_auth"]),
+            "health": "ok",
+        }
         assert cells == [shown(expected[name]) for _, name in columns]
         assert all(line[a - 1] == " " for a in starts[1:])
         assert line == line.rstrip()
@@ -153,7 +159,7 @@ def test_digest_preview_as_text(two_runs: TwoRuns) -> None:
     assert f"  * {CIGNA}" in lines and f"  * {AETNA}" in lines and f"  * {HORIZON}" in lines
     assert "STATUS CHANGES (2)" in lines and "CODES ADDED OR REMOVED (1)" in lines
     assert f"    {two_runs.url('cigna-0525')}" in lines
-    assert "{+Experimental/Investigational/Unproven+}" in result.stdout
+    assert "{+Experimental/Investigational/Unproven:+}" in result.stdout  # the caption said once (issue 22)
     assert "FIRST CAPTURES" not in result.stdout
 
     everything = two_runs.work.cli("digest", "--since", "2000-01-01")
@@ -225,9 +231,9 @@ def test_demo_command_runs_the_pipeline_into_its_directory(tmp_path: Path, monke
     assert report.is_file() and "covered → experimental" in report.read_text(encoding="utf-8")
     sources = (demo / "sources.toml").read_text(encoding="utf-8")
     assert re.search(r'url = "http://127\.0\.0\.1:\d+/', sources) and 'id = "cigna-0525"' in sources
-    assert (demo / "data" / "tracker.db").is_file()
+    assert (demo / "snapshots" / "tracker.db").is_file()  # beside its sources.toml (issue 22)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
-    assert sorted(p.name for p in demo.iterdir()) == ["data", "report", "sources.toml"]
+    assert sorted(p.name for p in demo.iterdir()) == ["report", "snapshots", "sources.toml"]
 
 
 def test_demo_command_refuses_a_directory_that_is_not_empty(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from tests.helpers import build_history
 from tracker.store import queries as history
 from tracker.store.database import Store, open_store
 
-CONFIG = Path(__file__).resolve().parents[1] / "datasette.yaml"
+CONFIG = Path(__file__).resolve().parents[1] / "tracker" / "datasette.yaml"
 QUERIES = {"changes_to_a_code_since", "status_of_a_code", "policy_text_as_of"}
 
 

@@ -70,7 +70,7 @@ def test_user_agent_and_conditional_get(server: PolicyServer) -> None:
     second = fetch(src, make_session(FAST), FAST, Validators(first.etag, None))
     assert second.not_modified and second.http_status == 304
     headers, _ = server.hits("/p.html")[0]
-    assert headers["User-Agent"].startswith("tracker/")
+    assert headers["User-Agent"].startswith("payer-policy-tracker/")
 
 
 def test_retries_503_then_succeeds_honouring_retry_after(server: PolicyServer) -> None:

@@ -46,7 +46,7 @@ def test_search_every_version_newest_first(server: PolicyServer, work: Workdir) 
     two_versions(server, work)
     hits = work.json("search", "Experimental", "--code", "64600")
     assert hits and hits[0]["source"] == "cigna-0525" and "[" in hits[0]["snippet"]
-    versions = [h["version"] for h in hits]
+    versions = [h["document_id"] for h in hits]
     assert versions == sorted(versions, reverse=True)
     assert work.json("search", "Experimental", "--payer", "aetna") == []
     assert work.json("search", 'odd "quote') == []  # punctuation is literal, never an FTS syntax error
@@ -87,7 +87,8 @@ def test_diff_between_versions(server: PolicyServer, work: Workdir) -> None:
     text = work.cli("diff", "cigna-0525", "--from", "2026-03-01", "--to", "2026-05-01")
     # Versions are numbered per source in human output (issue 14 item 7; was "--- version <database id>").
     assert text.exit_code == 0 and "--- v1: covered" in text.output and "+++ v2: experimental" in text.output
-    assert "+Coding Information" in text.output
+    assert "\n Coding Information\n" in text.output  # the heading path, its caption said once (issue 22)
+    assert "+Considered Experimental/Investigational/Unproven:" in text.output
     assert (data["from"]["number"], data["to"]["number"]) == (1, 2)
     same = work.cli("diff", "cigna-0525", "--from", "2026-05-01")
     assert "(the same text)" in same.output
@@ -98,10 +99,13 @@ def test_diff_with_one_version(server: PolicyServer, work: Workdir) -> None:
     server.set(PDF_PATH, samples.cigna_policy_pdf(1), content_type="application/pdf")
     work.cli("run", "--no-notify")
     result = work.cli("diff", "cigna-0525")
-    assert result.exit_code == 2 and "only one version stored" in result.output
+    assert result.exit_code == 0 and "cigna-0525: only one version so far (v1, captured" in result.output
 
 
 def test_read_commands_never_create_a_database(work: Workdir) -> None:
+    work.write_sources(
+        'codes = ["64600"]\n[[source]]\nid = "a"\npayer = "aetna"\ntitle = "t"\nurl = "http://127.0.0.1:9/a.html"\n'
+    )
     result = work.cli("status")
     assert result.exit_code == 3 and "no history database at" in result.output and "tracker run" in result.output
     assert not (work.data / "tracker.db").exists()

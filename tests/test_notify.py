@@ -174,7 +174,7 @@ def test_two_runs_send_one_email_and_one_slack_post_then_nothing(tracker: Tracke
     assert "Cigna 0525 · CPT 64600: covered → experimental, effective 2026-04-21" in text
     assert "Aetna 0374 · CPT 64600: covered → not covered" in text
     assert "Horizon BCBSNJ 142 · CPT 64600: removed (was covered)" in text
-    assert "{+Experimental/Investigational/Unproven+}" in text and "[-Medically Necessary" in text
+    assert "{+Experimental/Investigational/Unproven:+}" in text and "[-Medically Necessary" in text
     assert tracker.server.url(PATHS["cigna"]) in text and "3 sources captured for the first time" in text
     assert text.index("STATUS CHANGES") < text.index("CODES ADDED OR REMOVED") < text.index("FIRST CAPTURES")
     assert "text-decoration:line-through" in html and f'href="{tracker.server.url(PATHS["cigna"])}"' in html

@@ -74,4 +74,5 @@ def test_notify_test_without_channels_is_a_usage_error(work: Workdir) -> None:
     work.write_sources(SOURCES)
     result = work.cli("notify", "--test")
     assert result.exit_code == 2 and "no notification channel configured" in result.output
-    assert work.cli("notify").exit_code == 2
+    alone = work.cli("notify")  # nothing asked: its help (issue 22)
+    assert alone.exit_code == 0 and "--test" in alone.output

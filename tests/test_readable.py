@@ -50,17 +50,17 @@ def test_statuses_are_words_in_human_output_and_values_in_json(hist: Workdir) ->
 
 def test_versions_are_numbered_per_source_not_by_database_id(hist: Workdir, tmp_path: Path) -> None:
     rows = hist.json("history", "cigna-0525")
-    assert [r["number"] for r in rows] == [1, 2]
-    assert [r["version"] for r in rows] != [1, 2]  # the database ids interleave the sources
+    assert [r["number"] for r in rows] == [r["version"] for r in rows] == [1, 2]  # as the table says v1, v2
+    assert [r["document_id"] for r in rows] != [1, 2]  # the database ids interleave the sources
     table = hist.cli("history", "cigna-0525").output
     assert [line.split()[0] for line in table.splitlines()[1:]] == ["v1", "v2"]
-    assert hist.cli("show", "cigna-0525").output.splitlines()[1].startswith("v2 (latest)")
+    assert hist.cli("show", "cigna-0525").output.splitlines()[1].startswith("v2 (the latest version)")
     assert hist.json("show", "cigna-0525", "--at", "2026-03-01")["number"] == 1
     diff = hist.cli("diff", "cigna-0525").output
     assert diff.startswith("--- v1: covered") and "+++ v2: experimental" in diff
     assert hist.cli("report", str(tmp_path / "report")).exit_code == 0
     page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
-    ids = {r["version"] for r in rows} - {1, 2}
+    ids = {r["document_id"] for r in rows} - {1, 2}
     assert "v1, captured" in page and "v2, captured" in page
     assert not any(f"version {i}," in page or f"v{i}, captured" in page for i in ids)
 

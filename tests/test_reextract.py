@@ -48,7 +48,7 @@ def demo(demo_history: DemoResult, tmp_path: Path) -> Iterator[DemoResult]:
     """A copy of the demo history of the test's own."""
     root = tmp_path / "demo"
     shutil.copytree(demo_history.work_dir, root)
-    yield replace(demo_history, work_dir=root, sources=root / "sources.toml", data=root / "data")
+    yield replace(demo_history, work_dir=root, sources=root / "sources.toml", data=root / "snapshots")
 
 
 def _cli(demo: DemoResult, *args: str) -> Result:
@@ -66,7 +66,7 @@ def test_a_dry_run_of_the_unchanged_extractor_over_the_demo_history_is_empty(dem
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
     text = _cli(demo, "reextract", "--dry-run")
-    assert "Re-read 10 version(s) of 6 source(s)" in text.output and "0 read differently" in text.output
+    assert "Re-read 10 versions of 6 sources" in text.output and "0 read differently" in text.output
     assert _db_rows(demo, "select * from coverage order by document_id, code") == before
 
 
@@ -131,4 +131,4 @@ def test_a_version_whose_capture_is_gone_is_reported_and_the_rest_is_read(demo: 
     result = _cli(demo, "reextract", "--dry-run", "--jobs", "1")
     assert result.exit_code == 1
     assert "cigna-0525 v1" in result.output and "not re-read" in result.output
-    assert "Re-read 10 version(s)" in result.output
+    assert "Re-read 10 versions" in result.output

@@ -42,12 +42,22 @@ def test_since_shows_recent_changes_and_copies_only_their_captures(history: Path
     assert "First capture" in everything.get_text() and "First capture" not in recent.get_text()
 
 
-def test_link_captures_copies_nothing_and_links_the_stored_bytes(history: Path, tmp_path: Path) -> None:
+def test_link_captures_copies_nothing_and_links_readable_copies_in_the_data_directory(
+    history: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "linked"
     dom = _report(history, out, "--link-captures")
     assert not (out / "captures").exists()
-    hrefs = [a["href"] for a in dom.select("article.change a[href]") if a["href"].endswith(".gz")]
+    hrefs = [a["href"] for a in dom.select("article.change a[href]") if "/readable/" in a["href"]]
     assert hrefs and all(not h.startswith(("/", "http")) for h in hrefs)  # relative, so the folder can move with data
+    assert not any(h.endswith(".gz") for h in hrefs)  # a browser shows them instead of downloading them
     for href in hrefs:
-        body = gzip.decompress((out / href).read_bytes())
-        assert hashlib.sha256(body).hexdigest() == Path(href).name.removesuffix(".gz")
+        path = (out / href).resolve()
+        assert path.parent == (history / "data" / "readable").resolve()
+        if path.suffix == ".pdf":
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == path.stem  # decompressed, byte for byte
+        else:
+            assert "A capture kept by tracker" in path.read_text(encoding="utf-8")
+    again = _report(history, tmp_path / "again", "--link-captures")  # made once, shared by every report
+    assert {a["href"] for a in again.select("article.change a[href]") if "/readable/" in a["href"]}
+    assert gzip.decompress((history / "data" / "raw").glob("*/*.gz").__next__().read_bytes())

@@ -118,6 +118,7 @@ def test_shipped_sources_toml_is_valid() -> None:
 def test_bad_selector_and_medicare_kind_for_another_payer(tmp_path: Path) -> None:
     message = error_of(tmp_path, GOOD + 'selector = "div[["\n')
     assert ":15:" in message and "'selector' must be a valid CSS selector" in message
-    assert load_config(write(tmp_path, GOOD + 'selector = "#main .policy"\n')).sources[1].selector == "#main .policy"
+    html = GOOD.replace("mm_0525.pdf", "mm_0525.html")
+    assert load_config(write(tmp_path, html + 'selector = "#main .policy"\n')).sources[1].selector == "#main .policy"
     message = error_of(tmp_path, GOOD + 'kind = "mcd-article"\narticle_id = 1\n')
     assert ":11:" in message and "kind 'mcd-article' is a Medicare article" in message

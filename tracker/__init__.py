@@ -41,7 +41,7 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
-            return version("tracker")
+            return version("payer-policy-tracker")  # the distribution's name (issue 22)
         except PackageNotFoundError:  # running from a checkout that was never installed
             return "0+unknown"
     if name not in _LAZY:

@@ -13,28 +13,33 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from tracker.cli import analyst, notifytest, operations, pipeline, reextract, review, starter, trial
-from tracker.cli.base import Context, TrackerGroup, find_sources
+from tracker.cli import analyst, browse, notifytest, operations, pipeline, reextract, review, starter, trial
+from tracker.cli.base import Context, TrackerGroup, check_sources
+from tracker.config.paths import resolve
+from tracker.vocab import OPTION_METAVARS
 
 
-@click.group(cls=TrackerGroup)
+@click.group(cls=TrackerGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--sources",
     "sources_path",
     type=click.Path(path_type=Path, dir_okay=False),
     envvar="TRACKER_SOURCES",
+    metavar="FILE",
     help="The sources file (env TRACKER_SOURCES; else ./sources.toml, else $XDG_CONFIG_HOME/tracker/sources.toml).",
 )
 @click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default="snapshots",
     envvar="TRACKER_DATA",
-    show_default=True,
-    help="Data directory: raw captures and tracker.db (env TRACKER_DATA).",
+    metavar="DIR",
+    help="Data directory: raw captures and tracker.db (env TRACKER_DATA; default: snapshots/ beside the "
+    "sources file, or $XDG_DATA_HOME/tracker for the one in $XDG_CONFIG_HOME/tracker).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Say which sources file and which database a command uses.")
 @click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
@@ -60,9 +65,22 @@ from tracker.cli.base import Context, TrackerGroup, find_sources
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, sources_path: Path | None, data_dir: Path, log_level: str, log_format: str, no_color: bool
+    ctx: click.Context,
+    sources_path: Path | None,
+    data_dir: Path | None,
+    verbose: bool,
+    log_level: str,
+    log_format: str,
+    no_color: bool,
 ) -> None:
-    """Watch payers' coverage policies and report, code by code, what changed."""
+    """Watch payers' coverage policies and report, code by code, what changed.
+
+    New here? `tracker demo` shows the whole pipeline offline; `tracker init` writes a starter
+    sources.toml. `tracker COMMAND -h` explains each command.
+    """
+    if ctx.invoked_subcommand is None:  # bare `tracker`: the help, and success
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     if no_color or os.environ.get("NO_COLOR"):
         ctx.color = False  # click.echo strips every style (https://no-color.org: any non-empty NO_COLOR)
     logging.basicConfig(level=log_level.upper(), format=log_format, stream=sys.stderr, force=True)
@@ -70,7 +88,14 @@ def cli(
         # urllib3 warns on every retry; the tracker reports the outcome once, so keep its detail for DEBUG.
         for handler in logging.getLogger().handlers:
             handler.addFilter(lambda r: not (r.name.startswith("urllib3") and r.levelno < logging.ERROR))
-    ctx.obj = Context(find_sources(sources_path, os.environ), data_dir, os.environ)
+    paths = resolve(
+        sources_path,
+        "environment" if ctx.get_parameter_source("sources_path") == ParameterSource.ENVIRONMENT else None,
+        data_dir,
+        "TRACKER_DATA" if ctx.get_parameter_source("data_dir") == ParameterSource.ENVIRONMENT else None,
+    )
+    ctx.obj = Context(paths.sources, paths.data, os.environ, paths=paths, verbose=verbose)
+    check_sources(ctx)
 
 
 for command in (
@@ -95,8 +120,23 @@ for command in (
     reextract.reextract,
     review.review,
     review.confirm,
+    browse.datasette,
 ):
     cli.add_command(command)
+
+
+def uniform_help(group: click.Group) -> None:
+    """Every command's help names a shared option's value alike (``--code C``): ``tracker.vocab.OPTION_METAVARS``."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            uniform_help(command)
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.is_flag:
+                named = next((OPTION_METAVARS[o] for o in param.opts if o in OPTION_METAVARS), None)
+                param.metavar = named or param.metavar
+
+
+uniform_help(cli)
 
 
 def _version(ctx: click.Context) -> None:

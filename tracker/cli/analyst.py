@@ -20,16 +20,26 @@ from tracker.cli.base import (
     parse_date,
     store_with,
 )
-from tracker.cli.output import emit, output_options, row_keys
+from tracker.cli.output import emit, output_options, row_keys, terminal_width
 from tracker.errors import ConfigError, UsageError
 from tracker.judge.classify import describe_basis
-from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
+from tracker.judge.diff import DELETE, INSERT, Segment, said_once, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import queries as hist
 from tracker.store.database import Store
 from tracker.store.ledger import change_rows
 from tracker.store.rows import ChangeRow, HistoryRow, StatusRow, VersionRow
-from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
+from tracker.vocab import (
+    DEFAULT_CODE,
+    basis_word,
+    by_cause,
+    code_label,
+    outcome_word,
+    plural,
+    prior_auth_word,
+    status_word,
+    version_label,
+)
 
 
 @click.command()
@@ -94,7 +104,7 @@ def changes(
     rows = rows[-limit:] if limit else rows
     readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
     columns = ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"]
-    emit(readable, as_json, as_csv, columns, row_keys(ChangeRow))
+    emit(readable, as_json, as_csv, columns, row_keys(ChangeRow), shorten=("summary", "source"))
     if hidden:
         click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
 
@@ -123,6 +133,11 @@ def status(obj: Context, code: str | None, xlsx: Path | None, as_json: bool, as_
     the automatic reading beside it when they differ. --xlsx FILE writes the grid analysts keep
     (a row per code, a column per payer/plan, notes with the basis) and every row of --json.
 
+    \b
+    Statuses: covered (medically necessary when criteria are met), not covered,
+    experimental (experimental, investigational or unproven), mentioned (stance unclear),
+    absent (no longer in the policy). Prior auth: required, not required, unknown.
+
     Example:
 
         tracker status --code 64600
@@ -142,8 +157,15 @@ def status(obj: Context, code: str | None, xlsx: Path | None, as_json: bool, as_
     if as_json or as_csv:
         emit(rows, as_json, as_csv, columns, row_keys(StatusRow))
         return
-    readable = [{**r, "status": reading_text(r), "health": health(r["checked_at"], r["last_error"])} for r in rows]
-    emit(readable, False, False, [*columns, "health"])
+    readable = [
+        {**r, "status": reading_text(r), "prior_auth": _pa(r), "health": health(r["checked_at"], r["last_error"])}
+        for r in rows
+    ]
+    emit(readable, False, False, [*columns, "health"], drop=STATUS_DROP, shorten=("health", "source"))
+
+
+STATUS_DROP = ("checked_at", "plan", "changed_at", "payer", "effective_date")
+"""The matrix's columns a narrow terminal loses first (--wide keeps them)."""
 
 
 def reading_text(row: Mapping[str, Any]) -> str | None:
@@ -192,6 +214,11 @@ def _word(status: str | None) -> str | None:
     return status_word(status) if status else None
 
 
+def _pa(row: Mapping[str, Any]) -> str | None:
+    """Prior authorization in a table: required / not required / unknown (nothing when no version yet)."""
+    return None if row.get("status") is None else prior_auth_word(row.get("prior_auth"))
+
+
 @click.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="How many runs (1-10000).")
 @output_options
@@ -215,15 +242,31 @@ def runs(obj: Context, limit: int, as_json: bool, as_csv: bool) -> None:
     if as_json:
         emit(rows, True, False, [])
         return
+    from tracker.cli.fit import wrap_lines
+
+    lines = []
     for r in rows:
-        click.echo(
+        lines.append(
             f"run {r['id']}  {r['started_at']}  {r['status']}  {r['sources_ok']}/{r['sources_total']} checked, "
             f"{r['changes']} changes, {_duration_text(r['duration_s'], r['status'])}, "
             f"extractor {r['extractor'] or '-'}"
         )
-        for s in r["sources"]:
-            error = f"  {s['error_class']}: {s['error']}" if s["error_class"] else ""
-            click.echo(f"  {s['source']}: {outcome_word(s['outcome'])}{error}")
+        lines += _run_sources(r["sources"])
+    click.echo(wrap_lines(lines, terminal_width()))
+
+
+def _run_sources(sources: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A run's sources, one line each; a cause several sources met is said once, with their ids."""
+    lines = [f"  {s['source']}: {outcome_word(s['outcome'])}" for s in sources if not s["error_class"]]
+    failed = [(s["source"], s["error_class"], s["error"]) for s in sources if s["error_class"]]
+    for error_class, cause, ids in by_cause(failed):
+        if len(ids) == 1:
+            error = next(f[2] for f in failed if f[0] == ids[0])
+            lines.append(f"  {ids[0]}: {outcome_word('error')}  {error_class}: {error}")
+        else:
+            failed_word = outcome_word("error")
+            lines.append(f"  {plural(len(ids), 'source')} {failed_word}  {error_class}: {cause}: {', '.join(ids)}")
+    return lines
 
 
 def _duration_text(seconds: float | None, status: str) -> str:
@@ -255,17 +298,25 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
         marked = [{**r, "confirmations": [c for c in made if _on(c, r)]} for r in rows]
         emit(marked if as_json else rows, as_json, as_csv, [], row_keys(HistoryRow))
         return
-    numbers = {r["version"]: r["number"] for r in rows}
+    numbers = {r["document_id"]: r["number"] for r in rows}
     readable: list[dict[str, Any]] = []
     for r in rows:  # each version, then what analysts said of it: confirmations made on it, those it made lapse
-        readable.append({**r, "version": f"v{r['number']}", "status": status_word(r["status"])})
-        lines = [line for c in made for line in _confirmation_lines(c, numbers) if line[0] == (r["version"], r["code"])]
-        readable += [line[1] for line in lines]
-    emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+        readable.append(
+            {**r, "version": version_label(r["number"]), "status": status_word(r["status"]), "prior_auth": _pa(r)}
+        )
+        key = (r["document_id"], r["code"])
+        readable += [line[1] for c in made for line in _confirmation_lines(c, numbers) if line[0] == key]
+    emit(
+        readable,
+        False,
+        False,
+        ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"],
+        shorten=("sha256",),
+    )
 
 
 def _on(confirmation: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
-    return bool(confirmation["version"] == row["version"] and confirmation["code"] == row["code"])
+    return bool(confirmation["version"] == row["document_id"] and confirmation["code"] == row["code"])
 
 
 def _confirmation_lines(
@@ -319,13 +370,16 @@ def show(obj: Context, source_id: str, code: str, at: str | None, as_json: bool)
         f"{row['source']} · {code_label(code)} · {status_word(row['status'])} · "
         f"prior auth {prior_auth_word(row['prior_auth'])}"
     )
+    why = basis_word(row["basis"], row["as_of"])
     click.echo(
-        f"v{row['number']} ({row['basis']}): effective {row['effective_date'] or '-'}, captured {row['captured_at']}"
+        f"{version_label(row['number'])}{f' ({why})' if why else ''}: effective {row['effective_date'] or '-'}, "
+        f"captured {row['captured_at']}"
     )
     click.echo(f"source: {row['url']}\nsha256: {row['sha256']}")
     for s in row["sections"]:
         page = f" (page {s['page']})" if s["page"] else ""
-        click.echo(f"\n{s['heading']}{page}\n{s['text']}")
+        heading, _, text = said_once(f"{s['heading']}\n{s['text']}").partition("\n")
+        click.echo(f"\n{heading}{page}\n{text}")
         click.echo(f"  → {describe_basis(s['basis'], status_word(s['status']))}")
     if not row["sections"]:
         click.echo(f"\n{code_label(code)} is not in this version.")
@@ -347,16 +401,49 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
     """
     store = store_with(obj, source_id)
     code = checked_code(obj, code, store) or DEFAULT_CODE
-    new = hist.version_at(store, source_id, code, parse_date(to, "--to"))
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
+    if start and end and start > end:
+        raise UsageError(f"--from {start} is later than --to {end}: give the earlier date to --from")
+    new = hist.version_at(store, source_id, code, end)
     if new is None:
         raise ConfigError(f"{source_id}: no version stored on or before {to}")
     old = (
-        hist.version_at(store, source_id, code, parse_date(from_, "--from"))
+        hist.version_at(store, source_id, code, start)
         if from_
-        else hist.previous_version(store, source_id, code, new["version"])
+        else hist.previous_version(store, source_id, code, new["document_id"])
     )
+    if old is None and from_:
+        raise ConfigError(f"{source_id}: no version stored on or before {from_}; nothing to compare")
+    if old is not None and old["document_id"] > new["document_id"]:
+        raise UsageError(f"--from {from_} picks a later version than --to {to}: give the earlier date to --from")
     if old is None:
-        raise ConfigError(f"{source_id}: only one version stored{' by ' + from_ if from_ else ''}; nothing to compare")
+        _only_one(new, as_json)
+        return
+    _print_diff(old, new, as_json)
+
+
+def _only_one(row: VersionRow, as_json: bool) -> None:
+    """A source with one version: nothing to compare yet, which is no error (exit 0)."""
+    if as_json:
+        payload: dict[str, Any] = {"from": None, "to": _provenance(row), "diff": "", "words": []}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{row['source']}: only one version so far ({version_label(row['number'])}, captured {row['captured_at']}); "
+        "nothing to compare yet"
+    )
+
+
+def _end_label(row: VersionRow) -> str:
+    """One end of a diff, said once: "v1: covered, effective 2025-04-15, captured 2026-02-01T06:00:00+00:00"."""
+    return (
+        f"{version_label(row['number'])}: {status_word(row['status'])}, effective {row['effective_date'] or '-'}, "
+        f"captured {row['captured_at']}"
+    )
+
+
+def _print_diff(old: VersionRow, new: VersionRow, as_json: bool) -> None:
+    """The diff between two versions: JSON, a word diff on a terminal, else a unified diff (one header pair)."""
     before, after = old["text"] or "", new["text"] or ""
     if as_json:
         words = [{"op": s.op, "text": s.text} for s in word_diff(before, after)]
@@ -368,27 +455,25 @@ def diff_command(obj: Context, source_id: str, code: str, from_: str | None, to:
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    for mark, end in (("---", old), ("+++", new)):
-        click.echo(
-            f"{mark} v{end['number']}: {status_word(end['status'])}, effective {end['effective_date'] or '-'}, "
-            f"captured {end['captured_at']}"
-        )
-    if before == after:
-        click.echo("(the same text)")
-    elif sys.stdout.isatty() and click.get_current_context().color is not False:
+    labels = (_end_label(old), _end_label(new))
+    body = unified_diff(before, after, labels)
+    if not body or not sys.stdout.isatty():  # a pipe or a file: the unified diff, its own header the only one
+        click.echo(body or f"--- {labels[0]}\n+++ {labels[1]}\n(the same text)")
+        return
+    click.echo(f"--- {labels[0]}\n+++ {labels[1]}")
+    if click.get_current_context().color is not False:
         click.echo(_coloured(word_diff(before, after, context=40)))
-    elif sys.stdout.isatty():  # NO_COLOR or --no-color: the words marked as in the plain-text digest
+    else:  # NO_COLOR or --no-color: the words marked as in the plain-text digest
         from tracker.notify.plain import words_text
 
         click.echo(words_text(word_diff(before, after, context=40)))
-    else:
-        click.echo(unified_diff(before, after))
 
 
 def _provenance(row: VersionRow) -> dict[str, Any]:
     return {
         "version": row["version"],
         "number": row["number"],
+        "document_id": row["document_id"],
         "captured_at": row["captured_at"],
         "effective_date": row["effective_date"],
         "status": row["status"],
@@ -427,7 +512,7 @@ def search(
     """
     store = obj.store()
     rows = hist.search(store, text, code=checked_code(obj, code, store), payer=payer, limit=limit)
-    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"])
+    emit(rows, as_json, as_csv, ["captured_at", "source", "code", "status", "snippet"], shorten=("snippet", "source"))
 
 
 @click.command()

@@ -14,11 +14,13 @@ from typing import Any
 
 import click
 
+from tracker.config import paths as config_paths
+from tracker.config.paths import Paths, stray_history
 from tracker.config.sources import Config, load_config
-from tracker.errors import ConfigError, TrackerError, UsageError, exit_status_of
+from tracker.errors import ConfigError, StoreError, TrackerError, UsageError, exit_status_of
 from tracker.models import PAYERS
 from tracker.store import queries
-from tracker.store.database import Store, open_store
+from tracker.store.database import Store, close_interrupted, open_store, unfinished_runs
 
 
 @dataclass
@@ -29,43 +31,94 @@ class Context:
     data_dir: Path
     env: Mapping[str, str] = field(default_factory=dict)
     """The environment (``os.environ``): notify settings and secrets."""
+    paths: Paths | None = None
+    """How the sources file and the data directory were found (``tracker.config.paths``)."""
+    verbose: bool = False
+    """--verbose: say which sources file and database a command opens (on stderr)."""
+    announced: bool = False
 
     def config(self) -> Config:
         """The parsed and validated sources.toml, with the environment's notify settings."""
         if not self.sources_path.exists():
             raise ConfigError(
                 f"{self.sources_path}: no such file. The sources file is found through --sources FILE, "
-                f"TRACKER_SOURCES, ./sources.toml, then {xdg_sources(self.env)}; "
+                f"TRACKER_SOURCES, ./sources.toml, then {xdg_sources()}; "
                 "`tracker init` writes a starter one (try `tracker demo` first)"
             )
         return load_config(self.sources_path, self.env)
 
     def store(self) -> Store:
         """The existing history database in the data dir (a mistyped --data is an error, not a new database)."""
-        return open_store(self.data_dir, create=False)
+        self.announce()
+        try:
+            store = open_store(self.data_dir, create=False)
+        except StoreError as exc:
+            stray = stray_history(self.paths) if self.paths else None
+            if stray is None:
+                raise
+            raise StoreError(f"{exc.message}; a history database is at {stray}: pass --data {stray.parent}") from None
+        settle_interrupted(store)
+        return store
+
+    def announce(self) -> None:
+        """On --verbose, say once (on stderr) which sources file and which database this command uses."""
+        if self.verbose and not self.announced:
+            self.announced = True
+            where = self.paths.describe() if self.paths else f"database: {self.data_dir / 'tracker.db'}"
+            click.echo(where, err=True)
 
 
-def xdg_sources(env: Mapping[str, str]) -> Path:
-    """$XDG_CONFIG_HOME/tracker/sources.toml (XDG_CONFIG_HOME defaults to ~/.config)."""
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "tracker" / "sources.toml"
+def settle_interrupted(store: Store) -> None:
+    """A run left ``running`` by a killed process shows as ``interrupted`` once the run lock is free (issue 22).
+
+    Done under the lock, so that a run starting meanwhile is never the one closed; when the lock
+    is taken (a run is on) or the database cannot be written, the rows stay as they are.
+    """
+    if not unfinished_runs(store):
+        return
+    from tracker.run.lock import RUN_LOCK, hold
+
+    try:
+        with hold(store.directory / RUN_LOCK, what="run"):
+            close_interrupted(store, now().isoformat())
+    except (TrackerError, OSError):
+        pass
 
 
-def find_sources(given: Path | None, env: Mapping[str, str]) -> Path:
-    """The sources file: --sources or TRACKER_SOURCES, else ./sources.toml, else the XDG one, else ./sources.toml."""
-    if given is not None:
-        return given
-    local = Path("sources.toml")
-    if local.exists():
-        return local
-    xdg = xdg_sources(env)
-    return xdg if xdg.exists() else local
+def xdg_sources(env: Mapping[str, str] | None = None) -> Path:
+    """The sources file of the user's configuration directory (``tracker.config.paths``; ``env`` is unused)."""
+    return config_paths.xdg_sources()
+
+
+def find_sources(given: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """The sources file a command uses (``tracker.config.paths.find_sources``, kept here for callers of old)."""
+    return config_paths.find_sources(given)[0]
+
+
+HELP_WORDS = frozenset({"--help", "-h"})
+EXEMPT = frozenset({"init", "demo", "extract"})
+"""Commands that never read the sources file: init writes one, the demo brings its own, extract reads a file."""
+
+
+def check_sources(ctx: click.Context) -> None:
+    """A sources file named by --sources or TRACKER_SOURCES must exist, for every command that may read it."""
+    obj: Context = ctx.obj
+    if obj.paths is None or not obj.paths.explicit or obj.sources_path.exists():
+        return
+    if ctx.invoked_subcommand in EXEMPT or HELP_WORDS & set(ctx.meta.get("tracker.args", ())):
+        return
+    named = "--sources" if obj.paths.origin == "option" else "TRACKER_SOURCES"
+    raise ConfigError(
+        f"{obj.sources_path}: no such file (named by {named}); give the path of an existing sources.toml, "
+        "or write one with `tracker init DIR`"
+    )
 
 
 class TrackerGroup(click.Group):
     """Turns the tracker's expected errors into a one-line message and a documented exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta["tracker.args"] = tuple(ctx.args)  # the command's own arguments: is it asking for help?
         try:
             return super().invoke(ctx)
         except TrackerError as exc:

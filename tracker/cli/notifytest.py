@@ -74,8 +74,9 @@ def notify(obj: Context, test: bool) -> None:
 
         tracker notify --test
     """
-    if not test:
-        raise UsageError("say what to do: `tracker notify --test` sends a test message on each channel")
+    if not test:  # nothing asked: the help says what there is to do (issue 22)
+        click.echo(click.get_current_context().get_help())
+        return
     from tracker.notify.routing import targets
 
     config = obj.config()

@@ -122,6 +122,7 @@ def schedule(obj: Context, run_now: bool) -> None:
     from tracker.run.schedule import Runner, build_scheduler, serve
 
     settings = obj.config().schedule
+    obj.announce()
     stop = threading.Event()
 
     def job() -> None:

@@ -6,6 +6,8 @@ import csv
 import functools
 import io
 import json
+import shutil
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -17,16 +19,24 @@ from tracker.store.text import printable
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+WIDE = "tracker.wide"
+"""``click.Context.meta`` key: --wide was given (every column, every character, whatever the terminal's width)."""
+
+
 def output_options(func: F) -> F:
-    """--json and --csv for a listing command (one or the other: both together are a usage error)."""
+    """--json, --csv and --wide for a listing command (--json and --csv together are a usage error)."""
 
     @functools.wraps(func)
     def one_format(*args: Any, **kwargs: Any) -> Any:
+        click.get_current_context().meta[WIDE] = kwargs.pop("wide", False)
         if kwargs.get("as_json") and kwargs.get("as_csv"):
             raise UsageError("--json and --csv cannot be used together: choose one")
         return func(*args, **kwargs)
 
     checked = cast(F, one_format)
+    checked = click.option(
+        "--wide", "wide", is_flag=True, help="Every column in full, however wide the terminal (tables only)."
+    )(checked)
     checked = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(checked)
     return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(checked)
 
@@ -37,11 +47,17 @@ def emit(
     as_csv: bool,
     columns: Sequence[str],
     keys: Sequence[str] | None = None,
+    *,
+    drop: Sequence[str] = (),
+    shorten: Sequence[str] = (),
 ) -> None:
-    """Print rows as JSON, CSV or an aligned table of ``columns``.
+    """Print rows as JSON, CSV or an aligned table of ``columns``, fitted to the terminal's width.
 
     CSV is data for programs: the values as they are, and a header row even without rows (``keys``,
-    else ``columns``). The spreadsheet-safe form is ``--xlsx``.
+    else ``columns``). The spreadsheet-safe form is ``--xlsx``. At a terminal narrower than the
+    table (COLUMNS, else the terminal's size): dates and times shorten to the day, then the ``drop``
+    columns go (in that order), then the ``shorten`` columns are cut with "…"; a last line says so.
+    --wide, a pipe or a file keep everything.
     """
     if as_json:
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
@@ -50,7 +66,21 @@ def emit(
     elif not rows:
         click.echo("(nothing)")
     else:
-        click.echo(_table(rows, columns))
+        width = terminal_width()
+        if width is None:
+            click.echo(_table(rows, columns))
+            return
+        from tracker.cli.fit import fit_table
+
+        click.echo(fit_table(columns, [[cell(r.get(c)) for c in columns] for r in rows], width, drop, shorten))
+
+
+def terminal_width() -> int | None:
+    """The width to fit tables to: the terminal's (COLUMNS, else its size); None for --wide, a pipe or a file."""
+    context = click.get_current_context(silent=True)
+    if (context is not None and context.meta.get(WIDE)) or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def _csv(rows: Sequence[Mapping[str, Any]], header: Sequence[str]) -> str:
@@ -86,7 +116,7 @@ def row_keys(shape: Any, *leave_out: str) -> list[str]:
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     cells = [[cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)
 

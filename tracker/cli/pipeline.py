@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from tracker.cli.base import Context, code_shape, now
-from tracker.cli.output import cell
 from tracker.cli.terminal import EXIT_INTERRUPTED, ctrl_c, progress_for
+from tracker.config.paths import stray_history
 from tracker.errors import EXIT_SOURCES_FAILED, ExtractError, TrackerError, UsageError
-from tracker.vocab import DEFAULT_CODE
+from tracker.vocab import DEFAULT_CODE, prior_auth_word, status_word
 
 
 @click.command()
@@ -34,6 +34,15 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     from tracker.run.job import run_once
 
     progress = progress_for(len(obj.config().select(only)))
+    obj.announce()
+    stray = stray_history(obj.paths) if obj.paths else None
+    if stray is not None:
+        click.echo(
+            f"note: {obj.data_dir} holds no history yet, but {stray} does (the data directory used to default to "
+            f"./snapshots); this run starts a new history in {obj.data_dir}. Stop it and pass --data {stray.parent} "
+            "to keep the old one.",
+            err=True,
+        )
     with ctrl_c() as stop:
         outcome = run_once(
             obj.sources_path,
@@ -90,7 +99,10 @@ def extract(path: Path, codes: tuple[str, ...], kind: str | None, selector: str 
     click.echo("\n".join(f"{k}: {v}" for k, v in meta.items()) or "(no metadata)")
     for s in found.sections:
         page = f" (page {s.page})" if s.page else ""
-        click.echo(f"\n{s.code} · {s.status} · prior auth {cell(s.prior_auth)}{page}\n  {s.heading}\n  {s.text}")
+        click.echo(
+            f"\n{s.code} · {status_word(s.status)} · prior auth {prior_auth_word(s.prior_auth)}{page}\n"
+            f"  {s.heading}\n  {s.text}"
+        )
     if not found.sections:
         click.echo(f"\nNo section mentions {', '.join(codes)}.")
 

@@ -14,7 +14,7 @@ import click
 from tracker.cli.base import Context, now
 from tracker.errors import EXIT_SOURCES_FAILED, UsageError
 from tracker.models import iso
-from tracker.vocab import code_label, prior_auth_word, status_word
+from tracker.vocab import code_label, plural, prior_auth_word, status_word
 
 if TYPE_CHECKING:
     from tracker.run.reextract import Difference
@@ -70,10 +70,11 @@ def reextract(obj: Context, source_ids: tuple[str, ...], dry_run: bool, jobs: in
     else:
         _print(report.differences)
         differ = len({(d.source, d.version) for d in report.differences})
-        stored = f"would store {report.stored} (dry run: nothing stored)" if dry_run else f"stored {report.stored}"
+        readings = plural(report.stored, "new reading")
+        stored = f"would store {readings} (dry run: nothing stored)" if dry_run else f"stored {readings}"
         click.echo(
-            f"Re-read {report.versions} version(s) of {len(ids)} source(s) with extractor {report.extractor}: "
-            f"{differ} read differently; {stored} new reading(s)."
+            f"Re-read {plural(report.versions, 'version')} of {plural(len(ids), 'source')} with extractor "
+            f"{report.extractor}: {differ} read differently; {stored}."
         )
     if report.failures:
         sys.exit(EXIT_SOURCES_FAILED)

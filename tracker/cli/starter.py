@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tracker.config.paths import data_for
 from tracker.errors import UsageError
 
 STARTER = Path(__file__).resolve().parent.parent / "demo" / "starter.toml"
@@ -36,7 +37,10 @@ def init(directory: Path | None, force: bool) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
     sources = shlex.quote(str(target.resolve()))
+    data, why = data_for(target.resolve(), "option")
     click.echo(f"Wrote {target}: a starter list of real payer policies for CPT 64600.")
+    click.echo(f"Sources file: {target.resolve()}")
+    click.echo(f"Data (captures and tracker.db): {data.absolute()} ({why}; --data or TRACKER_DATA overrides it)")
     click.echo("Next steps:")
     click.echo("  1. Read and edit it: the codes you track, the policies, your contact in [fetch] user_agent.")
     click.echo(f"  2. Point the tracker at it from anywhere:  export TRACKER_SOURCES={sources}")

@@ -12,14 +12,14 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
 from tracker.models import PAYERS, Kind, Payer
-from tracker.vocab import DEFAULT_CODE
+from tracker.vocab import DEFAULT_CODE, PLANS_BY_PAYER
 
 SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
@@ -55,9 +55,12 @@ DISCOVER_LIMIT = 400
 CODE_RE = re.compile(r"^(?:[0-9]{5}|[A-Z][0-9]{4}|[0-9]{4}[A-Z])\Z")
 """CPT (five digits; Category II/III: four digits and a letter, 0213T) and HCPCS Level II (a letter and four digits)."""
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DISTRIBUTION = "payer-policy-tracker"
+"""The name on PyPI (``tracker`` there is an unrelated project); the command and the package stay ``tracker``."""
+HOMEPAGE = "https://github.com/tracker-policy/tracker"
+"""The project's own homepage (pyproject's Homepage): the User-Agent points payers to it."""
 DEFAULT_USER_AGENT = (
-    "tracker/0.1 (payer policy change tracker; checks each policy at most once a day; "
-    "+https://pypi.org/project/tracker/)"
+    f"{DISTRIBUTION}/0.1 (payer policy change tracker; checks each policy at most once a day; +{HOMEPAGE})"
 )
 
 
@@ -210,11 +213,42 @@ def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str])
         codes=codes,
         sources=sources,
         fetch=_fetch_settings(data.get("fetch", {}), loc),
-        notify=notify_settings(
-            _table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc), env, where=f"{loc.path}: [notify]"
+        notify=_located(
+            "notify",
+            NOTIFY_KEYS,
+            loc,
+            lambda: notify_settings(
+                _table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc), env, where=f"{loc.path}: [notify]"
+            ),
         ),
-        schedule=schedule_settings(_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc), str(loc.path)),
+        schedule=_located(
+            "schedule",
+            SCHEDULE_KEYS,
+            loc,
+            lambda: schedule_settings(_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc), str(loc.path)),
+        ),
     )
+
+
+T = TypeVar("T")
+
+
+def _located(name: str, keys: tuple[str, ...], loc: _Locator, build: Callable[[], T]) -> T:
+    """Build a table's settings; an error about one of its keys gets that key's line (issue 22)."""
+    try:
+        return build()
+    except ConfigError as exc:
+        prefix = f"{loc.path}: "
+        if not exc.message.startswith(prefix):  # an environment variable's error, or one already located
+            raise
+        found = [(m.start(), k) for k in keys if (m := re.search(rf"\b{re.escape(k)}\b", exc.message))]
+        line = _table_key_line(loc, name, min(found)[1]) if found else 1
+        line = line if line > 1 else _table_header_line(loc, name)
+        raise ConfigError(f"{loc.path}:{line}: {exc.message.removeprefix(prefix)}") from None
+
+
+def _table_header_line(loc: _Locator, name: str) -> int:
+    return next((n for n, line in enumerate(loc.lines, 1) if line.strip() == f"[{name}]"), 1)
 
 
 def _check_keys(
@@ -228,6 +262,7 @@ def _check_keys(
 def _codes(value: Any, loc: _Locator, index: int | None, where: str = "top level") -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
         raise loc.error(f"{where}: key 'codes' must be a non-empty list of strings, e.g. [\"64600\"]", index, "codes")
+    value = [c.upper() for c in value]  # "j1234", "0213t": as people write them (issue 22)
     for code in value:
         if not CODE_RE.match(code):
             raise loc.error(
@@ -255,9 +290,7 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
             raise loc.error(f"{where}: key {key!r} must be {what}, not {value!r}", index, key)
         return value
 
-    def text(value: Any) -> bool:
-        return isinstance(value, str) and bool(value.strip())
-
+    text = _text
     need("id", lambda v: text(v) and bool(ID_RE.match(v)), "letters, digits, '.', '_' or '-'")
     need("payer", lambda v: v in PAYERS, "one of " + ", ".join(PAYERS))
     need("title", text, "the policy's title")
@@ -282,13 +315,41 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         title=raw["title"].strip(),
         url=url,
         codes=_codes(raw["codes"], loc, index, where) if "codes" in raw else codes,
-        plan=need("plan", text, "a plan name such as anthem", required=False),
+        plan=_plan(raw["payer"], need("plan", text, "a plan name such as anthem", required=False), where, loc, index),
         kind=kind,
-        selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),
+        selector=_html_only(
+            need("selector", _is_selector, SELECTOR_WHAT, required=False), kind, url, where, loc, index
+        ),
         article_id=article_id,
         api=api,
         tags=tuple(need("tags", _is_tags, 'a list of tags such as ["pain", "neurosurgery"]', required=False) or ()),
     )
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _plan(payer: str, plan: str | None, where: str, loc: _Locator, index: int) -> str | None:
+    """A BCBS plan or a Medicare contractor must be one the tracker knows (its name shows in digests and reports)."""
+    allowed = PLANS_BY_PAYER.get(payer)
+    if plan is not None and allowed is not None and plan not in allowed:
+        raise loc.error(
+            f"{where}: key 'plan': {plan!r} is not a {payer} plan; allowed: {', '.join(allowed)}", index, "plan"
+        )
+    return plan
+
+
+def _html_only(selector: str | None, kind: str | None, url: str, where: str, loc: _Locator, index: int) -> str | None:
+    """A CSS selector narrows an HTML page; on a PDF or a Medicare article it would silently do nothing."""
+    if selector is not None and (kind in ("pdf", "mcd-article") or urlsplit(url).path.lower().endswith(".pdf")):
+        raise loc.error(
+            f"{where}: key 'selector' applies to HTML pages only, and this source is "
+            f"{'a ' + kind if kind else 'a PDF'}: remove it (the whole document is read)",
+            index,
+            "selector",
+        )
+    return selector
 
 
 def _is_tags(value: Any) -> bool:
@@ -307,6 +368,7 @@ def _is_selector(value: Any) -> bool:
     return True
 
 
+SELECTOR_WHAT = 'a valid CSS selector such as "#main"'
 HTTP_URL = "an http(s) URL with a host (and a port from 1 to 65535, if any)"
 
 
@@ -356,6 +418,24 @@ def _fetch_settings(value: Any, loc: _Locator) -> FetchSettings:
     return FetchSettings(**values)
 
 
+FETCH_UNITS = {"max_bytes": "bytes", "parallel": "hosts at once", "retries": "retries"}
+"""What the whole-number [fetch] keys count; the others are seconds."""
+
+
+def _fetch_what(key: str, expected: type) -> str:
+    """What a [fetch] key must be, in words: "a positive number of seconds", "a whole number of retries, 0 or more"."""
+    if expected is str:
+        return "text"
+    if expected is float:
+        return "a positive number of seconds" if key in POSITIVE_FETCH_KEYS else "a number of seconds, 0 or more"
+    unit = FETCH_UNITS.get(key, "")
+    return (
+        f"a whole number of {unit}, at least 1"
+        if key in POSITIVE_FETCH_KEYS
+        else f"a whole number of {unit}, 0 or more"
+    )
+
+
 def _fetch_value(key: str, given: Any, expected: type, loc: _Locator) -> Any:
     """One [fetch] value of the default's type: finite, not negative (positive where 0 means nothing)."""
     if expected is float and isinstance(given, int) and not isinstance(given, bool):
@@ -368,6 +448,7 @@ def _fetch_value(key: str, given: Any, expected: type, loc: _Locator) -> Any:
         ok = math.isfinite(given) and (given > 0 if positive else given >= 0)
     if not ok:
         line = _table_key_line(loc, "fetch", key)
-        what = "text" if expected is str else f"{'positive' if positive else 'non-negative'} finite {expected.__name__}"
-        raise ConfigError(f"{loc.path}:{line}: [fetch]: key {key!r} must be a {what}, not {given!r}")
+        raise ConfigError(
+            f"{loc.path}:{line}: [fetch]: key {key!r} must be {_fetch_what(key, expected)}, not {given!r}"
+        )
     return given

@@ -68,7 +68,7 @@ DEMO_SOURCES: tuple[DemoSource, ...] = (
         "uhc-occipital-nerve",
         "uhc",
         None,
-        "Occipital Nerve Injections and Ablation (2025T0080G)",
+        "Occipital Nerve Injections and Ablation (Including Occipital Neuralgia and Headache)",
         "/policies/comm-medical-drug/occipital-neuralgia-headache-treatment.pdf",
         ("uhc-2025T0080G.v1.pdf", "uhc-2025T0080G.v2.pdf"),
     ),
@@ -76,7 +76,7 @@ DEMO_SOURCES: tuple[DemoSource, ...] = (
         "anthem-cg-surg-89",
         "bcbs",
         "anthem",
-        "Radiofrequency Neurolysis for Trigeminal Neuralgia (CG-SURG-89)",
+        "Radiofrequency Neurolysis and Pulsed Radiofrequency Therapy for Trigeminal Neuralgia (CG-SURG-89)",
         "/medpolicies/guidelines/CG-SURG-89.html",
         ("anthem-cg-surg-89.html", "anthem-cg-surg-89.html"),
     ),
@@ -84,12 +84,12 @@ DEMO_SOURCES: tuple[DemoSource, ...] = (
         "horizon-142",
         "bcbs",
         "horizon-nj",
-        "Percutaneous Neurolysis for Trigeminal Neuralgia (142)",
+        "Percutaneous Neurolysis for Trigeminal Neuralgia (Policy 142)",
         "/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74",
         ("horizon-142.v1.html", "horizon-142.v2.html"),
     ),
     DemoSource(
-        "bcbs-al-mp314",
+        "bcbsal-mp-314",
         "bcbs",
         "bcbs-al",
         "Occipital Neuralgia and Headache Treatment (MP-314)",
@@ -198,14 +198,15 @@ def run_demo(work_dir: Path, *, out: Callable[[str], Any] = print, clock: Clock 
     if work_dir.exists() and (not work_dir.is_dir() or any(work_dir.iterdir())):
         raise ConfigError(f"{work_dir} is not empty; tracker demo needs a new or empty directory")
     work_dir.mkdir(parents=True, exist_ok=True)
-    sources, data = work_dir / "sources.toml", work_dir / "data"
+    work_dir = work_dir.resolve()  # the paths it prints work from anywhere (and make file:// URIs)
+    sources, data = work_dir / "sources.toml", work_dir / "snapshots"  # the data dir beside its sources file
     out("tracker demo: the whole pipeline on bundled sample policies; nothing leaves this machine.")
     with serving() as site:
         sources.write_text(sources_toml(site.base), encoding="utf-8")
         out(f"Serving {len(DEMO_SOURCES)} sample policies (HTML and PDF) on {site.base}")
         out(
             f"Work directory: {work_dir}\n  sources.toml (generated, points at the local server)\n"
-            "  data/ (raw captures and tracker.db)"
+            "  snapshots/ (raw captures and tracker.db, beside sources.toml: `cd` there and every command finds them)"
         )
         first = _run(site, 1, sources, data, clock, out, "Run 1: the baseline (version 1 of every policy)")
         out(f"\n{VERSION_2_NEWS}")

@@ -35,6 +35,8 @@ from tracker.fetch.verdict import check_body
 from tracker.models import Fetched
 
 TOKEN_PATH = "/v1/metadata/license-agreement/"
+LICENSE = "the CMS Coverage API's license agreement"
+"""How messages name the token call (its URL follows in parentheses where it helps)."""
 ARTICLE_PATH = "/v1/data/article/"
 CODES_PATH = "/v1/data/article/hcpc-code"
 GROUPS_PATH = "/v1/data/article/hcpc-code-group"
@@ -127,11 +129,11 @@ class CoverageClient:
 
     def license_token(self) -> str:
         """A new token from the license-agreement endpoint (``token``, or ``Token`` as some deployments spell it)."""
-        rows = self._get(TOKEN_PATH, {}, f"license token {TOKEN_PATH}", None) or []
+        rows = self._get(TOKEN_PATH, {}, LICENSE, None) or []
         token = next((r.get("token") or r.get("Token") for r in rows[:1]), None)
         if not isinstance(token, str) or not token.strip():
             raise FetchError(
-                f"license token {TOKEN_PATH}: no token in the answer of {self.url(TOKEN_PATH, {})} "
+                f"{LICENSE}: no token in the answer of {self.url(TOKEN_PATH, {})} "
                 "(expected data[0].token); the API may have changed, see the OpenAPI spec",
                 error_class="unreadable",
             )

@@ -11,6 +11,7 @@ A failure raises FetchError with an ``error_class`` for the fetch log.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import zlib
@@ -272,10 +273,32 @@ def error_class_of(exc: requests.RequestException) -> ErrorClass:
 
 
 def reason_of(exc: requests.RequestException) -> str:
-    """The innermost, readable cause of a requests error."""
+    """The innermost, readable cause of a requests error, without the libraries' object reprs (issue 22)."""
     reason = exc.args[0] if exc.args else exc
     inner = getattr(reason, "reason", None)
-    return str(inner or reason)
+    return plain_reason(str(inner or reason))
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>:?\s*")
+_POOL = re.compile(r"^\w+ConnectionPool\([^)]*\): Max retries exceeded with url: \S+ \(Caused by \w+\((.*)\)\)$")
+_ERRNO = re.compile(r"\[Errno -?\d+\]\s*")
+_CONNECTION = re.compile(r"\w*Connection\(host=[^)]*\):\s*")
+_PLAIN = (("Failed to establish a new connection: ", "cannot connect: "), ("Connection refused", "connection refused"))
+
+
+def plain_reason(text: str) -> str:
+    """A library's error text as a person reads it: "Failed to establish a new connection: Connection refused".
+
+    Drops ``<urllib3.connection.HTTPConnection object at 0x…>``, the connection pool's wrapper and
+    errno numbers; what is left is the cause itself.
+    """
+    pooled = _POOL.match(text.strip())
+    if pooled:
+        text = pooled.group(1).strip("'\"")
+    text = _CONNECTION.sub("", _ERRNO.sub("", _OBJECT_REPR.sub("", text))).strip()
+    for wordy, plain in _PLAIN:
+        text = text.replace(wordy, plain)
+    return text.strip("'\"") or "no reason given"
 
 
 def read_capped(source: Source, response: requests.Response, max_bytes: int) -> bytes:

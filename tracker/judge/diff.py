@@ -33,6 +33,7 @@ __all__ = [
     "code_text",
     "diff_versions",
     "metadata_changes",
+    "said_once",
     "unified_diff",
     "version_of",
     "word_diff",
@@ -147,9 +148,34 @@ def metadata_changes(old: Metadata, new: Metadata) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=\S)")
 
 
-def unified_diff(old: str, new: str) -> str:
-    """A unified diff of two code texts, one sentence per line so that edits stand out."""
-    return "\n".join(difflib.unified_diff(_lines(old), _lines(new), "before", "after", lineterm="", n=2))
+def unified_diff(old: str, new: str, labels: tuple[str, str] = ("before", "after")) -> str:
+    """A unified diff of two code texts, one sentence per line so that edits stand out, each thing said once."""
+    lines = difflib.unified_diff(_lines(said_once(old)), _lines(said_once(new)), *labels, lineterm="", n=2)
+    return "\n".join(lines)
+
+
+HEADING_SEPARATOR = " › "
+
+
+def said_once(text: str) -> str:
+    """A code text for people: a heading path whose last step is the caption the passage starts with loses it.
+
+    The comparable text keeps each section's heading path above its passage (``code_text``); where a
+    table's caption is both the path's last step and the passage's first line, a diff would show
+    every changed word of it twice (issue 22). Display only: what is compared and stored is unchanged.
+    """
+    return "\n\n".join(_caption_once(block) for block in text.split("\n\n")) if text else text
+
+
+def _caption_once(block: str) -> str:
+    heading, _, rest = block.partition("\n")
+    if not rest:
+        return block
+    caption = rest.partition("\n")[0].strip().rstrip(":").strip()
+    path = heading.split(HEADING_SEPARATOR)
+    if not caption or path[-1].strip() != caption:
+        return block
+    return rest if len(path) == 1 else HEADING_SEPARATOR.join(path[:-1]) + "\n" + rest
 
 
 def _lines(text: str) -> list[str]:
@@ -173,8 +199,8 @@ class Segment:
 
 
 def word_diff(old: str, new: str, *, context: int = CONTEXT_WORDS) -> tuple[Segment, ...]:
-    """The edits from ``old`` to ``new`` word by word; () when the words are the same."""
-    a, b = old.split(), new.split()
+    """The edits from ``old`` to ``new`` word by word (each thing said once); () when the words are the same."""
+    a, b = said_once(old).split(), said_once(new).split()
     if a == b:
         return ()
     # autojunk would treat frequent words ("the", "of") as junk and produce ragged diffs of policy prose.

@@ -15,10 +15,19 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, word_diff
+from tracker.judge.diff import DELETE, GAP, INSERT, SAME, Segment, said_once, word_diff
 from tracker.notify.digest import Item
 from tracker.report.css import CSS
-from tracker.vocab import STATUS_LABELS, code_label, payer_name, plural, prior_auth_word
+from tracker.vocab import (
+    STATUS_LABELS,
+    STATUS_MEANINGS,
+    code_label,
+    payer_name,
+    plural,
+    prior_auth_word,
+    status_label,
+    status_word,
+)
 
 Row = Mapping[str, Any]
 
@@ -109,8 +118,9 @@ def date(value: str | None) -> str:
 
 def badge(status: str | None) -> str:
     """A status as a coloured badge that also says it in words."""
-    label = STATUS_LABELS.get(status or "", "Not captured yet" if status is None else status)
-    return f'<span class="status s-{e(status if status in STATUS_LABELS else "unknown")}">{e(label)}</span>'
+    meaning = f' title="{e(STATUS_MEANINGS[status])}"' if status in STATUS_MEANINGS else ""
+    css = e(status if status in STATUS_LABELS else "unknown")
+    return f'<span class="status s-{css}"{meaning}>{e(status_label(status))}</span>'
 
 
 def kind_label(kind: str) -> str:
@@ -119,8 +129,8 @@ def kind_label(kind: str) -> str:
 
 
 def prior_auth(value: bool | None) -> str:
-    """Prior authorization in words."""
-    return prior_auth_word(value).capitalize()
+    """Prior authorization in words: the vocabulary's (required / not required / unknown), as everywhere."""
+    return prior_auth_word(value)
 
 
 def render_report(data: ReportData) -> str:
@@ -301,7 +311,7 @@ def timeline_section(changes: Sequence[ChangeView]) -> str:
 def _entry(view: ChangeView) -> str:
     item = view.item
     if item.kind == "new":
-        what = f"first capture ({STATUS_LABELS.get(item.new_status or '', item.new_status or 'unknown').lower()})"
+        what = f"first capture ({status_word(item.new_status)})"
         more = f' <a href="{e(view.new.href)}">Capture</a>' if view.new and view.new.href else ""
     else:
         what = item.what
@@ -349,8 +359,8 @@ def _change(view: ChangeView) -> str:
 
 def side_by_side(view: ChangeView) -> str:
     """A two-column table: the old passage with deletions, the new one with insertions."""
-    old_text = _marked(view.old.text) if view.old else ""
-    new_text = _marked(view.new.text) if view.new else ""
+    old_text = _marked(said_once(view.old.text)) if view.old else ""
+    new_text = _marked(said_once(view.new.text)) if view.new else ""
     segments = word_diff(old_text, new_text, context=FULL_TEXT_WORDS) or (Segment(SAME, new_text),)
     heads = "".join(
         f'<th scope="col">{_side_head(label, side)}</th>' for label, side in (("Before", view.old), ("After", view.new))

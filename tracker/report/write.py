@@ -3,7 +3,9 @@
 Writes ``OUT_DIR/index.html`` (the coverage matrix, the timeline of changes per payer,
 each change side by side; see ``report_html``) and copies the raw capture of both ends
 of every change (first captures included), decompressed, to ``OUT_DIR/captures/<sha256>.<ext>`` so that the
-report's links work from the folder, offline, with nothing else installed.
+report's links work from the folder, offline, with nothing else installed. HTML captures are served
+inert (``report.captures``: no script, no network, a banner); ``--link-captures`` links the same
+readable copies, made once in the data directory's ``readable/`` (a cache: delete it any time).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from tracker.errors import StoreError
 from tracker.models import Clock, iso
 from tracker.notify.digest import make_item
+from tracker.report.captures import Provenance, served
 from tracker.report.html import ChangeView, ReportData, Side, render_report
 from tracker.store import queries as history
 from tracker.store.database import Store
@@ -24,6 +27,8 @@ from tracker.store.ledger import change_rows
 
 Row = Mapping[str, Any]
 CAPTURES = "captures"
+READABLE = "readable"
+"""The data directory's cache of readable captures, for --link-captures."""
 EXTENSIONS = {"html": "html", "pdf": "pdf", "mcd-article": "json", "json": "json"}
 
 
@@ -141,34 +146,32 @@ class _Captures:
         return self.numbers[source][int(doc["id"])]
 
     def copy(self, doc: Row) -> tuple[str | None, str]:
-        """Copy a document's raw body to ``captures/<sha>.<ext>``: (relative href, "") or (None, why not)."""
+        """Serve a document's capture, readable and inert: (relative href, "") or (None, why not).
+
+        Into ``captures/<sha>.<ext>`` of the report, or with ``link`` into the data directory's
+        ``readable/`` (made once, shared by every report) and linked from there.
+        """
         sha = doc["sha256"]
         if sha not in self.copied:
-            self.copied[sha] = self._copy(sha, _extension(doc), doc.get("raw_pruned_at"))
+            folder = self.store.directory / READABLE if self.link else self.folder
+            self.copied[sha] = self._serve(doc, folder / f"{sha}.{_extension(doc)}")
         return self.copied[sha]
 
-    def _copy(self, sha: str, ext: str, pruned_at: str | None) -> tuple[str | None, str]:
-        if self.link:
-            return self._linked(sha, pruned_at)
-        name = f"{sha}.{ext}"
-        target = self.folder / name
+    def _serve(self, doc: Row, target: Path) -> tuple[str | None, str]:
         if not target.exists():
             try:
-                body = self.store.raw.load(sha)
+                body = self.store.raw.load(doc["sha256"])
             except StoreError:
+                pruned_at = doc.get("raw_pruned_at")
                 why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
                 return None, f"capture {why}; the text above is all that is kept"
-            self.folder.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, body)
-        return f"{CAPTURES}/{name}", ""
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, served(body, target.suffix.lstrip("."), self.provenance(doc)))
+        return Path(os.path.relpath(target.resolve(), self.out_dir.resolve())).as_posix(), ""
 
-    def _linked(self, sha: str, pruned_at: str | None) -> tuple[str | None, str]:
-        """A relative link to the capture where the data directory keeps it (gzip'd); nothing is copied."""
-        path = self.store.raw.path(sha)
-        if not path.exists():
-            why = f"pruned on {pruned_at[:10]}" if pruned_at else "no longer on disk"
-            return None, f"capture {why}; the text above is all that is kept"
-        return Path(os.path.relpath(path.resolve(), self.out_dir.resolve())).as_posix(), ""
+    def provenance(self, doc: Row) -> Provenance:
+        """What the served copy's banner says of it."""
+        return Provenance(str(doc["source_id"]), self.number(doc), doc["fetched_at"], doc["url"], doc["sha256"])
 
 
 def _extension(doc: Row) -> str:

@@ -19,7 +19,7 @@ from tracker.notify import notify_run
 from tracker.run.check import RunResult, SourceResult, run_check
 from tracker.run.lock import hold
 from tracker.store import Store, open_store, queries
-from tracker.vocab import MOVED, not_checked
+from tracker.vocab import MOVED, failure_lines, not_checked
 
 RUN_LOCK = "run.lock"
 log = logging.getLogger("tracker")
@@ -113,7 +113,7 @@ def _failure_lines(result: RunResult) -> list[str]:
     lines = [
         f"Failures: {len(failed)} source(s) could not be checked (a last good version, where there is one, is kept):"
     ]
-    return lines + [f"  {r.source.id}: {r.error_class}: {r.error}" for r in failed]
+    return lines + failure_lines([(r.source.id, r.error_class, r.error) for r in failed])
 
 
 def _counts(result: RunResult) -> dict[Outcome, int]:

@@ -16,7 +16,10 @@ from typing import IO
 
 from tracker.errors import LockedError
 
-__all__ = ["LockedError", "hold"]
+__all__ = ["RUN_LOCK", "LockedError", "hold"]
+
+RUN_LOCK = "run.lock"
+"""The run lock's file name in the data directory (runs, reextract and prune take it)."""
 
 
 @contextmanager

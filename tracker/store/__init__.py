@@ -8,7 +8,9 @@ success and failing streak in bounded reads), ``queries`` (the analysts' reads: 
 coverage matrix, runs, versions, search, failing sources, the report's lookups),
 ``ledger`` (the delivery ledger's reads and writes, the digest's rows), ``rows`` (the
 TypedDicts those reads return: the CLI's JSON rows), ``lookups`` (package-private: running
-a statement, and the lookups several modules share).
+a statement, and the lookups several modules share). Imports go one way: ``database`` (the
+Store facade) → ``fetchlog`` / ``writes`` → ``lookups``; ``queries``, ``ledger``, ``readings``
+sit on the facade (tests/test_store_direction.py).
 May import: ``tracker.errors``, ``tracker.models``, ``tracker.judge`` (CodeView, Version,
 Change), ``tracker.config`` (Source); never ``tracker.fetch``, ``notify``, ``report``,
 ``run`` or ``cli``.

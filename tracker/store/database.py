@@ -6,7 +6,8 @@ validators, the fetch log, new versions) and pruning. Append-only: a run adds ro
 rewrites a version; the rows themselves are built in ``writes``. The analysts' and the
 digest's reads are functions of ``queries`` and ``ledger``.
 May import: ``tracker.errors``, ``tracker.models``, ``tracker.judge``, ``tracker.config``
-and the modules of ``tracker.store`` (not ``queries`` or ``ledger``, which import this).
+and the modules of ``tracker.store`` below it (not ``queries``, ``ledger`` or ``readings``, which
+import this). ``FetchRecord`` lives in ``fetchlog`` and is re-exported here and by ``tracker.store``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 from tracker.config.sources import Source
 from tracker.errors import StoreError
 from tracker.judge.diff import Change, CodeView, Version
-from tracker.models import ErrorClass, Extraction, Kind, Metadata, Outcome
+from tracker.models import Extraction, Kind, Metadata
 from tracker.store import fetchlog, lookups, writes
-from tracker.store.fetchlog import FetchState
+from tracker.store.fetchlog import FetchRecord, FetchState
 from tracker.store.raw import RawStore
 from tracker.store.space import write_error, writing
 from tracker.store.writes import FetchedBody
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 DB_NAME = "tracker.db"
+
+__all__ = ["DB_NAME", "FetchRecord", "PruneReport", "Store", "StoredDocument", "open_store", "stored"]
 
 
 @dataclass(frozen=True)
@@ -59,28 +62,6 @@ class PruneReport:
     deleted: int = 0
     kept: int = 0
     bytes: int = 0
-
-
-@dataclass(frozen=True)
-class FetchRecord:
-    """One fetch attempt, for the fetch log."""
-
-    run_id: int
-    source_id: str
-    started_at: str
-    duration_ms: int
-    url: str
-    outcome: Outcome
-    http_status: int | None = None
-    not_modified: bool = False
-    error_class: ErrorClass | None = None
-    error: str | None = None
-    sha256: str | None = None
-    size: int | None = None
-    content_type: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    document_id: int | None = None
 
 
 class Store:
@@ -134,7 +115,7 @@ class Store:
     def start_run(self, now: str, only: Sequence[str], total: int, extractor: str | None = None) -> int:
         """Open a run row; return its id. The caller holds the run lock, so a run still open died."""
         with self.writing():
-            self._db.execute("update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now])
+            close_interrupted(self, now)
             return writes.insert(self._db, "runs", writes.run_row(now, only, total, extractor))
 
     def finish_run(
@@ -229,6 +210,20 @@ class Store:
 
     def _last_seen(self, sha: str) -> str:
         return fetchlog.last_seen(self, sha) or self.raw.written_at(sha)
+
+
+def unfinished_runs(store: Store) -> int:
+    """How many runs are still open (``running``): one in progress, or one whose process died."""
+    return int(lookups.select_value(store, "select count(*) from runs where finished_at is null") or 0)
+
+
+def close_interrupted(store: Store, now: str) -> int:
+    """Close every open run as ``interrupted`` (the caller holds the run lock: none of them is running)."""
+    with store.writing():
+        cursor = store._db.execute(
+            "update runs set status = 'interrupted', finished_at = ? where finished_at is null", [now]
+        )
+    return int(cursor.rowcount)
 
 
 def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDocument:

@@ -6,19 +6,18 @@ validators, the version it was read as) is kept once per distinct combination in
 both back). "Last success" is the newest non-error attempt of a source, found walking its
 ``(source_id, id)`` index backwards; the failing streak is the attempts after it. Both cost
 the length of the current failure streak, never the length of the history.
-Package-private: ``Store`` (``database``) calls these. May import: ``tracker.store.lookups``.
+Package-private: ``Store`` (``database``) calls these. May import: ``tracker.models``,
+``tracker.store.lookups`` (never ``database``: the store imports in one direction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from tracker.store.lookups import Row, select_row, select_rows, select_value
-
-if TYPE_CHECKING:
-    from tracker.store.database import FetchRecord, Store
+from tracker.models import ErrorClass, Outcome
+from tracker.store.lookups import Row, Store, select_row, select_rows, select_value
 
 FETCH_BODY_COLUMNS = ("url", "sha256", "size", "content_type", "etag", "last_modified", "document_id")
 """The columns of ``fetched_bodies`` (made by migration m012, which keeps its own frozen copy of this list)."""
@@ -27,6 +26,28 @@ _FIND_BODY = "select id from fetched_bodies where " + " and ".join(f"{c} is ?" f
 _ADD_BODY = (
     f"insert into fetched_bodies ({', '.join(FETCH_BODY_COLUMNS)}) values ({', '.join('?' * len(FETCH_BODY_COLUMNS))})"
 )
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One fetch attempt, for the fetch log."""
+
+    run_id: int
+    source_id: str
+    started_at: str
+    duration_ms: int
+    url: str
+    outcome: Outcome
+    http_status: int | None = None
+    not_modified: bool = False
+    error_class: ErrorClass | None = None
+    error: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    document_id: int | None = None
 
 
 _LAST_SUCCESS = "select id from fetch_attempts where source_id = ?1 and outcome != 'error' order by id desc limit 1"
@@ -108,7 +129,7 @@ def last_seen(store: Store, sha: str) -> str | None:
 
 
 def record_all(store: Store, records: Iterable[FetchRecord]) -> None:
-    """Append many attempts in one transaction (a bulk load, as the benchmark's history)."""
-    with store._db.atomic():
-        for record in records:
-            store.record_fetch(record)
+    """Append many attempts in one transaction (a bulk load, as the benchmark's history; no fetch state cached)."""
+    with store.writing(), store._db.atomic():
+        for one in records:
+            record(store, asdict(one))

@@ -1,19 +1,36 @@
 """Lookups: how the store's modules run a statement, and the lookups several of them share.
 
 Package-private: only modules of ``tracker.store`` import this. It is how the modules outside
-``database`` reach a Store's database (``Store._db``), and it writes each lookup
-that more than one query needs once: a source's latest document, a document by id, what
-a document says of a code (a source's last successful fetch: ``fetchlog``).
-May import: nothing of the project but ``tracker.store.database`` (for the type only).
+``database`` reach a Store's database (``Store._db``, through the ``Handle`` protocol, so that
+this module needs nothing above it), and it writes each lookup that more than one query needs
+once: a source's latest document, a document by id, what a document says of a code.
+The store's direction (issue 22): ``database`` (the Store facade) on top, then ``fetchlog``
+and ``writes``, then ``lookups``; ``queries``, ``ledger`` and ``readings`` read through the facade.
+May import: nothing of the project.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from tracker.store.database import Store
+    from sqlite_utils import Database
+
+
+class Handle(Protocol):
+    """What the store's lower modules need of a Store: its database, and the guard for writes."""
+
+    _db: Database
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Within the block, a failed write is a StoreError."""
+        ...
+
+
+Store = Handle
+"""The lower modules' name for the handle they are given (a ``tracker.store.database.Store``)."""
 
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any]

@@ -146,8 +146,9 @@ def history(store: Store, source_id: str, *, code: str | None = None) -> list[Hi
             rows.append(
                 {
                     "source": source_id,
-                    "version": doc["id"],
+                    "version": number,
                     "number": number,
+                    "document_id": doc["id"],
                     "captured_at": doc["fetched_at"],
                     "sha256": doc["sha256"],
                     "code": tracked,
@@ -262,8 +263,9 @@ def _version_row(store: Store, doc: Row, code: str, day: str | None, basis: str)
         "code": code,
         "as_of": day,
         "basis": basis,
-        "version": doc["id"],
+        "version": version_numbers(store, doc["source_id"])[doc["id"]],
         "number": version_numbers(store, doc["source_id"])[doc["id"]],
+        "document_id": doc["id"],
         "captured_at": doc["fetched_at"],
         "effective_date": doc["effective_date"],
         "last_review_date": doc["last_review_date"],
@@ -286,7 +288,9 @@ def search(
     where, params = _filters(("s.code = ?", code), ("src.payer = ?", payer))
     clause = f"and {where.removeprefix('where ')}" if where else ""
     sql = f"""
-        select s.source_id as source, src.payer, src.plan, s.code, d.id as version, d.fetched_at as captured_at,
+        select s.source_id as source, src.payer, src.plan, s.code,
+               (select count(*) from documents e where e.source_id = d.source_id and e.id <= d.id) as version,
+               d.id as document_id, d.fetched_at as captured_at,
                d.effective_date, s.status, s.heading, snippet(sections_fts, 1, '[', ']', '…', 24) as snippet, s.text
         from sections_fts join sections s on s.rowid = sections_fts.rowid
         join documents d on d.id = s.document_id join sources src on src.id = s.source_id
@@ -294,13 +298,27 @@ def search(
         order by d.fetched_at desc, d.id desc, s.seq limit ?"""
     try:
         return cast(list[SearchRow], select_rows(store, sql, [_fts_query(text), *params, limit]))
-    except sqlite3.OperationalError as exc:
-        raise ConfigError(f"cannot search for {text!r}: {exc}") from exc
+    except sqlite3.OperationalError:
+        raise ConfigError(f"cannot search for {text!r}: {SEARCH_HELP}") from None
+
+
+SEARCH_HELP = (
+    'give words (every one must appear), e.g. tracker search "radiofrequency neurolysis"; '
+    "a word ending in * matches every word it starts (neuro*)"
+)
 
 
 def _fts_query(text: str) -> str:
-    """Words as FTS5 prefix-free terms, each quoted so that punctuation (64600-64681, CG-SURG-89) is literal."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
+    """Words as FTS5 terms, quoted so that punctuation (64600-64681, CG-SURG-89) is literal; ``neuro*``: a prefix."""
+    terms = []
+    for word in text.split():
+        stem = word.rstrip("*")
+        if not stem.strip('"'):
+            continue
+        terms.append('"' + stem.replace('"', '""') + '"' + ("*" if stem != word else ""))
+    if not terms:
+        raise ConfigError(f"nothing to search for in {text!r}: {SEARCH_HELP}")
+    return " ".join(terms)
 
 
 def previous_version(store: Store, source_id: str, code: str, before: int) -> VersionRow | None:

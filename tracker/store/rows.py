@@ -91,9 +91,11 @@ class HistoryRow(TypedDict):
 
     source: str
     version: int
-    """The document id (the contract's key); ``number`` is how people count it."""
-    number: int
     """The version's number within its source: 1 for the first capture, 2 for the next (shown "v2")."""
+    number: int
+    """The same number (kept for readers of the earlier JSON)."""
+    document_id: int
+    """The version's database id (``documents.id``)."""
     captured_at: str
     sha256: str
     code: str
@@ -126,8 +128,11 @@ class VersionRow(TypedDict):
     as_of: str | None
     basis: str
     version: int
+    """The version's number within its source (shown "v2"), as in `tracker history`."""
     number: int
-    """The version's number within its source (shown "v2"); ``version`` is the document id."""
+    """The same number (kept for readers of the earlier JSON)."""
+    document_id: int
+    """The version's database id (``documents.id``)."""
     captured_at: str
     effective_date: str | None
     last_review_date: str | None
