@@ -279,9 +279,7 @@ class Reader(_Links):
             extra = [strip_label(block.caption), strip_label(group)]
             codes = mentioned(" ".join(row), self.codes)
             if not codes:
-                if pa_table and not any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
-                    pa = _pa_cell(row, pa_col) if pa_col is not None else classify_prior_auth(" ".join(row))
-                    self.document_pa.extend([pa] if pa is not None else [])
+                self.document_pa += _row_pa(row, pa_col) if pa_table else []
                 continue
             # A paragraph that cites other codes speaks of those only, not of this row.
             mine = [(w, t) for w, t in governing if not _names_codes(t) or any(mentions(t, c) for c in codes)]
@@ -289,8 +287,7 @@ class Reader(_Links):
             first = len(self.sections)
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
             key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
-            for i in range(first, len(self.sections)):
-                self.keys[i] = (block.group, key)
+            self.keys.update(dict.fromkeys(range(first, len(self.sections)), (block.group, key)))
             if self.sections[-1].basis == NO_STANCE and not related:
                 self.inheritable.extend((i, disclaimed) for i in range(first, len(self.sections)))
 
@@ -496,6 +493,15 @@ def _inherit(sections: list[Section], indices: Sequence[int], status: Status, ba
 def _names_codes(text: str) -> bool:
     """True when the text names a code-shaped token (a statement about those codes, not a scope's)."""
     return any(is_code_like(t) for t in _TOKEN.findall(text))
+
+
+def _row_pa(row: Sequence[str], column: int | None) -> list[bool]:
+    """The prior authorization a code-less row of a prior-authorization table states (by product, by
+    setting): for the whole document when its rows agree."""
+    if any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
+        return []
+    pa = _pa_cell(row, column) if column is not None else classify_prior_auth(" ".join(row))
+    return [] if pa is None else [pa]
 
 
 def _pa_cell(row: Sequence[str], column: int | None) -> bool | None:
