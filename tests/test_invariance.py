@@ -202,6 +202,9 @@ def with_site_chrome(body: bytes) -> bytes:
 _PUNCT = re.compile(r"[^\x00-\x7f]|[,.;:()'\"/\-]")
 
 
+_REFERENCE = re.compile(r"(&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);)")
+
+
 def numeric_entities(body: bytes) -> bytes:
     """Punctuation and every non-ASCII character as numeric character references."""
     text = body.decode("utf-8")
@@ -215,8 +218,11 @@ def numeric_entities(body: bytes) -> bytes:
             elif lowered.startswith(("</script", "</style")):
                 inside = ""
             continue
-        if not inside:
-            parts[i] = _PUNCT.sub(lambda m: f"&#{ord(m.group(0))};", part)
+        if not inside:  # character references already in the text stay as they are ("&ndash;")
+            pieces = _REFERENCE.split(part)
+            parts[i] = "".join(
+                p if j % 2 else _PUNCT.sub(lambda m: f"&#{ord(m.group(0))};", p) for j, p in enumerate(pieces)
+            )
     return "".join(parts).encode("ascii")
 
 
@@ -233,10 +239,12 @@ def tables_as_div_grids(body: bytes) -> bytes:
     roles |= {"th": "columnheader", "td": "cell", "caption": "caption"}
     for tag in soup.find_all(list(roles)):
         role = roles[tag.name]
-        span = tag.get("colspan")
+        span, rows = tag.get("colspan"), tag.get("rowspan")
         tag.attrs = {"role": role}
         if span:
             tag["aria-colspan"] = str(span)
+        if rows:  # a grid widget spans rows with aria-rowspan, as a table does with rowspan
+            tag["aria-rowspan"] = str(rows)
         tag.name = "div"
     return _out(soup)
 
