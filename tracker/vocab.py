@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "experimental": "Experimental / investigational",
     "mentioned": "Mentioned (stance unclear)",
     "absent": "Absent from the policy",
+    "retired": "Retired (no longer applies)",
 }
 """Statuses as labels that stand alone (the report's badges)."""
 

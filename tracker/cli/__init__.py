@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import analyst, notifytest, operations, pipeline, reextract, starter, trial
+from tracker.cli import analyst, feeds, notifytest, operations, pipeline, reextract, starter, trial
 from tracker.cli.base import Context, TrackerGroup, find_sources
 
 
@@ -93,6 +93,8 @@ for command in (
     trial.test_source,
     starter.init,
     reextract.reextract,
+    feeds.sources,
+    feeds.upcoming,
 ):
     cli.add_command(command)
 

@@ -22,6 +22,7 @@ from tracker.cli.base import (
 )
 from tracker.cli.output import emit, output_options
 from tracker.errors import ConfigError
+from tracker.feeds import LOBS
 from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
@@ -91,24 +92,32 @@ def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
 
 @click.command()
 @click.option("--code", help="Only this code.")
+@click.option("--lob", type=click.Choice(LOBS), help="Only sources of this line of business.")
 @output_options
 @click.pass_obj
-def status(obj: Context, code: str | None, as_json: bool, as_csv: bool) -> None:
-    """The coverage matrix: each source's current stance on each code.
+def status(obj: Context, code: str | None, lob: str | None, as_json: bool, as_csv: bool) -> None:
+    """The coverage matrix: each source's current stance on each code (retired policies show retired).
 
     Example:
 
-        tracker status --code 64600
+        tracker status --code 64600 --lob commercial
     """
     ids = configured_ids(obj)
     store = obj.store()
-    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids)
+    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids, lob=lob)
     columns = ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"]
     if as_json or as_csv:
         emit(rows, as_json, as_csv, columns)
         return
-    readable = [{**r, "status": _word(r["status"]), "health": health(r["checked_at"], r["last_error"])} for r in rows]
+    readable = [{**r, "status": _retired_word(r), "health": health(r["checked_at"], r["last_error"])} for r in rows]
     emit(readable, False, False, [*columns, "health"])
+
+
+def _retired_word(row: Mapping[str, Any]) -> str | None:
+    """ "retired 2027-03-01" for a retired policy, else the status word."""
+    if row["status"] == "retired":
+        return f"retired {row['retired_on'] or ''}".strip()
+    return _word(row["status"])
 
 
 def health(checked_at: str | None, last_error: str | None) -> str:

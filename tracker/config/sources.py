@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
+from tracker.config.feeds import LOBS_TEXT, STATE_RE, Feed, parse_feeds
 from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
@@ -24,8 +25,8 @@ from tracker.vocab import DEFAULT_CODE
 SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
 KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
-TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
-SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api")
+TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule", "feed")
+SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api", "lob", "state")
 FETCH_KEYS = (
     "timeout",
     "read_timeout",
@@ -66,6 +67,10 @@ class Source:
     selector: str | None = None
     article_id: int | None = None
     api: str | None = None
+    lob: str | None = None
+    """Line of business (commercial | medicare-advantage | medicaid | exchange | fep), if given."""
+    state: str | None = None
+    """Two-letter postal code of the state the policy applies to, if given."""
 
     @property
     def host(self) -> str:
@@ -113,6 +118,8 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    feeds: tuple[Feed, ...] = ()
+    """The ``[[feed]]`` tables (tracker.config.feeds)."""
 
     def select(self, only: tuple[str, ...]) -> tuple[Source, ...]:
         """The sources named by ``--only`` (all when empty); unknown ids are an error."""
@@ -203,6 +210,7 @@ def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str])
             _table(data.get("notify", {}), NOTIFY_KEYS, "notify", loc), env, where=f"{loc.path}: [notify]"
         ),
         schedule=schedule_settings(_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc), str(loc.path)),
+        feeds=parse_feeds(data.get("feed"), loc.path, "\n".join(loc.lines), [s.id for s in sources]),
     )
 
 
@@ -277,6 +285,10 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),
         article_id=article_id,
         api=api,
+        lob=need("lob", lambda v: v in LOBS_TEXT, "one of " + ", ".join(LOBS_TEXT), required=False),
+        state=need(
+            "state", lambda v: isinstance(v, str) and bool(STATE_RE.match(v)), "a postal code such as TX", False
+        ),
     )
 
 

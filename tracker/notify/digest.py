@@ -74,6 +74,8 @@ class Item:
             return f"added ({status_word(self.new_status)})"
         if self.kind == "removed":
             return f"removed (was {status_word(self.old_status)})"
+        if self.kind == "retired":
+            return f"policy retired (was {status_word(self.old_status)})"
         if self.old_status != self.new_status:
             return f"{status_word(self.old_status)} → {status_word(self.new_status)}"
         still = f"(still {status_word(self.new_status)})"

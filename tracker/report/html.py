@@ -31,6 +31,7 @@ KIND_LABELS = {
     "removed": "Code removed",
     "changed": "Changed",
     "metadata": "Details updated",
+    "retired": "Policy retired",
 }
 BREAK = "\ue000"
 """Stands for a line break of the passage while it goes through the word diff (which splits on whitespace)."""

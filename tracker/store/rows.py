@@ -48,6 +48,10 @@ class StatusRow(TypedDict):
     checked_at: str | None
     changed_at: str | None
     last_error: str | None
+    retired_on: str | None
+    """When the payer retired the policy (status ``retired``), else None."""
+    lob: str | None
+    state: str | None
 
 
 class RunSourceRow(TypedDict):

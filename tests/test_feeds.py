@@ -1,0 +1,345 @@
+"""Feeds end to end over loopback: indexes, bulletins, announcements, retirements, faults, discovery, upcoming."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from icalendar import Calendar
+
+from tests import feed_fixtures as F
+from tests.helpers import PolicyServer, Workdir, ticking
+from tracker.feeds.parse import parse_feed
+from tracker.run.job import run_once
+from tracker.store import feeds as feed_rows
+from tracker.store import open_store
+
+DEMO = Path(__file__).parents[1] / "tracker" / "demo" / "data"
+UHC_SLUG = F.UHC_TRACKED_SLUG
+START = datetime.fromisoformat("2026-12-06T06:00:00+00:00")
+
+
+def _uhc_sources(server: PolicyServer) -> str:
+    return f"""
+        codes = ["64600"]
+
+        # the UHC policy we watch
+        [[source]]
+        id = "uhc-occipital"
+        payer = "uhc"
+        title = "Occipital Nerve Injections and Ablation"
+        url = "{F.uhc_policy_url(server.base, UHC_SLUG)}"
+        lob = "commercial"
+
+        [[feed]]
+        id = "uhc-index"
+        payer = "uhc"
+        kind = "uhc-index"
+        url = "{server.url("/uhc/commercial-medical-drug-policies.html")}"
+        lob = "commercial"
+
+        [[feed]]
+        id = "uhc-bulletin"
+        payer = "uhc"
+        kind = "uhc-bulletin"
+        url = "{server.url("/uhc/medical-policy-update-bulletin.pdf")}"
+    """
+
+
+def _serve_uhc(server: PolicyServer, index: int, bulletin: int, policy: int) -> None:
+    server.set("/uhc/commercial-medical-drug-policies.html", F.uhc_index(index), etag=True)
+    server.set("/uhc/medical-policy-update-bulletin.pdf", F.uhc_bulletin(bulletin), content_type="application/pdf")
+    body = (DEMO / f"uhc-2025T0080G.v{policy}.pdf").read_bytes()
+    server.set(F.UHC_BASE + UHC_SLUG + ".pdf", body, content_type="application/pdf")
+
+
+def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(_uhc_sources(server))
+    clock = ticking(START)
+
+    def run() -> list[str]:
+        return run_once(work.sources, work.data, clock=clock, env={}, notify=False).lines
+
+    _serve_uhc(server, 1, 1, 1)
+    first = run()
+    assert any("Feeds: read 2 of 2" in line for line in first), first
+    _serve_uhc(server, 2, 2, 1)
+    second = "\n".join(run())
+    # a new policy naming the tracked code is suggested, with the command that adds it
+    assert "UHC added 'Trigeminal Nerve Procedures' (2027T0412A), names 64600" in second.replace(
+        "UnitedHealthcare", "UHC"
+    )
+    assert "tracker sources add --id uhc-2027t0412a" in second
+    store = open_store(work.data)
+    announced = feed_rows.announcements(store)
+    for_source = [a for a in announced if a["source_id"] == "uhc-occipital"]
+    assert {a["feed_id"] for a in for_source} == {"uhc-index", "uhc-bulletin"}
+    assert {a["effective_date"] for a in for_source} == {"2027-03-01"}
+    assert all(a["change_id"] is None for a in for_source)
+    # the suggestion is not silently added: sources.toml is unchanged
+    assert "2027T0412A" not in work.sources.read_text()
+
+    upcoming = work.json("upcoming", "--code", "64600")
+    mine = [u for u in upcoming if u["source"] == "uhc-occipital"]
+    assert mine and mine[0]["effective_date"] == "2027-03-01" and mine[0]["days"] > 0
+    assert upcoming == sorted(upcoming, key=lambda u: u["effective_date"])
+    ics = work.cli("upcoming", "--ics")
+    assert ics.exit_code == 0, ics.output
+    events = [c for c in Calendar.from_ical(ics.stdout).walk("VEVENT")]
+    assert len(events) == len(work.json("upcoming")) and events
+    assert {str(e.decoded("dtstart")) for e in events} >= {"2027-03-01"}
+
+    # the document changes later: the change links the announcements that foretold it
+    _serve_uhc(server, 2, 2, 2)
+    run()
+    store = open_store(work.data)
+    linked = [a for a in feed_rows.announcements(store) if a["source_id"] == "uhc-occipital"]
+    changes = [c for c in work.json("changes") if c["source"] == "uhc-occipital" and c["kind"] == "changed"]
+    assert changes and {a["change_id"] for a in linked} == {changes[0]["id"]}
+
+    # an index that lost most of its entries is a feed fault, never "everything retired"
+    _serve_uhc(server, 0, 2, 2)
+    outcome = run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert outcome.feeds_failed == 1
+    assert any("lost most" in line or "down from 9" in line for line in outcome.lines), outcome.lines
+    assert not [c for c in work.json("changes") if c["kind"] == "retired"]
+    assert work.json("status")[0]["status"] != "retired"
+
+    # a healthy edition that drops the tracked policy retires it: one change per code, once
+    _serve_uhc(server, 3, 3, 2)
+    lines = run()
+    assert any("retired uhc-occipital" in line for line in lines), lines
+    _serve_uhc(server, 3, 3, 2)
+    run()
+    retired = [c for c in work.json("changes") if c["kind"] == "retired"]
+    assert len(retired) == 1 and retired[0]["old_status"] == "covered" and retired[0]["new_status"] == "retired"
+    row = work.json("status")[0]
+    assert row["status"] == "retired" and row["retired_on"] == "2026-12-06"
+    text = work.cli("status").output
+    assert "retired 2026-12-06" in text
+
+
+def test_cigna_updates_announce_by_number_and_a_failing_feed_never_stops_the_run(
+    server: PolicyServer, work: Workdir
+) -> None:
+    server.set("/cigna/mm_0525.pdf", (DEMO / "cigna-0525.v1.pdf").read_bytes(), content_type="application/pdf")
+    server.set("/cigna/updates.html", F.cigna_updates(2))
+    work.write_sources(
+        f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "cigna-0525"
+        payer = "cigna"
+        title = "Peripheral Nerve Destruction for Pain Conditions"
+        url = "{server.url("/cigna/mm_0525.pdf")}"
+
+        [[feed]]
+        id = "cigna-updates"
+        payer = "cigna"
+        kind = "cigna-updates"
+        url = "{server.url("/cigna/updates.html")}"
+
+        [[feed]]
+        id = "cigna-index"
+        payer = "cigna"
+        kind = "cigna-index"
+        url = "{server.url("/cigna/gone.html")}"
+        """
+    )
+    outcome = run_once(work.sources, work.data, clock=ticking(START), env={}, notify=False)
+    assert outcome.feeds_failed == 1 and not outcome.result.failed
+    assert any("cigna-index: feed failed" in line and "404" in line for line in outcome.lines)
+    assert work.json("status")[0]["status"] == "covered"
+    rows = work.json("upcoming")
+    ours = [r for r in rows if r["source"] == "cigna-0525"]
+    assert ours[0]["change_type"] == "reduction"
+    assert ours[0]["text"].startswith("Cigna 0525 — reduction in coverage, effective 2027-02-15, in 71 days")
+    # Omnibus Codes names 64600 in its details: an announcement about the code, no source of ours
+    assert any(r["policy_number"] == "0504" and r["source"] is None for r in rows)
+
+
+def test_an_archived_notice_retires_once(server: PolicyServer, work: Workdir) -> None:
+    path = F.aetna_cpb_path("0374")
+    covered = "Aetna considers percutaneous procedures medically necessary for trigeminal neuralgia."
+    row = F.code_row("64600", "Destruction by neurolytic agent, trigeminal nerve")
+    server.set(path, F.aetna_cpb("0374", "Trigeminal Neuralgia: Treatments", covered, row))
+    work.write_sources(
+        f"""
+        [[source]]
+        id = "aetna-0374"
+        payer = "aetna"
+        title = "Trigeminal Neuralgia: Treatments (CPB 0374)"
+        url = "{server.url(path)}"
+        """
+    )
+    clock = ticking(START)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    archived = "This CPB has been retired effective January 1, 2027. " + covered
+    server.set(path, F.aetna_cpb("0374", "Trigeminal Neuralgia: Treatments", archived, row))
+    lines = run_once(work.sources, work.data, clock=clock, env={}, notify=False).lines
+    assert any("archived notice): aetna-0374" in line for line in lines), lines
+    server.set(path, F.aetna_cpb("0374", "Trigeminal Neuralgia: Treatments", archived + " Reviewed.", row))
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    retired = [c for c in work.json("changes") if c["kind"] == "retired"]
+    assert len(retired) == 1 and retired[0]["code"] == "64600"
+    assert work.json("status")[0]["retired_on"] == "2027-01-01"
+
+
+def test_every_feed_format_reads_three_editions() -> None:
+    url = "http://127.0.0.1/feed"
+    uhc = [parse_feed("uhc-index", F.uhc_index(n), url) for n in (1, 2, 3)]
+    assert [len(e) for e in uhc] == [8, 9, 8]
+    assert next(e for e in uhc[1] if e.policy_number == "2027T0412A").codes == ("64400", "64600", "64605")
+    bulletins = [parse_feed("uhc-bulletin", F.uhc_bulletin(n), url) for n in (1, 2, 3)]
+    assert [{e.change_type for e in b} for b in bulletins] == [{"new", "coding"}, {"revised"}, {"retired"}]
+    assert bulletins[2][0].effective == "2027-04-01" and bulletins[0][0].posted == "2027-01-01"
+    for n in (1, 2, 3):
+        html = parse_feed("cigna-updates", F.cigna_updates(n), url)
+        pdf = parse_feed("cigna-updates", F.cigna_updates_pdf(n), url + ".pdf")
+        assert [(e.policy_number, e.change_type, e.effective) for e in html] == [
+            (e.policy_number, e.change_type, e.effective) for e in pdf
+        ]
+    third = parse_feed("cigna-updates", F.cigna_updates(3), url)
+    assert [(e.policy_number, e.change_type) for e in third] == [("0099", "retired"), ("0612", "new")]
+    assert third[1].names("64605") and not third[1].names("64611")
+    assert {e.status for e in parse_feed("cigna-index", F.cigna_index(2), url) if e.policy_number == "0504"} == {
+        "retired"
+    }
+    aetna = parse_feed("aetna-index", F.aetna_index(2), url)
+    assert len(aetna) == 6 and [e.policy_number for e in aetna if e.status == "retired"] == ["0462"]
+
+
+def test_discover_aetna_reads_each_policy_once_and_finds_exactly_the_naming_ones(
+    server: PolicyServer, work: Workdir
+) -> None:
+    server.set("/cpb/medical/data/cpb_num.html", F.aetna_index(1))
+    covered = "Aetna considers the procedures below medically necessary when criteria are met."
+    pages = {
+        "0374": F.code_row("64600", "Destruction by neurolytic agent, trigeminal nerve"),
+        "0395": F.code_row("64590 - 64610", "Destruction and neurostimulator codes"),
+        "0735": "",
+    }
+    for number, title in F.AETNA_CPBS:
+        refs = "Smith J. Outcomes after CPT 64600 neurolysis. J Pain. 2020." if number == "0735" else ""
+        server.set(F.aetna_cpb_path(number), F.aetna_cpb(number, title, covered, pages.get(number, ""), refs))
+    work.write_sources(
+        f"""
+        [[source]]
+        id = "aetna-0016"
+        payer = "aetna"
+        title = "Back Pain"
+        url = "{server.url(F.aetna_cpb_path("0016"))}"
+
+        [[feed]]
+        id = "aetna-index"
+        payer = "aetna"
+        kind = "aetna-index"
+        url = "{server.url("/cpb/medical/data/cpb_num.html")}"
+        """
+    )
+    result = work.cli("discover", "aetna", "--code", "64600", "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert [r["policy_number"] for r in found] == ["0374", "0395"]
+    assert "6 policies read now, 0 remembered" in result.stderr
+    again = work.cli("discover", "aetna", "--code", "64605")
+    assert "0 policies read now, 6 remembered" in again.stderr
+    assert len(server.hits(F.aetna_cpb_path("0374"))) == 1
+    assert '[[source]]\nid = "aetna-0395"' in again.stdout
+
+
+def test_discover_uhc_and_cigna_over_the_fixtures(server: PolicyServer, work: Workdir) -> None:
+    server.set("/uhc/index.html", F.uhc_index(2))
+    server.set("/cigna/medical_a-z.html", F.cigna_index(1))
+    for title, number, pdf in F.CIGNA_POLICIES:
+        text = "Cigna covers the service described when criteria are met."
+        if number == "0525":
+            text = (
+                "Percutaneous destruction of the trigeminal nerve (CPT code 64600) is medically necessary "
+                "when criteria are met."
+            )
+        server.set(F.CIGNA_PDF + pdf, F.cigna_policy_pdf(title, number, text), content_type="application/pdf")
+    work.write_sources(
+        f"""
+        [[source]]
+        id = "x"
+        payer = "uhc"
+        title = "X"
+        url = "{server.url("/x.pdf")}"
+
+        [[feed]]
+        id = "uhc-index"
+        payer = "uhc"
+        kind = "uhc-index"
+        url = "{server.url("/uhc/index.html")}"
+
+        [[feed]]
+        id = "cigna-az"
+        payer = "cigna"
+        kind = "cigna-index"
+        url = "{server.url("/cigna/medical_a-z.html")}"
+        """
+    )
+    uhc = work.json("discover", "uhc", "--code", "64600")
+    assert sorted(r["title"] for r in uhc) == [
+        "Occipital Neuralgia and Headache Treatment",
+        "Trigeminal Nerve Procedures",
+    ]
+    assert work.json("discover", "uhc", "--code", "64641") == []
+    cigna = work.json("discover", "cigna", "--code", "64600")
+    assert [r["policy_number"] for r in cigna] == ["0525"]
+
+
+def test_sources_lists_and_adds_keeping_comments_and_refusing_duplicates(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(_uhc_sources(server))
+    listed = work.json("sources")
+    assert [(r["type"], r["id"]) for r in listed] == [
+        ("source", "uhc-occipital"),
+        ("feed", "uhc-index"),
+        ("feed", "uhc-bulletin"),
+    ]
+    assert not work.data.exists()  # no database needed
+    added = work.cli(
+        "sources",
+        "add",
+        "--id",
+        "uhc-2027t0412a",
+        "--payer",
+        "uhc",
+        "--title",
+        "Trigeminal Nerve Procedures (2027T0412A)",
+        "--url",
+        server.url("/uhc/trigeminal.pdf"),
+    )
+    assert added.exit_code == 0, added.output
+    text = work.sources.read_text()
+    assert "# the UHC policy we watch" in text and 'id = "uhc-2027t0412a"' in text
+    assert [r["id"] for r in work.json("sources") if r["type"] == "source"] == ["uhc-occipital", "uhc-2027t0412a"]
+    again = work.cli(
+        "sources", "add", "--id", "other", "--payer", "uhc", "--title", "T", "--url", server.url("/uhc/trigeminal.pdf")
+    )
+    assert again.exit_code == 2 and "already watched" in again.output
+    assert work.sources.read_text() == text
+
+
+def test_a_bad_feed_table_names_its_line(work: Workdir) -> None:
+    work.write_sources(
+        """
+        [[source]]
+        id = "a"
+        payer = "aetna"
+        title = "A"
+        url = "https://example.org/a.html"
+
+        [[feed]]
+        id = "f"
+        payer = "aetna"
+        kind = "aetna-indexx"
+        url = "https://example.org/cpb_num.html"
+        """
+    )
+    result = work.cli("sources")
+    assert result.exit_code == 2
+    assert "sources.toml:11: feed 'f': key 'kind' must be one of" in result.output
