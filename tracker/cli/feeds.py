@@ -159,11 +159,16 @@ def _discover(payer: str) -> click.Command:
         if found.failed:
             sys.exit(EXIT_SOURCES_FAILED)
 
+    command.__doc__ = _discover_doc(payer)
+    return click.command(payer)(command)
+
+
+def _discover_doc(payer: str) -> str:
     how = (
         "reads the index's own code lists" if payer == "uhc" else "reads each policy the index lists, once (remembered)"
     )
     name = payer.upper() if payer == "uhc" else payer.title()
-    command.__doc__ = f"""The {name} policies that name a code (ranges included), as [[source]] entries.
+    return f"""The {name} policies that name a code (ranges included), as [[source]] entries.
 
     Uses the {payer} index [[feed]] of sources.toml, else the payer's real index address; {how}.
     Requests are paced by [fetch] delay (default 2 s).
@@ -172,7 +177,6 @@ def _discover(payer: str) -> click.Command:
 
         tracker discover {payer} --code 64600
     """
-    return click.command(payer)(command)
 
 
 for _payer in ("uhc", "cigna", "aetna"):

@@ -10,7 +10,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
@@ -190,7 +190,7 @@ def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str])
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         raise loc.error("no [[source]] tables: add at least one source to watch")
-    sources = tuple(_source(raw, i, codes, loc) for i, raw in enumerate(raw_sources))
+    sources = tuple(_with_place(_source(raw, i, codes, loc), raw, i, loc) for i, raw in enumerate(raw_sources))
     seen: dict[str, int] = {}
     for i, source in enumerate(sources):
         if source.id in seen:
@@ -285,11 +285,21 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
         selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),
         article_id=article_id,
         api=api,
-        lob=need("lob", lambda v: v in LOBS_TEXT, "one of " + ", ".join(LOBS_TEXT), required=False),
-        state=need(
-            "state", lambda v: isinstance(v, str) and bool(STATE_RE.match(v)), "a postal code such as TX", False
-        ),
     )
+
+
+def _with_place(source: Source, raw: Mapping[str, Any], index: int, loc: _Locator) -> Source:
+    """The source with its optional line of business and state, checked."""
+    lob, state = raw.get("lob"), raw.get("state")
+    if lob is not None and lob not in LOBS_TEXT:
+        raise loc.error(
+            f"source {source.id!r}: key 'lob' must be one of {', '.join(LOBS_TEXT)}, not {lob!r}", index, "lob"
+        )
+    if state is not None and not (isinstance(state, str) and STATE_RE.match(state)):
+        raise loc.error(
+            f"source {source.id!r}: key 'state' must be a postal code such as TX, not {state!r}", index, "state"
+        )
+    return replace(source, lob=lob, state=state)
 
 
 def _is_selector(value: Any) -> bool:

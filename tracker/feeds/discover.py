@@ -138,21 +138,10 @@ def _read_each(
         if body is None:
             if found.read:
                 sleep(settings.delay)
-            try:
-                fetched = fetch(Source(f"{payer}-discover", payer, entry.title, entry.url, (code,)), session, settings)  # type: ignore[arg-type]
-            except FetchError as exc:
-                found.failed.append(f"{entry.url}: {exc.message}")
+            body = _fetch_policy(payer, code, entry, session, settings, raw, memory, found)
+            if body is None:
                 continue
-            body = fetched.body
-            sha = hashlib.sha256(body).hexdigest()
-            raw.save(sha, body)
-            memory[entry.url] = {
-                "sha256": sha,
-                "kind": fetched.kind,
-                "read_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
             _save(memory_path, memory)
-            found.read += 1
         try:
             sections = extract(body, memory[entry.url]["kind"] or "html", [code]).sections
         except ExtractError as exc:
@@ -161,6 +150,34 @@ def _read_each(
         if any((s.basis or {}).get("rule") not in NOT_NAMING for s in sections):
             hits.append(entry)
     return hits
+
+
+def _fetch_policy(
+    payer: str,
+    code: str,
+    entry: Entry,
+    session: requests.Session,
+    settings: FetchSettings,
+    raw: RawStore,
+    memory: dict[str, dict[str, Any]],
+    found: Discovery,
+) -> bytes | None:
+    """Fetch one listed policy, keep its body and remember it; None (noted in ``found``) when it fails."""
+    assert entry.url is not None
+    try:
+        fetched = fetch(Source(f"{payer}-discover", payer, entry.title, entry.url, (code,)), session, settings)  # type: ignore[arg-type]
+    except FetchError as exc:
+        found.failed.append(f"{entry.url}: {exc.message}")
+        return None
+    sha = hashlib.sha256(fetched.body).hexdigest()
+    raw.save(sha, fetched.body)
+    memory[entry.url] = {
+        "sha256": sha,
+        "kind": fetched.kind,
+        "read_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    found.read += 1
+    return fetched.body
 
 
 def _load(path: Path) -> dict[str, dict[str, Any]]:

@@ -195,19 +195,18 @@ class Matcher:
                 self.retired_now[feed.id] = self.retired_now.get(feed.id, [])[:before]
         return retired
 
-    def retire_due(self, store: Store, run_id: int, now: str) -> None:
-        """Retire the tracked sources whose announced retirement date has come."""
-        tracked = {s.id for s in self.sources}
-        for a in rows.announcements(store):
-            due = (
-                a["change_type"] == "retired"
-                and a["source_id"] in tracked
-                and (a["effective_date"] or "") <= self.today
-            )
-            if due and rows.open_retirement(store, a["source_id"]) is None:
-                stored = rows.source_rows(store)[a["source_id"]]
-                why = f"{payer_name(a['payer'])} announced its retirement effective {a['effective_date']}"
-                rows.retire(store, source=stored, run_id=run_id, now=now, retired_on=a["effective_date"], reason=why)
+
+def retire_due(matcher: Matcher, store: Store, run_id: int, now: str) -> None:
+    """Retire the tracked sources whose announced retirement date has come."""
+    tracked = {s.id for s in matcher.sources}
+    for a in rows.announcements(store):
+        due = (
+            a["change_type"] == "retired" and a["source_id"] in tracked and (a["effective_date"] or "") <= matcher.today
+        )
+        if due and rows.open_retirement(store, a["source_id"]) is None:
+            stored = rows.source_rows(store)[a["source_id"]]
+            why = f"{payer_name(a['payer'])} announced its retirement effective {a['effective_date']}"
+            rows.retire(store, source=stored, run_id=run_id, now=now, retired_on=a["effective_date"], reason=why)
 
 
 def _named_before(before: dict[str, Any], code: str) -> bool:

@@ -35,11 +35,9 @@ _CODE_ITEM = re.compile(
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015-"
 
 
-class FeedError(FetchError):
-    """A feed body that is not the page it should be (no entries where entries must be)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, error_class="unreadable")
+def FeedError(message: str) -> FetchError:  # noqa: N802 - reads as the error it makes
+    """A feed body that is not the page it should be (no entries where entries must be): a FetchError."""
+    return FetchError(message, error_class="unreadable")
 
 
 def first_date(text: str) -> str | None:

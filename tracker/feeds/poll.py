@@ -23,8 +23,8 @@ from tracker.config.feeds import Feed
 from tracker.config.sources import Config, Source
 from tracker.errors import FetchError, StoreError
 from tracker.feeds import Entry
-from tracker.feeds.match import Matcher
-from tracker.feeds.parse import FeedError, parse_feed
+from tracker.feeds.match import Matcher, retire_due
+from tracker.feeds.parse import parse_feed
 from tracker.fetch.http import Validators, fetch, make_session
 from tracker.fetch.pool import fetch_all
 from tracker.models import Clock, Fetched, iso
@@ -132,15 +132,29 @@ def poll_feeds(
         }
         read = functools.partial(_read, feed, attempt.result, base, store, matcher, clock)
         run.results.append(_guarded(read, feed, base, store))
-    for feed in config.feeds:
-        if feed.kind == "mcd-reports":
-            from tracker.feeds.medicare import poll_reports
-
-            base = {"feed_id": feed.id, "run_id": run_id, "started_at": iso(clock()), "duration_ms": 0, "url": feed.url}
-            reports = functools.partial(poll_reports, feed, config, store, matcher, clock, factory, base, sleep)
-            run.results.append(_guarded(reports, feed, base, store))
-    matcher.retire_due(store, run_id, iso(clock()))
+    run.results += _reports(config, store, matcher, run_id, clock, factory, sleep)
+    retire_due(matcher, store, run_id, iso(clock()))
     return run
+
+
+def _reports(
+    config: Config,
+    store: Store,
+    matcher: Matcher,
+    run_id: int,
+    clock: Clock,
+    factory: Callable[[], requests.Session],
+    sleep: Callable[[float], None],
+) -> list[FeedResult]:
+    """The Coverage API report feeds (weekly)."""
+    from tracker.feeds.medicare import poll_reports
+
+    found = []
+    for feed in (f for f in config.feeds if f.kind == "mcd-reports"):
+        base = {"feed_id": feed.id, "run_id": run_id, "started_at": iso(clock()), "duration_ms": 0, "url": feed.url}
+        reports = functools.partial(poll_reports, feed, config, store, matcher, clock, factory, base, sleep)
+        found.append(_guarded(reports, feed, base, store))
+    return found
 
 
 def _guarded(work: Callable[[], FeedResult], feed: Feed, base: dict[str, object], store: Store) -> FeedResult:
@@ -222,7 +236,7 @@ def _refuse_shrunk(feed: Feed, entries: list[Entry], before: Mapping[str, object
         )
 
 
-__all__ = ["FeedError", "FeedResult", "FeedRun", "poll_feeds"]
+__all__ = ["FeedResult", "FeedRun", "poll_feeds"]
 
 
 def _new_body(store: Store, result: object) -> bool:

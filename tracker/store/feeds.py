@@ -155,38 +155,42 @@ def retire(store: Store, *, source: Row, run_id: int, now: str, retired_on: str 
             }
         )
         for code in json.loads(source["codes"] or "[]"):
-            cov = (
-                select_row(
-                    store,
-                    "select status, text, prior_auth from coverage where document_id = ? and code = ?",
-                    [doc_id, code],
-                )
-                if doc_id
-                else None
-            )
-            old = cov["status"] if cov else ("absent" if doc_id else None)
-            row = {
-                "run_id": run_id,
-                "source_id": source["id"],
-                "payer": source["payer"],
-                "plan": source["plan"],
-                "code": code,
-                "kind": "retired",
-                "old_status": old,
-                "new_status": "retired",
-                "old_document_id": doc_id,
-                "new_document_id": doc_id,
-                "detected_at": now,
-                "effective_date": retired_on,
-                "summary": f"retired: {reason}",
-                "diff": "",
-                "old_text": cov["text"] if cov else None,
-                "new_text": None,
-                "old_prior_auth": cov["prior_auth"] if cov else None,
-                "new_prior_auth": None,
-            }
+            row = _retired_change(store, source, code, doc_id, run_id, now, retired_on, reason)
             ids.append(_pk(store._db.table("changes").insert(row).last_pk))
     return ids
+
+
+def _retired_change(
+    store: Store, source: Row, code: str, doc_id: int | None, run_id: int, now: str, retired_on: str | None, reason: str
+) -> dict[str, Any]:
+    """The ``retired`` change of one code: its last status → retired."""
+    cov = (
+        select_row(
+            store, "select status, text, prior_auth from coverage where document_id = ? and code = ?", [doc_id, code]
+        )
+        if doc_id
+        else None
+    )
+    return {
+        "run_id": run_id,
+        "source_id": source["id"],
+        "payer": source["payer"],
+        "plan": source["plan"],
+        "code": code,
+        "kind": "retired",
+        "old_status": cov["status"] if cov else ("absent" if doc_id else None),
+        "new_status": "retired",
+        "old_document_id": doc_id,
+        "new_document_id": doc_id,
+        "detected_at": now,
+        "effective_date": retired_on,
+        "summary": f"retired: {reason}",
+        "diff": "",
+        "old_text": cov["text"] if cov else None,
+        "new_text": None,
+        "old_prior_auth": cov["prior_auth"] if cov else None,
+        "new_prior_auth": None,
+    }
 
 
 def reinstate(store: Store, source_id: str, now: str) -> None:

@@ -384,6 +384,14 @@ def m020_feeds(db: Database) -> None:
     """
     db.table("sources").add_column("lob", str)
     db.table("sources").add_column("state", str)
+    _feed_polls(db)
+    _feed_entries(db)
+    _announcements(db)
+    _retirements(db)
+
+
+def _feed_polls(db: Database) -> None:
+    """The ``feed_polls`` table."""
     db.table("feed_polls").create(
         {
             "id": int,
@@ -404,6 +412,10 @@ def m020_feeds(db: Database) -> None:
         pk="id",
     )
     db.table("feed_polls").create_index(["feed_id", "id"])
+
+
+def _feed_entries(db: Database) -> None:
+    """The ``feed_entries`` table."""
     db.table("feed_entries").create(
         {
             "feed_id": str,
@@ -426,6 +438,10 @@ def m020_feeds(db: Database) -> None:
         },
         pk=("feed_id", "key"),
     )
+
+
+def _announcements(db: Database) -> None:
+    """The ``announcements`` table."""
     db.table("announcements").create(
         {
             "id": int,
@@ -453,6 +469,10 @@ def m020_feeds(db: Database) -> None:
     )
     db.table("announcements").create_index(["feed_id", "entry_key", "change_type", "effective_date"], unique=True)
     db.table("announcements").create_index(["source_id"])
+
+
+def _retirements(db: Database) -> None:
+    """The ``retirements`` table."""
     db.table("retirements").create(
         {
             "id": int,
