@@ -463,3 +463,10 @@ def tracking_sheet(lcd: int, version: int, title: str, article: int, article_ver
         "r_title": "Billing and Coding: " + title,
         "r_status": "Proposed",
     }
+
+
+def report_row_future(article: int, version: int, title: str) -> dict[str, Any]:
+    """A local-coverage-articles row of a future-effective version (status F)."""
+    from tests.mcd_api import report_row
+
+    return report_row(article, version, title, "First Coast Service Options, Inc.\n(MAC - Part B)", "03/01/2027")

@@ -343,3 +343,50 @@ def test_a_bad_feed_table_names_its_line(work: Workdir) -> None:
     result = work.cli("sources")
     assert result.exit_code == 2
     assert "sources.toml:11: feed 'f': key 'kind' must be one of" in result.output
+
+
+def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(work: Workdir) -> None:
+    from tests.mcd_api import a57452, a57788
+
+    with F.ReportsAPI() as api:
+        api.serve(a57452(42), a57788(34))
+        api.serve(a57788(35, drop_64600=True))
+        api.proposed["C"] = [F.proposed_row(39999, 1, "Nerve Destruction for Facial Pain")]
+        api.sheets[39999] = [F.tracking_sheet(39999, 1, "Nerve Destruction for Facial Pain", 57452, 42)]
+        api.by_status["F"] = [
+            {
+                **F.report_row_future(57788, 35, "Billing and Coding: Peripheral Nerve Blocks"),
+                "effective_date": "03/01/2027",
+            }
+        ]
+        api.future_retire[57452] = "06/30/2027"
+        work.write_sources(
+            f"""
+            [[source]]
+            id = "mcd-a57452"
+            payer = "medicare"
+            title = "Billing and Coding: Peripheral Nerve Blocks (A57452)"
+            kind = "mcd-article"
+            article_id = 57452
+            api = "{api.base}"
+
+            [[feed]]
+            id = "medicare-reports"
+            payer = "medicare"
+            kind = "mcd-reports"
+            api = "{api.base}"
+            """
+        )
+        clock = ticking(START)
+        outcome = run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+        assert outcome.feeds_failed == 0, outcome.lines
+        rows = {r["policy_number"]: r for r in work.json("upcoming", "--code", "64600")}
+        assert rows["DL39999"]["change_type"] == "proposed" and "01/15/2027" in rows["DL39999"]["detail"]
+        assert rows["A57788"]["change_type"] == "future" and rows["A57788"]["detail"].startswith("drops 64600")
+        assert rows["A57788"]["effective_date"] == "2027-03-01"
+        assert rows["A57452"]["change_type"] == "retired" and rows["A57452"]["source"] == "mcd-a57452"
+        assert rows["A57452"]["effective_date"] == "2027-06-30"
+        assert work.json("status")[0]["status"] != "retired"  # planned, not yet
+        calls = len(api.hits("/v1/reports/local-coverage-proposed-lcds/"))
+        run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+        assert len(api.hits("/v1/reports/local-coverage-proposed-lcds/")) == calls  # weekly, not daily

@@ -101,7 +101,11 @@ def _proposed(client: CoverageClient, codes: tuple[str, ...]) -> list[Entry]:
                 f"notice period {first.get('notice_start_dt') or '?'}–{first.get('notice_end_dt') or '?'}; "
                 f"related article(s) list {', '.join(named)}"
             )
-            effective = _date(first.get("rev_eff_date")) or _date(row.get("effective_date"))
+            # The date that matters next: the revision's effective date, else the notice's end (the final LCD
+            # takes effect then), else the end of the comment period.
+            effective = next(
+                (d for k in ("rev_eff_date", "notice_end_dt", "comment_end_dt") if (d := _date(first.get(k)))), None
+            )
             entries.append(
                 Entry(
                     "medicare",
