@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
 from icalendar import Calendar
 
 from tests import feed_fixtures as F
-from tests.helpers import PolicyServer, Workdir, ticking
+from tests.helpers import Mailbox, PolicyServer, Workdir, ticking
 from tracker.feeds.parse import parse_feed
 from tracker.run.job import run_once
 from tracker.store import feeds as feed_rows
@@ -18,6 +19,8 @@ from tracker.store import open_store
 DEMO = Path(__file__).parents[1] / "tracker" / "demo" / "data"
 UHC_SLUG = F.UHC_TRACKED_SLUG
 START = datetime.fromisoformat("2026-12-06T06:00:00+00:00")
+TODAY = "2026-12-06"
+"""The day the tests' runs happen (their clock), and the day `upcoming` counts from."""
 
 
 def _uhc_sources(server: PolicyServer) -> str:
@@ -80,14 +83,14 @@ def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicySer
     # the suggestion is not silently added: sources.toml is unchanged
     assert "2027T0412A" not in work.sources.read_text()
 
-    upcoming = work.json("upcoming", "--code", "64600")
+    upcoming = work.json("upcoming", "--code", "64600", "--as-of", TODAY)
     mine = [u for u in upcoming if u["source"] == "uhc-occipital"]
     assert mine and mine[0]["effective_date"] == "2027-03-01" and mine[0]["days"] > 0
     assert upcoming == sorted(upcoming, key=lambda u: u["effective_date"])
-    ics = work.cli("upcoming", "--ics")
+    ics = work.cli("upcoming", "--ics", "--as-of", TODAY)
     assert ics.exit_code == 0, ics.output
     events = [c for c in Calendar.from_ical(ics.stdout).walk("VEVENT")]
-    assert len(events) == len(work.json("upcoming")) and events
+    assert len(events) == len(work.json("upcoming", "--as-of", TODAY)) and events
     assert {str(e.decoded("dtstart")) for e in events} >= {"2027-03-01"}
 
     # the document changes later: the change links the announcements that foretold it
@@ -152,7 +155,7 @@ def test_cigna_updates_announce_by_number_and_a_failing_feed_never_stops_the_run
     assert outcome.feeds_failed == 1 and not outcome.result.failed
     assert any("cigna-index: feed failed" in line and "404" in line for line in outcome.lines)
     assert work.json("status")[0]["status"] == "covered"
-    rows = work.json("upcoming")
+    rows = work.json("upcoming", "--as-of", TODAY)
     ours = [r for r in rows if r["source"] == "cigna-0525"]
     assert ours[0]["change_type"] == "reduction"
     assert ours[0]["text"].startswith("Cigna 0525 — reduction in coverage, effective 2027-02-15, in 71 days")
@@ -380,7 +383,7 @@ def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(
         clock = ticking(START)
         outcome = run_once(work.sources, work.data, clock=clock, env={}, notify=False)
         assert outcome.feeds_failed == 0, outcome.lines
-        rows = {r["policy_number"]: r for r in work.json("upcoming", "--code", "64600")}
+        rows = {r["policy_number"]: r for r in work.json("upcoming", "--code", "64600", "--as-of", TODAY)}
         assert rows["DL39999"]["change_type"] == "proposed" and "01/15/2027" in rows["DL39999"]["detail"]
         assert rows["A57788"]["change_type"] == "future" and rows["A57788"]["detail"].startswith("drops 64600")
         assert rows["A57788"]["effective_date"] == "2027-03-01"
@@ -390,3 +393,45 @@ def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(
         calls = len(api.hits("/v1/reports/local-coverage-proposed-lcds/"))
         run_once(work.sources, work.data, clock=clock, env={}, notify=False)
         assert len(api.hits("/v1/reports/local-coverage-proposed-lcds/")) == calls  # weekly, not daily
+
+
+def test_the_digest_tells_of_new_announcements_and_of_what_takes_effect_soon(
+    server: PolicyServer, work: Workdir, mailbox: Mailbox
+) -> None:
+    from datetime import date
+
+    from tracker.config.sources import load_config
+    from tracker.feeds.upcoming import with_upcoming
+    from tracker.notify import build_digest, render
+
+    notify = f"""
+        [notify]
+        email_to = "policy@example.org"
+        email_from = "tracker@example.org"
+        smtp_host = "127.0.0.1"
+        smtp_port = {mailbox.port}
+        smtp_tls = "none"
+    """
+    work.write_sources(_uhc_sources(server) + textwrap.dedent(notify))
+    clock = ticking(START)
+    _serve_uhc(server, 1, 1, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=True)
+    before = len(mailbox.messages)
+    _serve_uhc(server, 2, 2, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=True)
+    # no document changed, yet the announcements are news: a digest goes out with them
+    assert len(mailbox.messages) == before + 1
+    message = mailbox.messages[-1]
+    assert message["Subject"].startswith("Policy tracker: 3 announced changes")
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "UPCOMING: NEWLY ANNOUNCED (3)" in body
+    assert "added 'Trigeminal Nerve Procedures' (2027T0412A), names 64600" in body
+    assert "2025T0080G — revised, effective 2027-03-01, in 85 days" in body
+    # nineteen days before the date, the change is in the "taking effect within 30 days" list
+    store = open_store(work.data)
+    config = load_config(work.sources)
+    digest = with_upcoming(build_digest(store, config, clock=clock), store, today=date(2027, 2, 10))
+    assert [a.text for a in digest.soon if "2025T0080G" in a.text][0].endswith("in 19 days: Policy Updates: Revised")
+    html = render(digest, "html")
+    assert "Upcoming: Taking effect within 30 days" in html
+    assert "Upcoming: Taking effect within 30 days" in render(digest, "slack")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import Any
 
 import click
 
-from tracker.cli.base import Context, code_shape, now
+from tracker.cli.base import Context, code_shape, now, parse_date
 from tracker.cli.operations import discover
 from tracker.cli.output import emit, output_options
 from tracker.config.sources import FetchSettings, load_config
@@ -187,9 +188,12 @@ for _payer in ("uhc", "cigna", "aetna"):
 @click.option("--code", metavar="C", help="Only changes that concern this code.")
 @click.option("--days", type=click.IntRange(min=0), help="Only what takes effect within N days.")
 @click.option("--ics", is_flag=True, help="Write an iCalendar file of the effective dates on stdout.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Count from this day instead of today (YYYY-MM-DD).")
 @output_options
 @click.pass_obj
-def upcoming(obj: Context, code: str | None, days: int | None, ics: bool, as_json: bool, as_csv: bool) -> None:
+def upcoming(
+    obj: Context, code: str | None, days: int | None, ics: bool, as_of: str | None, as_json: bool, as_csv: bool
+) -> None:
     """Announced changes and stored versions whose effective date is still ahead, soonest first.
 
     Example:
@@ -201,7 +205,8 @@ def upcoming(obj: Context, code: str | None, days: int | None, ics: bool, as_jso
 
     store = obj.store()
     moment = now()
-    items = find(store, today=moment.date(), code=code_shape(code) if code else None, days=days)
+    today = date.fromisoformat(parse_date(as_of, "--as-of") or moment.date().isoformat())
+    items = find(store, today=today, code=code_shape(code) if code else None, days=days)
     if ics:
         click.echo(write_ics(items, stamp=moment.isoformat()).decode(), nl=False)
     elif as_json or as_csv:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.feeds import CHANGE_WORDS
 from tracker.store import Store
 from tracker.store import feeds as rows
 from tracker.vocab import payer_name
+
+if TYPE_CHECKING:
+    from tracker.notify.digest import Digest
 
 Row = dict[str, Any]
 
@@ -123,3 +126,30 @@ def ics(items: list[Row], *, stamp: str) -> bytes:
         event.add("categories", [item["payer"], item["change_type"] or "change"])
         cal.add_component(event)
     return bytes(cal.to_ical())
+
+
+def with_upcoming(digest: Digest, store: Store, *, today: date, since: str | None = None) -> Digest:
+    """The digest with its Upcoming section: the announcements first seen in the latest run (or since
+    ``since``), and what takes effect within ``SOON_DAYS`` days."""
+    from dataclasses import replace
+
+    from tracker.notify.digest import SOON_DAYS, Ahead
+
+    if since is None:
+        run_id = rows.latest_run_id(store)
+        fresh = [a for a in rows.announcements(store) if run_id is not None and a["run_id"] == run_id]
+    else:
+        fresh = rows.announcements(store, since=since)
+    announced = tuple(Ahead(_announced_line(a, today), a["url"] or "") for a in fresh)
+    soon = tuple(Ahead(i["text"], i["url"] or "") for i in upcoming(store, today=today, days=SOON_DAYS))
+    return replace(digest, announced=announced, soon=soon)
+
+
+def _announced_line(a: Row, today: date) -> str:
+    """A new announcement: its countdown line, or for a suggested policy the line that says how to add it."""
+    from tracker.feeds.match import announcement_line
+
+    ahead = bool(a["effective_date"]) and a["effective_date"] >= today.isoformat()
+    if ahead and (a["source_id"] or a["change_type"] != "new"):
+        return str(_announced(a, today)["text"])
+    return announcement_line({**a, "named_codes": json.dumps(a["named_codes"])})

@@ -16,6 +16,9 @@ from tracker.judge.diff import Segment, word_diff
 from tracker.vocab import MOVED, code_label, not_checked, payer_name, plural, prior_auth_word, status_word
 
 PARTS = ("status", "text", "codes", "metadata")
+SOON_DAYS = 30
+"""The Upcoming section lists what takes effect within this many days."""
+UPCOMING_TITLES = {"announced": "Newly announced", "soon": f"Taking effect within {SOON_DAYS} days"}
 PART_TITLES = {
     "status": "Status changes",
     "text": "Text changes",
@@ -136,6 +139,14 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Ahead:
+    """One line of the digest's Upcoming section: an announced change or a version taking effect soon."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Digest:
     """One message: the change items, the baseline summary and the failures."""
 
@@ -144,6 +155,10 @@ class Digest:
     baseline_ids: tuple[int, ...] = ()
     baseline_sources: int = 0
     failures: tuple[Failure, ...] = ()
+    announced: tuple[Ahead, ...] = ()
+    """Upcoming: announcements first seen in the run (or period) the digest reports (tracker.feeds)."""
+    soon: tuple[Ahead, ...] = ()
+    """Upcoming: announced changes and stored versions taking effect within ``SOON_DAYS`` days."""
 
     @property
     def change_ids(self) -> tuple[int, ...]:
@@ -171,6 +186,8 @@ class Digest:
             bits.append(f"{plural(self.baseline_sources, 'source')} captured for the first time")
         if self.failures:
             bits.append(f"{plural(len(self.failures), 'source')} could not be checked")
+        if self.announced:
+            bits.append(plural(len(self.announced), "new announcement"))
         return " · ".join(bits)
 
     @property
@@ -182,6 +199,8 @@ class Digest:
             return f"Policy changes: {len(self.items)} ({lead[0].short}{more})"
         if self.failures:
             return f"Policy tracker: {plural(len(self.failures), 'source')} could not be checked"
+        if self.announced:
+            return f"Policy tracker: {plural(len(self.announced), 'announced change')} ({self.announced[0].text})"
         if self.baseline_sources:
             return f"Policy tracker: {plural(self.baseline_sources, 'source')} captured for the first time"
         return "Policy changes: none"

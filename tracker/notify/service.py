@@ -16,6 +16,7 @@ from datetime import datetime
 from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
+from tracker.feeds.upcoming import with_upcoming
 from tracker.models import Clock, iso
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
@@ -130,7 +131,8 @@ def build_digest(
     else:
         rows = ledger.change_rows(store, since=since, pending_for=pending_for)
     failures = ledger.failure_rows(store, [s.id for s in config.sources])
-    return make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
+    digest = make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
+    return with_upcoming(digest, store, today=clock().date(), since=since)
 
 
 def _stamp(moment: datetime) -> str:
@@ -160,7 +162,7 @@ def notify_run(
         digest = build_digest(store, config, pending_for=channel, clock=clock)
         escalated = ledger.escalations(store, channel, failures, limit)
         # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
-        if digest.items or escalated or settings.send_when_no_changes:
+        if digest.items or digest.announced or escalated or settings.send_when_no_changes:
             delivery = _deliver(store, channel, digest, settings, transport, run_id)
             ledger.record_alerts(
                 store,

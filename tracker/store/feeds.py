@@ -233,3 +233,9 @@ def future_versions(store: Store, today: str) -> list[Row]:
            where d.id = (select max(id) from documents where source_id = d.source_id) and d.effective_date > ?""",
         [today],
     )
+
+
+def latest_run_id(store: Store) -> int | None:
+    """The latest run's id, or None."""
+    value = select_value(store, "select max(id) from runs")
+    return None if value is None else int(value)
