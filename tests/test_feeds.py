@@ -435,3 +435,132 @@ def test_the_digest_tells_of_new_announcements_and_of_what_takes_effect_soon(
     html = render(digest, "html")
     assert "Upcoming: Taking effect within 30 days" in html
     assert "Upcoming: Taking effect within 30 days" in render(digest, "slack")
+
+
+def _cigna_sources(server: PolicyServer, updates_path: str) -> str:
+    return f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "cigna-0525"
+        payer = "cigna"
+        title = "Peripheral Nerve Destruction for Pain Conditions (0525)"
+        url = "{server.url("/cigna/mm_0525.pdf")}"
+
+        [[source]]
+        id = "cigna-0099"
+        payer = "cigna"
+        title = "Tests for Preterm Labor (0099)"
+        url = "{server.url("/cigna/mm_0099.pdf")}"
+
+        [[source]]
+        id = "cigna-omnibus"
+        payer = "cigna"
+        title = "Omnibus Codes"
+        url = "{server.url(F.CIGNA_PDF + F.CIGNA_POLICIES[2][2])}"
+
+        [[feed]]
+        id = "cigna-updates"
+        payer = "cigna"
+        kind = "cigna-updates"
+        url = "{server.url(updates_path)}"
+
+        [[feed]]
+        id = "cigna-az"
+        payer = "cigna"
+        kind = "cigna-index"
+        url = "{server.url("/cigna/medical_a-z.html")}"
+    """
+
+
+def _serve_cigna_policies(server: PolicyServer) -> None:
+    server.set("/cigna/mm_0525.pdf", (DEMO / "cigna-0525.v1.pdf").read_bytes(), content_type="application/pdf")
+    text = "Fetal fibronectin testing is medically necessary when criteria are met."
+    server.set("/cigna/mm_0099.pdf", F.cigna_policy_pdf("Tests for Preterm Labor", "0099", text))
+    omnibus = "The following codes are considered experimental, investigational or unproven: CPT 64600."
+    server.set(F.CIGNA_PDF + F.CIGNA_POLICIES[2][2], F.cigna_policy_pdf("Omnibus Codes", "0504", omnibus))
+
+
+def test_cigna_monthly_updates_and_index_over_three_editions(server: PolicyServer, work: Workdir) -> None:
+    _serve_cigna_policies(server)
+    work.write_sources(_cigna_sources(server, "/cigna/policy_updates.html"))
+    clock = ticking(START)
+    seen: list[list[str]] = []
+    for edition, index in ((1, 1), (2, 1), (3, 2)):
+        server.set("/cigna/policy_updates.html", F.cigna_updates(edition))
+        server.set("/cigna/medical_a-z.html", F.cigna_index(index))
+        seen.append(run_once(work.sources, work.data, clock=clock, env={}, notify=False).lines)
+    store = open_store(work.data)
+    by_key = {(a["policy_number"], a["change_type"]): a for a in feed_rows.announcements(store)}
+    assert ("0139", "reduction") not in by_key  # neither tracked nor naming a tracked code
+    assert by_key[("0525", "reduction")]["source_id"] == "cigna-0525"
+    assert by_key[("0525", "reduction")]["matched_by"] == "number"
+    # a source whose title carries no number is found by its title
+    assert by_key[("0504", "revised")]["source_id"] == "cigna-omnibus"
+    assert by_key[("0504", "revised")]["matched_by"] == "title"
+    assert by_key[("0612", "new")]["source_id"] is None and by_key[("0612", "new")]["named_codes"] == ["64600"]
+    assert any("Cigna added 'Cranial Nerve Ablation' (0612), names 64600" in line for line in seen[2])
+    # the index moved Omnibus Codes to its Retired section: retired at once
+    assert any("cigna-az: retired cigna-omnibus" in line for line in seen[2]), seen[2]
+    # a bulletin retiring 0099 on 2027-03-15 is an announcement until that day, then a retirement
+    assert by_key[("0099", "retired")]["effective_date"] == "2027-03-15"
+    statuses = {r["source"]: r["status"] for r in work.json("status")}
+    assert statuses["cigna-0099"] != "retired" and statuses["cigna-omnibus"] == "retired"
+    later = ticking(datetime.fromisoformat("2027-03-16T06:00:00+00:00"))
+    run_once(work.sources, work.data, clock=later, env={}, notify=False)
+    run_once(work.sources, work.data, clock=later, env={}, notify=False)
+    rows = {r["source"]: r for r in work.json("status")}
+    assert rows["cigna-0099"]["status"] == "retired" and rows["cigna-0099"]["retired_on"] == "2027-03-15"
+    assert [c["source"] for c in work.json("changes") if c["kind"] == "retired"] == ["cigna-omnibus", "cigna-0099"]
+
+
+def test_cigna_pdf_updates_over_loopback(server: PolicyServer, work: Workdir) -> None:
+    _serve_cigna_policies(server)
+    server.set("/cigna/medical_a-z.html", F.cigna_index(1))
+    path = "/assets/chcp/pdf/coveragePolicies/policy_updates/policy_updates.pdf"
+    work.write_sources(_cigna_sources(server, path))
+    clock = ticking(START)
+    for edition in (1, 2, 3):
+        server.set(path, F.cigna_updates_pdf(edition), content_type="application/pdf", etag=True)
+        run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    # the same edition again: a 304, nothing read twice
+    outcome = run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert outcome.feeds_failed == 0
+    assert server.hits(path)[-1][1] == 304
+    store = open_store(work.data)
+    got = {(a["policy_number"], a["change_type"], a["effective_date"]) for a in feed_rows.announcements(store)}
+    assert {
+        ("0525", "reduction", "2027-02-15"),
+        ("0099", "retired", "2027-03-15"),
+        ("0612", "new", "2027-03-15"),
+    } <= got
+
+
+def test_an_index_marking_a_tracked_cpb_retired_retires_it(server: PolicyServer, work: Workdir) -> None:
+    path = F.aetna_cpb_path("0462")
+    body = F.aetna_cpb("0462", "Headaches: Invasive Procedures", "Aetna considers x medically necessary.", "")
+    server.set(path, body)
+    server.set("/cpb/medical/data/cpb_num.html", F.aetna_index(1))
+    work.write_sources(
+        f"""
+        [[source]]
+        id = "aetna-0462"
+        payer = "aetna"
+        title = "Headaches: Invasive Procedures (CPB 0462)"
+        url = "{server.url(path)}"
+
+        [[feed]]
+        id = "aetna-index"
+        payer = "aetna"
+        kind = "aetna-index"
+        url = "{server.url("/cpb/medical/data/cpb_num.html")}"
+        """
+    )
+    clock = ticking(START)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert work.json("status")[0]["status"] != "retired"
+    server.set("/cpb/medical/data/cpb_num.html", F.aetna_index(2))
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert len([c for c in work.json("changes") if c["kind"] == "retired"]) == 1
+    assert work.json("status")[0]["status"] == "retired"
