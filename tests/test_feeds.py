@@ -251,6 +251,17 @@ def test_discover_aetna_reads_each_policy_once_and_finds_exactly_the_naming_ones
     assert "0 policies read now, 6 remembered" in again.stderr
     assert len(server.hits(F.aetna_cpb_path("0374"))) == 1
     assert '[[source]]\nid = "aetna-0395"' in again.stdout
+    # what discover printed goes into sources.toml as it is; a second time it is refused
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    args = ["--sources", str(work.sources), "--data", str(work.data), "sources", "add", "-"]
+    added = CliRunner().invoke(cli, args, input=again.stdout)
+    assert added.exit_code == 0, added.output
+    assert [r["id"] for r in work.json("sources")] == ["aetna-0016", "aetna-0395", "aetna-index"]
+    refused = CliRunner().invoke(cli, args, input=again.stdout)
+    assert refused.exit_code == 2 and "already configured" in refused.output
 
 
 def test_discover_uhc_and_cigna_over_the_fixtures(server: PolicyServer, work: Workdir) -> None:
