@@ -121,6 +121,17 @@ def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicySer
     assert row["status"] == "retired" and row["retired_on"] == "2026-12-06"
     text = work.cli("status").output
     assert "retired 2026-12-06" in text
+    assert [r["source"] for r in work.json("status", "--lob", "commercial")] == ["uhc-occipital"]
+    assert work.json("status", "--lob", "medicaid") == []
+
+    # the report: the retired badge with its date, the line of business, the calendar of what is ahead
+    from tracker.report.write import write_report
+
+    page = write_report(open_store(work.data), work.path / "report", clock=ticking(START)).read_text()
+    assert 'Retired (no longer applies)</span> <span class="muted">since 2026-12-06' in page
+    assert '<span class="muted">commercial</span>' in page
+    calendar = page[page.index('id="calendar"') : page.index('id="timeline"')]
+    assert "<caption>2027-03</caption>" in calendar and "2025T0080G — revised, effective 2027-03-01" in calendar
 
 
 def test_cigna_updates_announce_by_number_and_a_failing_feed_never_stops_the_run(
