@@ -392,12 +392,14 @@ class ReportsAPI(CoverageAPI):
         self.sheets: dict[int, list[dict[str, Any]]] = {}
         self.by_status: dict[str, list[dict[str, Any]]] = {"F": [], "R": []}
         self.future_retire: dict[int, str] = {}
+        self.whats_new: list[dict[str, Any]] = []
 
     def answer(self, path: str, params: dict[str, str], authorization: str | None) -> tuple[int, str, bytes]:
         extra = (
             "/v1/reports/local-coverage-proposed-lcds/",
             "/v1/data/lcd/tracking-sheet",
             "/v1/data/article/future-retire",
+            "/v1/reports/whats-new/local/",
         )
         special = path in extra or (
             path == "/v1/reports/local-coverage-articles/" and params.get("status") in ("F", "R")
@@ -416,6 +418,8 @@ class ReportsAPI(CoverageAPI):
                 return 200, "application/json", _envelope(self.proposed.get(params.get("status", "A"), []))
             if path == extra[1]:
                 return 200, "application/json", _envelope(self.sheets.get(int(params["lcdid"]), []))
+            if path == extra[3]:
+                return 200, "application/json", _envelope(self.whats_new)
             if path == extra[2]:
                 when = self.future_retire.get(int(params["articleid"]))
                 return (

@@ -199,6 +199,11 @@ def test_an_archived_notice_retires_once(server: PolicyServer, work: Workdir) ->
     retired = [c for c in work.json("changes") if c["kind"] == "retired"]
     assert len(retired) == 1 and retired[0]["code"] == "64600"
     assert work.json("status")[0]["retired_on"] == "2027-01-01"
+    # the payer takes the notice down: the policy's stance applies again
+    server.set(path, F.aetna_cpb("0374", "Trigeminal Neuralgia: Treatments", covered + " Reviewed.", row))
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    row_now = work.json("status")[0]
+    assert row_now["status"] == "covered" and row_now["retired_on"] is None
 
 
 def test_every_feed_format_reads_three_editions() -> None:
@@ -415,6 +420,21 @@ def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(
         calls = len(api.hits("/v1/reports/local-coverage-proposed-lcds/"))
         run_once(work.sources, work.data, clock=clock, env={}, notify=False)
         assert len(api.hits("/v1/reports/local-coverage-proposed-lcds/")) == calls  # weekly, not daily
+        # a week later the what's-new report says which articles changed: only those are read again
+        week = ticking(datetime.fromisoformat("2026-12-14T06:00:00+00:00"))
+        code_calls = len(api.hits("/v1/data/article/hcpc-code"))
+        run_once(work.sources, work.data, clock=week, env={}, notify=False)
+        assert len(api.hits("/v1/reports/whats-new/local/")) == 2  # 12-06..12-12, 12-13..12-14: a week per call
+        later_calls = [
+            c for c in api.hits("/v1/data/article/hcpc-code")[code_calls:] if c.params["articleid"] == "57788"
+        ]
+        assert later_calls == []
+        api.whats_new = [{"document_id": "57788", "document_version": 35, "document_type": "Article"}]
+        before = len(api.hits("/v1/data/article/hcpc-code"))
+        next_week = ticking(datetime.fromisoformat("2026-12-22T06:00:00+00:00"))
+        run_once(work.sources, work.data, clock=next_week, env={}, notify=False)
+        again = [c.params for c in api.hits("/v1/data/article/hcpc-code")[before:] if c.params["articleid"] == "57788"]
+        assert sorted(p["ver"] for p in again) == ["34", "35"]  # the new version and the one before, compared
 
 
 def test_the_digest_tells_of_new_announcements_and_of_what_takes_effect_soon(

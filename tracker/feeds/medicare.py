@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -31,6 +31,7 @@ PROPOSED_PATH = "/v1/reports/local-coverage-proposed-lcds/"
 ARTICLES_PATH = "/v1/reports/local-coverage-articles/"
 TRACKING_PATH = "/v1/data/lcd/tracking-sheet"
 FUTURE_RETIRE_PATH = "/v1/data/article/future-retire"
+WHATS_NEW_PATH = "/v1/reports/whats-new/local/"
 PROPOSED_STATUSES = {"C": "In Comment", "E": "Comments Ended", "F": "In Notice"}
 WEEK = timedelta(days=7)
 Row = dict[str, Any]
@@ -62,7 +63,9 @@ def poll_reports(
             delay=config.fetch.delay,
             sleep=sleep,
         )
-        entries = _proposed(client, matcher.codes) + _future(client, matcher.codes) + _retiring(client, config)
+        since = datetime.fromisoformat(last["started_at"]).date() if last else None
+        changed = _whats_new(client, since, clock().date())
+        entries = _proposed(client, matcher.codes) + _future(client, matcher.codes, changed) + _retiring(client, config)
     now = iso(clock())
     found = FeedResult(feed, "new" if last is None else "changed", entries=len(entries))
     before = rows.current_entries(store, feed.id)
@@ -131,10 +134,32 @@ def _related_codes(client: CoverageClient, sheet: list[Row], codes: tuple[str, .
     return named
 
 
-def _future(client: CoverageClient, codes: tuple[str, ...]) -> list[Entry]:
+def _whats_new(client: CoverageClient, since: date | None, today: date) -> set[int] | None:
+    """The local documents published since the last poll (the weekly what's-new report, one week per
+    call as the API allows); None on a first poll, when everything is read."""
+    if since is None:
+        return None
+    ids: set[int] = set()
+    start = since
+    while start <= today:
+        end = min(start + timedelta(days=6), today)
+        params = {"start_date": start.strftime("%Y%m%d"), "end_date": end.strftime("%Y%m%d")}
+        for row in client.data(WHATS_NEW_PATH, params, "what's new (local)"):
+            digits = "".join(c for c in str(row.get("document_id") or "") if c.isdigit())
+            if digits:
+                ids.add(int(digits))
+        start = end + timedelta(days=1)
+    return ids
+
+
+def _future(client: CoverageClient, codes: tuple[str, ...], changed: set[int] | None) -> list[Entry]:
+    """Future-effective article versions that add, drop or regroup a tracked code; only those the
+    what's-new report lists when there is one (an article unchanged since the last poll is not re-read)."""
     entries = []
     for row in client.data(ARTICLES_PATH, {"status": "F"}, "future-effective articles"):
         aid, ver = int(row["document_id"]), int(row.get("document_version") or 0)
+        if changed is not None and aid not in changed:
+            continue
         new = client.data(CODES_PATH, {"articleid": aid, "ver": ver}, f"A{aid} v{ver} codes")
         old = client.data(CODES_PATH, {"articleid": aid, "ver": ver - 1}, f"A{aid} v{ver - 1} codes") if ver > 1 else []
         moves = [m for c in codes if (m := _move(c, old, new))]

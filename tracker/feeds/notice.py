@@ -27,6 +27,7 @@ NOTICE = re.compile(
     r"|^\s*(?:archived|retired)\s*$",
     re.I | re.M,
 )
+NOTICE_REASON = "the policy carries a retired/archived notice"
 HEAD = 6000
 """Characters of the document's beginning searched for the notice (it sits at the top)."""
 _DATE = re.compile(
@@ -68,7 +69,8 @@ def notice_in(text: str) -> tuple[bool, str | None]:
 
 
 def check_notices(store: Store, sources: Sequence[Source], run_id: int, now: str) -> list[str]:
-    """Retire the sources whose new version carries a retired/archived notice; their ids."""
+    """Retire the sources whose new body carries a retired/archived notice (and reinstate those retired for a
+    notice that is gone); the ids of those retired now."""
     retired = []
     known = rows.source_rows(store)
     for source in sources:
@@ -84,9 +86,12 @@ def check_notices(store: Store, sources: Sequence[Source], run_id: int, now: str
             log.debug("source=%s notice check failed", source.id, exc_info=True)
             continue
         found, when = notice_in(text)
+        open_one = rows.open_retirement(store, source.id)
         if not found:
+            if open_one and open_one["reason"] == NOTICE_REASON:  # the notice is gone: the policy applies again
+                rows.reinstate(store, source.id, now)
             continue
-        reason = "the policy carries a retired/archived notice"
+        reason = NOTICE_REASON
         if rows.retire(
             store, source=known[source.id], run_id=run_id, now=now, retired_on=when or now[:10], reason=reason
         ):

@@ -240,13 +240,12 @@ __all__ = ["FeedResult", "FeedRun", "poll_feeds"]
 
 
 def _new_body(store: Store, result: object) -> bool:
-    """This run fetched a body other than the stored version's (a new version, or new bytes, same policy)."""
+    """This run fetched other bytes than the fetch before (a new version, or new bytes for the same policy)."""
     source = getattr(result, "source")  # noqa: B009
     if getattr(result, "outcome") in ("new", "changed"):  # noqa: B009
         return True
-    doc = rows.latest_body(store, source.id)
-    sha = store.last_validators(source.id, source.url)[2]
-    return doc is not None and sha is not None and sha != doc["sha256"] and not rows.open_retirement(store, source.id)
+    bodies = rows.last_two_bodies(store, source.id)
+    return len(bodies) == 2 and bodies[0] != bodies[1]
 
 
 def after_run(config: Config, store: Store, result: object, clock: Clock) -> FeedRun:

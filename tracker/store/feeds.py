@@ -239,3 +239,14 @@ def latest_run_id(store: Store) -> int | None:
     """The latest run's id, or None."""
     value = select_value(store, "select max(id) from runs")
     return None if value is None else int(value)
+
+
+def last_two_bodies(store: Store, source_id: str) -> list[str]:
+    """The sha256 of the bodies of a source's last two good fetches, newest first."""
+    found = select_rows(
+        store,
+        "select b.sha256 from fetch_attempts a join fetched_bodies b on b.id = a.body_id "
+        "where a.source_id = ? and a.outcome != 'error' and b.sha256 is not null order by a.id desc limit 2",
+        [source_id],
+    )
+    return [r["sha256"] for r in found]
