@@ -164,7 +164,9 @@ def test_cigna_updates_announce_by_number_and_a_failing_feed_never_stops_the_run
     )
     outcome = run_once(work.sources, work.data, clock=ticking(START), env={}, notify=False)
     assert outcome.feeds_failed == 1 and not outcome.result.failed
-    assert any("cigna-index: feed failed" in line and "404" in line for line in outcome.lines)
+    assert any("cigna-index: feed failed: " in line and "404" in line for line in outcome.lines)
+    again = run_once(work.sources, work.data, clock=ticking(START), env={}, notify=False)
+    assert any("cigna-index: feed failed (2 runs in a row; never read" in line for line in again.lines), again.lines
     assert work.json("status")[0]["status"] == "covered"
     rows = work.json("upcoming", "--as-of", TODAY)
     ours = [r for r in rows if r["source"] == "cigna-0525"]
@@ -606,3 +608,29 @@ def test_an_index_marking_a_tracked_cpb_retired_retires_it(server: PolicyServer,
     run_once(work.sources, work.data, clock=clock, env={}, notify=False)
     assert len([c for c in work.json("changes") if c["kind"] == "retired"]) == 1
     assert work.json("status")[0]["status"] == "retired"
+
+
+def test_discover_medicare_reads_the_api_of_the_reports_feed(work: Workdir) -> None:
+    from tests.mcd_api import a57452, report_row
+
+    with F.ReportsAPI() as api:
+        api.serve(a57452(42))
+        api.report = [report_row(57452, 42, "Billing and Coding: Peripheral Nerve Blocks", "NGS", "10/01/2024")]
+        work.write_sources(
+            f"""
+            [[source]]
+            id = "x"
+            payer = "aetna"
+            title = "t"
+            url = "http://127.0.0.1:9/x.html"
+
+            [[feed]]
+            id = "medicare-reports"
+            payer = "medicare"
+            kind = "mcd-reports"
+            api = "{api.base}"
+            """
+        )
+        rows = work.json("discover", "medicare", "--code", "64600")
+        assert [r["article"] for r in rows] == ["A57452"]
+        assert api.hits("/v1/reports/local-coverage-articles/")

@@ -49,6 +49,10 @@ class FeedResult:
     """new | changed | unchanged | skipped | error"""
     entries: int = 0
     error: str | None = None
+    streak: int = 0
+    """Polls in a row that failed, this one included."""
+    last_read: str | None = None
+    """When the feed was last read well."""
     announcements: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
 
@@ -79,8 +83,16 @@ class FeedRun:
         for r in self.results:
             lines += [f"  {r.feed.id}: {a}" for a in r.announcements]
             lines += [f"  {r.feed.id}: retired {s}" for s in r.retired]
-        lines += [f"  {r.feed.id}: feed failed: {r.error}" for r in self.failed]
+        lines += [f"  {r.feed.id}: feed failed{_streak(r)}: {r.error}" for r in self.failed]
         return notices + lines
+
+
+def _streak(result: FeedResult) -> str:
+    """ " (3 runs in a row; last read 2026-12-01; its last good entries are kept)", or ""."""
+    if result.streak < 2:
+        return ""
+    since = f"last read {result.last_read[:10]}" if result.last_read else "never read"
+    return f" ({result.streak} runs in a row; {since}; its last good entries are kept)"
 
 
 def probe(feed: Feed, config: Config) -> Source:
@@ -174,7 +186,8 @@ def _guarded(work: Callable[[], FeedResult], feed: Feed, base: dict[str, object]
             },
         )
         log.info("feed=%s outcome=error error=%s", feed.id, exc.message)
-        return FeedResult(feed, "error", error=exc.message)
+        streak, last = rows.failing_streak(store, feed.id)
+        return FeedResult(feed, "error", error=exc.message, streak=streak, last_read=last)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on one feed must not stop the run
         log.debug("feed=%s internal error", feed.id, exc_info=True)
         message = f"{feed.url}: unexpected {type(exc).__name__}: {exc}"

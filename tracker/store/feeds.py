@@ -250,3 +250,15 @@ def last_two_bodies(store: Store, source_id: str) -> list[str]:
         [source_id],
     )
     return [r["sha256"] for r in found]
+
+
+def failing_streak(store: Store, feed_id: str) -> tuple[int, str | None]:
+    """How many polls in a row have failed, newest first, and when the feed was last read well (or None)."""
+    last_good = select_row(
+        store,
+        "select id, started_at from feed_polls where feed_id = ? and outcome != 'error' order by id desc limit 1",
+        [feed_id],
+    )
+    since = last_good["id"] if last_good else 0
+    count = select_value(store, "select count(*) from feed_polls where feed_id = ? and id > ?", [feed_id, since])
+    return int(count or 0), last_good["started_at"] if last_good else None
