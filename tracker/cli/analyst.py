@@ -26,6 +26,7 @@ from tracker.feeds import LOBS
 from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
+from tracker.store import feeds as feed_rows
 from tracker.store import queries as hist
 from tracker.store.rows import VersionRow
 from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
@@ -80,6 +81,7 @@ def changes(
         hidden = sum(r["kind"] == "new" for r in rows)
         rows = [r for r in rows if r["kind"] != "new"]
     rows = rows[-limit:] if limit else rows
+    rows = feed_rows.with_announcements(store, rows)  # which announcements foretold each change (tracker.feeds)
     readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
     emit(readable, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
     if hidden:
