@@ -638,3 +638,16 @@ def test_discover_medicare_reads_the_api_of_the_reports_feed(work: Workdir) -> N
         rows = work.json("discover", "medicare", "--code", "64600")
         assert [r["article"] for r in rows] == ["A57452"]
         assert api.hits("/v1/reports/local-coverage-articles/")
+
+
+def test_a_policy_that_moves_to_another_address_in_the_index_is_not_retired(
+    server: PolicyServer, work: Workdir
+) -> None:
+    work.write_sources(_uhc_sources(server))
+    clock = ticking(START)
+    _serve_uhc(server, 1, 1, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    moved = F.uhc_index(1).replace(f"{UHC_SLUG}.pdf".encode(), f"{UHC_SLUG}-v2.pdf".encode())
+    server.set("/uhc/commercial-medical-drug-policies.html", moved)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert not [c for c in work.json("changes") if c["kind"] == "retired"]

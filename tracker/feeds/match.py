@@ -182,13 +182,27 @@ class Matcher:
         if stored and rows.retire(store, source=stored, run_id=run_id, now=now, retired_on=on or now[:10], reason=why):
             self.retired_now.setdefault(feed.id, []).append(source.id)
 
-    def dropped(self, store: Store, feed: Feed, gone: Sequence[dict[str, Any]], run_id: int, now: str) -> list[str]:
-        """Tracked sources that a healthy index edition no longer lists: retired (dropped from the index)."""
+    def dropped(
+        self,
+        store: Store,
+        feed: Feed,
+        gone: Sequence[dict[str, Any]],
+        listed: Sequence[Entry],
+        run_id: int,
+        now: str,
+    ) -> list[str]:
+        """Tracked sources that a healthy index edition no longer lists: retired (dropped from the index).
+
+        Not when the edition still lists the source under another entry (a new link, a renamed title), nor
+        when the gone entry's title is still listed (the policy moved to another address)."""
+        still = {found[0].id for e in listed if (found := self.match(e))}
+        titles = {fold(e.title) for e in listed}
         retired = []
         for row in gone:
             entry = Entry(row["payer"], row["title"], row["policy_number"], row["url"])
             found = self.match(entry)
-            if found and row.get("status") != "retired":
+            moved = fold(entry.title) in titles
+            if found and found[0].id not in still and not moved and row.get("status") != "retired":
                 before = len(self.retired_now.get(feed.id, []))
                 self._retire(store, feed, found[0], run_id, now, now[:10], f"{_where(feed, entry)} no longer lists it")
                 retired += self.retired_now.get(feed.id, [])[before:]

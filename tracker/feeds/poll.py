@@ -231,7 +231,7 @@ def _read(
             store, feed, entry, before.get(entry.key), run_id, now, first=last is None
         )
     if feed.kind in INDEX_KINDS and last is not None:
-        found.retired += matcher.dropped(store, feed, [before[k] for k in gone], run_id, now)
+        found.retired += matcher.dropped(store, feed, [before[k] for k in gone], entries, run_id, now)
     rows.record_poll(store, {**head, "outcome": outcome, "sha256": sha, "entries": len(entries)})
     log.info("feed=%s outcome=%s entries=%d", feed.id, outcome, len(entries))
     return replace(found, retired=found.retired + matcher.retired_now.pop(feed.id, []))
