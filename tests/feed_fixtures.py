@@ -393,18 +393,12 @@ class ReportsAPI(CoverageAPI):
         self.by_status: dict[str, list[dict[str, Any]]] = {"F": [], "R": []}
         self.future_retire: dict[int, str] = {}
         self.whats_new: list[dict[str, Any]] = []
+        self.lcd_related: dict[int, list[dict[str, Any]]] = {}
+        self.lcd_related: dict[int, list[dict[str, Any]]] = {}
 
     def answer(self, path: str, params: dict[str, str], authorization: str | None) -> tuple[int, str, bytes]:
-        extra = (
-            "/v1/reports/local-coverage-proposed-lcds/",
-            "/v1/data/lcd/tracking-sheet",
-            "/v1/data/article/future-retire",
-            "/v1/reports/whats-new/local/",
-        )
-        special = path in extra or (
-            path == "/v1/reports/local-coverage-articles/" and params.get("status") in ("F", "R")
-        )
-        if not special:
+        rows = self._rows(path, params)
+        if rows is None:
             return super().answer(path, params, authorization)
         with self.lock:
             if not self._authorized_call(authorization):
@@ -414,20 +408,24 @@ class ReportsAPI(CoverageAPI):
                 from tests.mcd_api import _fault
 
                 return _fault(fault)
-            if path == extra[0]:
-                return 200, "application/json", _envelope(self.proposed.get(params.get("status", "A"), []))
-            if path == extra[1]:
-                return 200, "application/json", _envelope(self.sheets.get(int(params["lcdid"]), []))
-            if path == extra[3]:
-                return 200, "application/json", _envelope(self.whats_new)
-            if path == extra[2]:
-                when = self.future_retire.get(int(params["articleid"]))
-                return (
-                    200,
-                    "application/json",
-                    _envelope([{"lcd_id": int(params["articleid"]), "retire_dt": when}] if when else []),
-                )
-            return 200, "application/json", _envelope(self.by_status[params["status"]])
+            return 200, "application/json", _envelope(rows())
+
+    def _rows(self, path: str, params: dict[str, str]) -> Any:
+        """What the early-warning endpoints answer (a callable), or None for the base API's paths."""
+        status = params.get("status", "")
+        number = int(params.get("lcdid") or params.get("articleid") or 0)
+        when = self.future_retire.get(number)
+        answers: dict[str, Any] = {
+            "/v1/reports/local-coverage-proposed-lcds/": lambda: self.proposed.get(status or "A", []),
+            "/v1/data/lcd/tracking-sheet": lambda: self.sheets.get(number, []),
+            "/v1/data/article/future-retire": lambda: [{"lcd_id": number, "retire_dt": when}] if when else [],
+            "/v1/reports/whats-new/local/": lambda: self.whats_new,
+            "/v1/reports/local-coverage-final-lcds/": lambda: self.by_status.get("LCD-" + status, []),
+            "/v1/data/lcd/related-documents": lambda: self.lcd_related.get(number, []),
+        }
+        if path == "/v1/reports/local-coverage-articles/" and status in ("F", "R"):
+            return lambda: self.by_status[status]
+        return answers.get(path)
 
 
 def proposed_row(lcd: int, version: int, title: str) -> dict[str, Any]:

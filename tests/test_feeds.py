@@ -396,6 +396,15 @@ def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(
             }
         ]
         api.future_retire[57452] = "06/30/2027"
+        lcd_row = {
+            **F.report_row_future(36850, 25, "Peripheral Nerve Blocks"),
+            "document_id": "L36850",
+            "document_display_id": "L36850",
+            "document_type": "LCD",
+            "effective_date": "04/01/2027",
+        }
+        api.by_status["LCD-F"] = [lcd_row]
+        api.lcd_related[36850] = [{"lcd_id": 36850, "r_article_id": 57452, "r_article_version": 42}]
         work.write_sources(
             f"""
             [[source]]
@@ -422,6 +431,8 @@ def test_medicare_reports_warn_of_proposed_future_and_planned_retirement_weekly(
         assert rows["A57788"]["effective_date"] == "2027-03-01"
         assert rows["A57452"]["change_type"] == "retired" and rows["A57452"]["source"] == "mcd-a57452"
         assert rows["A57452"]["effective_date"] == "2027-06-30"
+        assert rows["L36850"]["change_type"] == "future" and rows["L36850"]["effective_date"] == "2027-04-01"
+        assert rows["L36850"]["detail"] == "new LCD version 25; its related article(s) list 64600"
         assert work.json("status")[0]["status"] != "retired"  # planned, not yet
         calls = len(api.hits("/v1/reports/local-coverage-proposed-lcds/"))
         run_once(work.sources, work.data, clock=clock, env={}, notify=False)

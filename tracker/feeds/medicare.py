@@ -32,6 +32,8 @@ ARTICLES_PATH = "/v1/reports/local-coverage-articles/"
 TRACKING_PATH = "/v1/data/lcd/tracking-sheet"
 FUTURE_RETIRE_PATH = "/v1/data/article/future-retire"
 WHATS_NEW_PATH = "/v1/reports/whats-new/local/"
+FINAL_LCDS_PATH = "/v1/reports/local-coverage-final-lcds/"
+LCD_RELATED_PATH = "/v1/data/lcd/related-documents"
 PROPOSED_STATUSES = {"C": "In Comment", "E": "Comments Ended", "F": "In Notice"}
 WEEK = timedelta(days=7)
 Row = dict[str, Any]
@@ -65,7 +67,8 @@ def poll_reports(
         )
         since = datetime.fromisoformat(last["started_at"]).date() if last else None
         changed = _whats_new(client, since, clock().date())
-        entries = _proposed(client, matcher.codes) + _future(client, matcher.codes, changed) + _retiring(client, config)
+        entries = _proposed(client, matcher.codes) + _future(client, matcher.codes, changed)
+        entries += _future_lcds(client, matcher.codes, changed) + _retiring(client, config)
     now = iso(clock())
     found = FeedResult(feed, "new" if last is None else "changed", entries=len(entries))
     before = rows.current_entries(store, feed.id)
@@ -175,6 +178,34 @@ def _future(client: CoverageClient, codes: tuple[str, ...], changed: set[int] | 
                     effective=_date(row.get("effective_date")),
                     codes=tuple(c for c in codes if any(c in m for m in moves)),
                     detail="; ".join(moves),
+                    section=f"version {ver}",
+                )
+            )
+    return entries
+
+
+def _future_lcds(client: CoverageClient, codes: tuple[str, ...], changed: set[int] | None) -> list[Entry]:
+    """Published future-effective LCD versions whose related articles list a tracked code."""
+    entries = []
+    for row in client.data(FINAL_LCDS_PATH, {"status": "F"}, "future-effective LCDs"):
+        lcd = int("".join(c for c in str(row["document_id"]) if c.isdigit()) or 0)
+        if changed is not None and lcd not in changed:
+            continue
+        ver = row.get("document_version")
+        related = client.data(LCD_RELATED_PATH, {"lcdid": lcd, "ver": ver}, f"L{lcd} related documents")
+        named = _related_codes(client, related, codes)
+        if named:
+            entries.append(
+                Entry(
+                    "medicare",
+                    str(row.get("title") or "").strip(),
+                    str(row.get("document_display_id") or f"L{lcd}"),
+                    row.get("url"),
+                    "future",
+                    posted=_date(row.get("updated_on")),
+                    effective=_date(row.get("effective_date")),
+                    codes=tuple(named),
+                    detail=f"new LCD version {ver}; its related article(s) list {', '.join(named)}",
                     section=f"version {ver}",
                 )
             )
