@@ -662,3 +662,16 @@ def test_a_policy_that_moves_to_another_address_in_the_index_is_not_retired(
     server.set("/uhc/commercial-medical-drug-policies.html", moved)
     run_once(work.sources, work.data, clock=clock, env={}, notify=False)
     assert not [c for c in work.json("changes") if c["kind"] == "retired"]
+
+
+def test_an_index_that_lists_a_dropped_policy_again_reinstates_it(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(_uhc_sources(server))
+    clock = ticking(START)
+    for index in (1, 3):  # listed, then dropped: retired
+        _serve_uhc(server, index, 1, 1)
+        run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert work.json("status")[0]["status"] == "retired"
+    _serve_uhc(server, 1, 1, 1)  # listed again: the index that dropped it reinstates it
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    row = work.json("status")[0]
+    assert row["status"] == "experimental" and row["retired_on"] is None

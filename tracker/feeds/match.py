@@ -120,17 +120,10 @@ class Matcher:
     ) -> list[str]:
         if found:
             source = found[0]
-            if entry.status == "retired":
-                self._retire(
-                    store, feed, source, run_id, now, entry.effective, f"{_where(feed, entry)} marks it retired"
-                )
+            if entry.status == "retired":  # the index's dates are the policy's, not the retirement's: today
+                self._retire(store, feed, source, run_id, now, None, f"{_where(feed, entry)} marks it retired")
                 return []
-            if (
-                before
-                and before.get("status") == "retired"
-                or (before is None and rows.open_retirement(store, source.id))
-            ):
-                rows.reinstate(store, source.id, now)
+            _relisted(store, feed, source.id, now)
             moved = before is not None and entry.effective != before.get("effective")
             if moved and entry.effective and entry.effective > self.today:
                 return self._announce(store, feed, entry, found, named, run_id, now, "revised")
@@ -234,8 +227,16 @@ def _named_before(before: dict[str, Any], code: str) -> bool:
 
 
 def _where(feed: Feed, entry: Entry) -> str:
-    month = f" ({entry.posted[:7]})" if entry.posted else ""
-    return f"{payer_name(feed.payer)} {feed.kind}{month}"
+    """Where a retirement came from: "Cigna cigna-updates [cigna-updates] (2027-03)"."""
+    month = f" ({entry.posted[:7]})" if entry.posted and entry.change_type else ""
+    return f"{payer_name(feed.payer)} {feed.kind} [{feed.id}]{month}"
+
+
+def _relisted(store: Store, feed: Feed, source_id: str, now: str) -> None:
+    """An index lists as active a policy that this same index had dropped or marked retired: reinstated."""
+    retired = rows.open_retirement(store, source_id)
+    if retired is not None and f"[{feed.id}]" in (retired["reason"] or ""):
+        rows.reinstate(store, source_id, now)
 
 
 def suggested_id(payer: str, number: str | None, title: str) -> str:
