@@ -102,7 +102,7 @@ class Matcher:
             return []
         said = self._announce(store, feed, entry, found, named, run_id, now, entry.change_type)
         if found and entry.change_type == "retired" and (entry.effective or "") <= self.today:
-            self._retire(
+            self.retire(
                 store, feed, found[0], run_id, now, entry.effective, f"{_where(feed, entry)} lists it as retired"
             )
         return said
@@ -121,7 +121,7 @@ class Matcher:
         if found:
             source = found[0]
             if entry.status == "retired":  # the index's dates are the policy's, not the retirement's: today
-                self._retire(store, feed, source, run_id, now, None, f"{_where(feed, entry)} marks it retired")
+                self.retire(store, feed, source, run_id, now, None, f"{_where(feed, entry)} marks it retired")
                 return []
             _relisted(store, feed, source.id, now)
             moved = before is not None and entry.effective != before.get("effective")
@@ -168,39 +168,34 @@ class Matcher:
             return []
         return [announcement_line(row)]
 
-    def _retire(
-        self, store: Store, feed: Feed, source: Source, run_id: int, now: str, on: str | None, why: str
-    ) -> None:
+    def retire(self, store: Store, feed: Feed, source: Source, run_id: int, now: str, on: str | None, why: str) -> None:
+        """Retire a tracked source once (noted in ``retired_now`` for the run's summary)."""
         stored = rows.source_rows(store).get(source.id)
         if stored and rows.retire(store, source=stored, run_id=run_id, now=now, retired_on=on or now[:10], reason=why):
             self.retired_now.setdefault(feed.id, []).append(source.id)
 
-    def dropped(
-        self,
-        store: Store,
-        feed: Feed,
-        gone: Sequence[dict[str, Any]],
-        listed: Sequence[Entry],
-        run_id: int,
-        now: str,
-    ) -> list[str]:
-        """Tracked sources that a healthy index edition no longer lists: retired (dropped from the index).
 
-        Not when the edition still lists the source under another entry (a new link, a renamed title), nor
-        when the gone entry's title is still listed (the policy moved to another address)."""
-        still = {found[0].id for e in listed if (found := self.match(e))}
-        titles = {fold(e.title) for e in listed}
-        retired = []
-        for row in gone:
-            entry = Entry(row["payer"], row["title"], row["policy_number"], row["url"])
-            found = self.match(entry)
-            moved = fold(entry.title) in titles
-            if found and found[0].id not in still and not moved and row.get("status") != "retired":
-                before = len(self.retired_now.get(feed.id, []))
-                self._retire(store, feed, found[0], run_id, now, now[:10], f"{_where(feed, entry)} no longer lists it")
-                retired += self.retired_now.get(feed.id, [])[before:]
-                self.retired_now[feed.id] = self.retired_now.get(feed.id, [])[:before]
-        return retired
+def dropped(
+    matcher: Matcher,
+    store: Store,
+    feed: Feed,
+    gone: Sequence[dict[str, Any]],
+    listed: Sequence[Entry],
+    run_id: int,
+    now: str,
+) -> None:
+    """Tracked sources that a healthy index edition no longer lists: retired (dropped from the index).
+
+    Not when the edition still lists the source under another entry (a new link, a renamed title), nor
+    when the gone entry's title is still listed (the policy moved to another address)."""
+    still = {found[0].id for e in listed if (found := matcher.match(e))}
+    titles = {fold(e.title) for e in listed}
+    for row in gone:
+        entry = Entry(row["payer"], row["title"], row["policy_number"], row["url"])
+        found = matcher.match(entry)
+        moved = fold(entry.title) in titles
+        if found and found[0].id not in still and not moved and row.get("status") != "retired":
+            matcher.retire(store, feed, found[0], run_id, now, None, f"{_where(feed, entry)} no longer lists it")
 
 
 def retire_due(matcher: Matcher, store: Store, run_id: int, now: str) -> None:

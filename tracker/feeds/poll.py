@@ -23,7 +23,7 @@ from tracker.config.feeds import Feed
 from tracker.config.sources import Config, Source
 from tracker.errors import FetchError, StoreError
 from tracker.feeds import Entry
-from tracker.feeds.match import Matcher, retire_due
+from tracker.feeds.match import Matcher, dropped, retire_due
 from tracker.feeds.parse import parse_feed
 from tracker.fetch.http import Validators, fetch, make_session
 from tracker.fetch.pool import fetch_all
@@ -231,7 +231,7 @@ def _read(
             store, feed, entry, before.get(entry.key), run_id, now, first=last is None
         )
     if feed.kind in INDEX_KINDS and last is not None:
-        found.retired += matcher.dropped(store, feed, [before[k] for k in gone], entries, run_id, now)
+        dropped(matcher, store, feed, [before[k] for k in gone], entries, run_id, now)
     rows.record_poll(store, {**head, "outcome": outcome, "sha256": sha, "entries": len(entries)})
     log.info("feed=%s outcome=%s entries=%d", feed.id, outcome, len(entries))
     return replace(found, retired=found.retired + matcher.retired_now.pop(feed.id, []))
