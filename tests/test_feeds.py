@@ -675,3 +675,61 @@ def test_an_index_that_lists_a_dropped_policy_again_reinstates_it(server: Policy
     run_once(work.sources, work.data, clock=clock, env={}, notify=False)
     row = work.json("status")[0]
     assert row["status"] == "experimental" and row["retired_on"] is None
+
+
+def test_feed_and_source_keys_are_checked_with_their_lines(work: Workdir) -> None:
+    base = """
+        [[source]]
+        id = "a"
+        payer = "aetna"
+        title = "A"
+        url = "https://example.org/a.html"
+        {extra}
+        [[feed]]
+        id = "f"
+        payer = "{payer}"
+        kind = "aetna-index"
+        url = "https://example.org/cpb_num.html"
+        {feed_extra}
+    """
+    cases = [
+        (
+            {"payer": "cigna"},
+            "sources.toml:10: feed 'f': kind 'aetna-index' is a aetna feed: key 'payer' must be 'aetna'",
+        ),
+        (
+            {"feed_extra": 'colour = "red"'},
+            "sources.toml:13: feed 'f': unknown key 'colour'; allowed keys: id, payer, kind",
+        ),
+        ({"feed_extra": 'lob = "gold"'}, "key 'lob' must be one of commercial, medicare-advantage, medicaid"),
+        ({"extra": 'lob = "ppo"'}, "sources.toml:7: source 'a': key 'lob' must be one of commercial"),
+        ({"extra": 'state = "Texas"'}, "source 'a': key 'state' must be a postal code such as TX"),
+        ({"feed_extra": 'api = "ftp://example.org/x"'}, "key 'api' must be an http(s) URL"),
+    ]
+    for given, expected in cases:
+        values = {"extra": "", "feed_extra": "", "payer": "aetna", **given}
+        work.write_sources(base.format(**values))
+        result = work.cli("sources")
+        assert result.exit_code == 2 and expected in result.output, (given, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_codes_dates_and_ranges_as_the_feeds_write_them() -> None:
+    from tracker.feeds.parse import codes_in, first_date, month_of
+
+    assert codes_in("Applicable Procedure Codes: 64600, 64605-64610, 0213T, J1234 and 64620 \u2013 64640.") == (
+        "64600",
+        "64605-64610",
+        "0213T",
+        "J1234",
+        "64620-64640",
+    )
+    assert codes_in("Effective 01.01.2027; policy 2027T0412A; call 1-800-555-0100") == ()
+    assert [first_date(t) for t in ("01.01.2027", "1/15/2027", "Sept. 3, 2027", "2027-02-15", "no date")] == [
+        "2027-01-01",
+        "2027-01-15",
+        "2027-09-03",
+        "2027-02-15",
+        None,
+    ]
+    assert month_of("Medical Policy Update Bulletin: March 2027") == "2027-03-01"

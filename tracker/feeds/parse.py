@@ -72,8 +72,6 @@ def codes_in(text: str) -> tuple[str, ...]:
     """Codes and ranges as listed: "64600, 64605-64610" → ("64600", "64605-64610")."""
     out = []
     for m in _CODE_ITEM.finditer(text.upper()):
-        if not any(c.isdigit() for c in m[1][:1] + m[1][1:]) or not re.search(r"\d{4}", m[1]):
-            continue
         out.append(f"{m[1]}-{m[2]}" if m[2] else m[1])
     return tuple(dict.fromkeys(out))
 
@@ -281,11 +279,15 @@ def cigna_index(body: bytes, url: str) -> list[Entry]:
 
 
 def _cigna_number(cells: list[str], text: str, href: str) -> str | None:
+    """The policy number: its own column, else "(0525)" after the title, else mm_0525_ in the PDF's name."""
     for cell in cells[1:]:
         if re.fullmatch(r"[A-Z]{0,3}\d{3,4}", cell.strip()):
             return cell.strip()
-    m = _CIGNA_ROW.match(text) or _CIGNA_NUMBER_IN_URL.search(href)
-    return m[2] if m and m.re is _CIGNA_ROW else (m[1] if m else None)
+    in_text = _CIGNA_ROW.match(text)
+    if in_text:
+        return in_text[2]
+    in_url = _CIGNA_NUMBER_IN_URL.search(href)
+    return in_url[1] if in_url else None
 
 
 def cigna_updates(body: bytes, url: str) -> list[Entry]:
@@ -326,7 +328,8 @@ def _cigna_rows(lines: Iterator[tuple[str, list[str], str | None]], url: str) ->
     entries: list[Entry] = []
     for tag, cells, href in lines:
         text = " ".join(cells)
-        posted = posted or (month_of(text) or "" if "update" in text.lower() else "")
+        if not posted and "update" in text.lower():
+            posted = month_of(text) or ""
         if tag == "heading" or (tag == "p" and _is_cigna_section(text)):
             if _is_cigna_section(text):
                 section, effective = text, None
