@@ -125,6 +125,8 @@ def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicySer
     assert row["status"] == "retired" and row["retired_on"] == "2026-12-06"
     text = work.cli("status").output
     assert "retired 2026-12-06" in text
+    digest = work.cli("digest").output
+    assert "UnitedHealthcare 2025T0080G (commercial) · CPT 64600: policy retired (was covered)" in digest
     assert [r["source"] for r in work.json("status", "--lob", "commercial")] == ["uhc-occipital"]
     assert work.json("status", "--lob", "medicaid") == []
 

@@ -51,6 +51,8 @@ class Item:
     words: tuple[Segment, ...] = ()
     needs_review: bool = False
     """The new version's sections disagree on this code's status: a reader must look."""
+    lob: str | None = None
+    """The source's line of business, when sources.toml gives one."""
 
     @property
     def payer_name(self) -> str:
@@ -61,7 +63,8 @@ class Item:
     def label(self) -> str:
         """ "Cigna 0525 · CPT 64600"."""
         number = f" {self.policy_number}" if self.policy_number else ""
-        return f"{self.payer_name}{number} · {code_label(self.code)}"
+        lob = f" ({self.lob})" if self.lob else ""
+        return f"{self.payer_name}{number}{lob} · {code_label(self.code)}"
 
     @property
     def what(self) -> str:
@@ -275,6 +278,7 @@ def make_item(row: Row) -> Item:
         prior_auth=_pa_change(row),
         words=words,
         needs_review=bool(row.get("needs_review")),
+        lob=row.get("lob"),
     )
 
 

@@ -181,6 +181,8 @@ class FailureRow(FailingSourceRow):
 class DigestChangeRow(TypedDict):
     """A change as the digest and the report show it: with its source, policy number and both ends' text."""
 
+    lob: str | None
+    """The source's line of business (sources.toml ``lob``), if given."""
     id: int
     run_id: int
     source_id: str
