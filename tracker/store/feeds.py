@@ -94,11 +94,11 @@ def add_announcement(store: Store, row: dict[str, Any]) -> int | None:
 
 def announcements(store: Store, *, since: str | None = None) -> list[Row]:
     """Every announcement (first seen on or after ``since``), oldest first, codes decoded."""
-    where = "where a.first_seen_at >= ?" if since else ""
+    where = "where ann.first_seen_at >= ?" if since else ""
     rows = select_rows(
         store,
-        f"""select a.*, s.title as source_title, s.plan as plan, s.codes as source_codes from announcements a
-            left join sources s on s.id = a.source_id {where} order by a.first_seen_at, a.id""",
+        f"""select ann.*, s.title as source_title, s.plan as plan, s.codes as source_codes from announcements ann
+            left join sources s on s.id = ann.source_id {where} order by ann.first_seen_at, ann.id""",
         [since] if since else [],
     )
     for r in rows:
