@@ -1256,6 +1256,695 @@ def medicare_lcd_noncovered() -> bytes:
     return _doc("LCD L99999 Noncovered Services", body)
 
 
+# =========================================================================== issue #19: classes of misreading
+# Written before the code that reads them (tests first): each fixture reproduces one class of
+# misreading the issue lists, in the layout of a plan outside the reading benchmark. Where the
+# plan's template was not confirmed in a stored page, docs/payer-conventions.md says "assumed".
+
+C00 = "supraorbital, infraorbital, mental, or inferior alveolar branch"
+C05 = "second and third division branches at foramen ovale"
+C10 = C05 + " under radiologic monitoring"
+PARENT = "Destruction by neurolytic agent, trigeminal nerve;"
+NBSP = "&nbsp;" * 4
+
+# ---------------------------------------------------------------- Wellmark (HTML, .aspx policy pages)
+
+_WELLMARK_HEAD = """<p>Medical Policy: 07.01.97</p><p>Original Effective Date: March 2019</p>
+<p>Reviewed: June 2025</p><p>Revised: June 2025</p>
+<h2>Notice:</h2><p>This policy contains clinical information; it is not medical advice.</p>"""
+
+
+@layout(
+    "wellmark_nbsp_child_rows",
+    "bcbs",
+    "wellmark",
+    "Wellmark procedure-code table in CPT's own parent/child form: the caption row's cell wraps an <h3>, child "
+    "descriptors are indented with &nbsp; runs, end tags omitted; each code pairs with its own row's descriptor",
+    {
+        "64600": Expect("covered", descriptor=D00),
+        "64605": Expect("covered", descriptor=C05),
+    },
+)
+def wellmark_nbsp_child_rows() -> bytes:
+    body = f"""<div id="policy"><h1>Neurolytic Destruction of the Trigeminal Nerve</h1>{_WELLMARK_HEAD}
+<h2>Description:</h2><p>Neurolysis interrupts pain signals along a nerve by chemical destruction.</p>
+<h2>Procedure Codes</h2>
+<table class="codes">
+<tr><th>Code<th>Description
+<tr><td colspan=2><h3 class="codeHeading"><strong>Codes considered medically necessary when the policy criteria
+are met</strong>:</h3>
+<tr><td class="cptCode" valign="top" width="20%">64600
+		<td valign="top" width="80%">{D00}
+<tr><td class="cptCode" valign="top" width="20%">64605
+		<td valign="top" width="80%">{NBSP}{C05}
+<tr><td class="cptCode" valign="top" width="20%">64610
+		<td valign="top" width="80%">{NBSP}{C10}
+</table></div>"""
+    return _doc("Neurolytic Destruction of the Trigeminal Nerve | Wellmark", body)
+
+
+@layout(
+    "wellmark_preservice_column",
+    "bcbs",
+    "wellmark",
+    "Wellmark authorization-table style: a 'Coverage' status column ('Covered' / 'Not covered – investigational') "
+    "and a 'Pre-Service Review Required' Yes/No column whose cell spans two rows (rowspan)",
+    {
+        "64600": Expect("covered", True, descriptor=D00),
+        "64605": Expect("experimental", True, descriptor=D05),
+    },
+)
+def wellmark_preservice_column() -> bytes:
+    body = f"""<div id="policy"><h1>Trigeminal Nerve Procedures</h1>{_WELLMARK_HEAD}
+<h2>Policy:</h2><p>The status of each procedure is shown in the table below.</p>
+<h2>Procedure Codes</h2>
+<table border="1">
+<tr><th>Code - CPT/HCPCS</th><th>Title (Service/Description)</th><th>Coverage</th>
+<th>Pre-Service Review Required</th></tr>
+<tr><td>64600</td><td>{D00}</td><td>Covered</td><td rowspan="2">Yes</td></tr>
+<tr><td>64605</td><td>{D05}</td><td>Not covered &ndash; investigational</td></tr>
+<tr><td>64610</td><td>{D10}</td><td>Not covered &ndash; investigational</td><td>No</td></tr>
+</table></div>"""
+    return _doc("Trigeminal Nerve Procedures | Wellmark", body)
+
+
+@layout(
+    "wellmark_reference_manual_heading",
+    "bcbs",
+    "wellmark",
+    "A policy filed under a heading that merely contains 'Reference' ('Medical Policy Reference Manual') is "
+    "policy; only the heading that is 'References' holds citations",
+    {"64600": Expect("covered"), "64605": Expect("mentioned")},
+)
+def wellmark_reference_manual_heading() -> bytes:
+    body = """<div id="policy"><h1>Trigeminal Nerve Procedures</h1>
+<h2>Medical Policy Reference Manual</h2>
+<h3>Policy:</h3>
+<p>Neurolytic destruction of peripheral trigeminal branches (CPT 64600) is considered medically necessary for
+trigeminal neuralgia when drug therapy has failed.</p>
+<h3>Rationale:</h3><p>Small series report relief lasting months after peripheral neurolysis.</p>
+<h2>References</h2>
+<ol><li>Doe J, Roe R. Experimental foramen ovale neurolysis (CPT 64605) in 12 patients. J Facial Pain.
+2018;4:22-29.</li></ol></div>"""
+    return _doc("Trigeminal Nerve Procedures | Wellmark", body)
+
+
+@layout(
+    "wellmark_precert_descriptor",
+    "bcbs",
+    "wellmark",
+    "A precertification note that names the procedure by its descriptor, never by its code; the other code's "
+    "procedure is not named",
+    {
+        "64600": Expect("covered", descriptor=D00),
+        "64605": Expect("covered", True, descriptor=D05),
+    },
+)
+def wellmark_precert_descriptor() -> bytes:
+    body = f"""<div id="policy"><h1>Trigeminal Nerve Procedures</h1>{_WELLMARK_HEAD}
+<h2>Policy:</h2>
+<p><strong>Note:</strong> Precertification is required for destruction by neurolytic agent of the second and
+third division branches of the trigeminal nerve at the foramen ovale.</p>
+<h2>Procedure Codes</h2>
+<p><strong>Medically necessary when the policy criteria are met:</strong></p>
+<table>{_tr("Code", "Description", tag="th")}{_tr("64600", D00)}{_tr("64605", D05)}</table></div>"""
+    return _doc("Trigeminal Nerve Procedures | Wellmark", body)
+
+
+# ---------------------------------------------------------------- Independence Blue Cross (Lotus Domino HTML)
+
+_IBX_HEAD = """<p><font size="2"><b>Medical Policy Bulletin</b></font></p>
+<p><b>Title:</b> Trigeminal Nerve Destruction</p><p><b>Policy #:</b> 11.14.33b</p>
+<p>The Company makes decisions on coverage based on Policy Bulletins, benefit plan documents, and the member's
+medical history and condition.</p>"""
+_IBX_CODES_NOTE = (
+    "<p>Inclusion of a code in this table does not imply reimbursement. Eligibility, benefits, limitations and "
+    "exclusions apply.</p>"
+)
+
+
+@layout(
+    "ibx_label_qualifier_row",
+    "bcbs",
+    "ibx",
+    "A bold sub-heading, then a plain label paragraph ending ':', then the code table whose first rows are a "
+    "header 'CPT | &nbsp;' and a qualifier row with an empty code cell",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("covered", descriptor=D05)},
+)
+def ibx_label_qualifier_row() -> bytes:
+    body = f"""<div>{_IBX_HEAD}
+<h2>Coding</h2>
+<p><b>Peripheral Trigeminal Neurolysis</b></p>
+<p>Medically necessary when the criteria in this policy are met:</p>
+<table>
+<tr><td>CPT</td><td>&nbsp;</td></tr>
+<tr><td>&nbsp;</td><td>Only when performed with a chemical neurolytic agent:</td></tr>
+<tr><td>64600</td><td>{D00}</td></tr>
+<tr><td>64605</td><td>{D05}</td></tr>
+</table></div>"""
+    return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
+
+
+@layout(
+    "ibx_group_rows",
+    "bcbs",
+    "ibx",
+    "A code table neutral by itself, split by group rows naming procedures; each group row governs the rows "
+    "below it, linked to the policy statement that names the same procedure",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("experimental", descriptor=D05)},
+)
+def ibx_group_rows() -> bytes:
+    body = f"""<div>{_IBX_HEAD}
+<h2>Policy</h2>
+<p><b>MEDICALLY NECESSARY</b></p>
+<p>Peripheral branch neurolysis is considered medically necessary for trigeminal neuralgia that has not
+responded to drug therapy.</p>
+<p><b>EXPERIMENTAL/INVESTIGATIONAL</b></p>
+<p>Gasserian ganglion neurolysis at the foramen ovale is considered experimental/investigational.</p>
+<h2>Coding</h2>{_IBX_CODES_NOTE}
+<table>{_tr("Code", "Description", tag="th")}{_group("Peripheral branch neurolysis")}{_tr("64600", D00)}
+{_group("Gasserian ganglion neurolysis at the foramen ovale")}{_tr("64605", D05)}</table></div>"""
+    return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
+
+
+@layout(
+    "ibx_attachment_statement",
+    "bcbs",
+    "ibx",
+    "A policy statement that governs an attachment's code table ('the services represented by the codes in "
+    "Attachment A are ...'); the attachment names no stance and sits under headings of its own",
+    {"64600": Expect("absent"), "64605": Expect("experimental")},
+)
+def ibx_attachment_statement() -> bytes:
+    body = f"""<div>{_IBX_HEAD}
+<h2>Policy</h2>
+<p>Coverage is subject to the terms, conditions, and limitations of the member's contract.</p>
+<p>The services represented by the codes listed in Attachment A are considered experimental/investigational.</p>
+<h2>Attachments</h2>
+<h3>Attachment A: Trigeminal Nerve Codes</h3>{_IBX_CODES_NOTE}
+<table>{_tr("Code", "Effective Date", tag="th")}{_tr("64605", "01/01/2026")}{_tr("64610", "01/01/2026")}</table>
+</div>"""
+    return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
+
+
+@layout(
+    "ibx_no_longer_investigational",
+    "bcbs",
+    "ibx",
+    "'is no longer considered experimental/investigational. It is medically necessary ...' under an "
+    "'Experimental/Investigational' heading: the nearer words beat the heading",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+)
+def ibx_no_longer_investigational() -> bytes:
+    body = f"""<div>{_IBX_HEAD}
+<h2>Policy</h2>
+<h3>EXPERIMENTAL/INVESTIGATIONAL</h3>
+<p>As of January 1, 2026, neurolysis of the peripheral trigeminal branches (CPT 64600) is no longer considered
+experimental/investigational. It is medically necessary when the criteria in this policy are met.</p>
+<p>Neurolysis at the foramen ovale (CPT 64605) remains experimental/investigational.</p></div>"""
+    return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
+
+
+@layout(
+    "ibx_range_precert",
+    "bcbs",
+    "ibx",
+    "A precertification statement on a code range ('64400–64999 require precertification') apart from the code "
+    "table: every code inside the range requires it",
+    {"64600": Expect("covered", True, descriptor=D00), "64605": Expect("covered", True, descriptor=D05)},
+)
+def ibx_range_precert() -> bytes:
+    body = f"""<div>{_IBX_HEAD}
+<h2>Policy</h2>
+<p>Trigeminal nerve destruction (CPT 64600, 64605) is considered medically necessary for refractory trigeminal
+neuralgia.</p>
+<h2>Precertification</h2>
+<p>Nerve destruction procedures 64400&ndash;64999 require precertification.</p>
+<h2>Coding</h2>{_IBX_CODES_NOTE}
+<table>{_tr("Code", "Description", tag="th")}{_tr("64600", D00)}{_tr("64605", D05)}</table></div>"""
+    return _doc("Trigeminal Nerve Destruction - Medical Policy Bulletin", body)
+
+
+# ---------------------------------------------------------------- Blue Shield of California (HTML)
+
+_BSC_HEAD = """<p>Policy Number: 7.01.99</p><p>Effective Date: Nov. 1, 2025</p>
+<p>Original Policy Date: Jan. 1, 2019</p>"""
+
+
+@layout(
+    "bsca_parent_child_rows",
+    "bcbs",
+    "blue-shield-ca",
+    "Blue Shield of California 'Type | Code | Description' coding table: a group row wrapping an <h4> caption, a "
+    "CPT parent descriptor ending ';' printed once, child descriptors indented with &nbsp;, end tags omitted",
+    {"64600": Expect("experimental", descriptor=C00), "64605": Expect("experimental", descriptor=C05)},
+)
+def bsca_parent_child_rows() -> bytes:
+    body = f"""<article><h1>Trigeminal Nerve Procedures</h1>{_BSC_HEAD}
+<h2>Policy Statement</h2><p>The procedures in the coding section below are addressed by this policy.</p>
+<h2>Coding</h2>
+<table>
+<thead><tr><th>Type<th>Code<th>Description</thead>
+<tbody>
+<tr><th colspan=3><div class="code-group"><h4>The following codes are considered investigational:</h4></div>
+<tr><td>CPT<td>&nbsp;<td>{PARENT}
+<tr><td>&nbsp;<td>64600<td>{NBSP}{C00}
+<tr><td>&nbsp;<td>64605<td>{NBSP}{C05}
+<tr><td>&nbsp;<td>64610<td>{NBSP}{C10}
+</tbody></table></article>"""
+    return _doc("Trigeminal Nerve Procedures | Blue Shield of California", body)
+
+
+@layout(
+    "bsca_check_columns",
+    "bcbs",
+    "blue-shield-ca",
+    "Status as check-mark columns ('Medically necessary' / 'Investigational' with ✓) and a prior-authorization "
+    "column whose 'Required' cell spans both rows",
+    {
+        "64600": Expect("covered", True, descriptor=D00),
+        "64605": Expect("experimental", True, descriptor=D05),
+    },
+)
+def bsca_check_columns() -> bytes:
+    body = f"""<article><h1>Trigeminal Nerve Procedures</h1>{_BSC_HEAD}
+<h2>Coding</h2>
+<table>
+<tr><th>Code</th><th>Description</th><th>Medically necessary</th><th>Investigational</th>
+<th>Prior authorization</th></tr>
+<tr><td>64600</td><td>{D00}</td><td>&#10003;</td><td></td><td rowspan="2">Required</td></tr>
+<tr><td>64605</td><td>{D05}</td><td></td><td>&#10003;</td></tr>
+</table></article>"""
+    return _doc("Trigeminal Nerve Procedures | Blue Shield of California", body)
+
+
+@layout(
+    "bsca_linked_statement",
+    "bcbs",
+    "blue-shield-ca",
+    "Policy Statement names the procedures by their descriptors; the coding table is neutral ('Inclusion of a "
+    "code does not imply coverage'): each code takes the statement its descriptor links to",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("experimental", descriptor=D05)},
+)
+def bsca_linked_statement() -> bytes:
+    body = f"""<article><h1>Trigeminal Nerve Procedures</h1>{_BSC_HEAD}
+<h2>Policy Statement</h2>
+<ol type="I"><li>Destruction by neurolytic agent of the supraorbital, infraorbital, mental, or inferior alveolar
+branch of the trigeminal nerve may be considered medically necessary for trigeminal neuralgia refractory to
+drug therapy.</li>
+<li>Destruction by neurolytic agent of the second and third division branches of the trigeminal nerve at the
+foramen ovale is considered investigational.</li></ol>
+<h2>Coding</h2>
+<p>The following codes are provided for informational purposes only. Inclusion of a code does not imply
+coverage.</p>
+<table>{_tr("Code", "Description", tag="th")}{_tr("64600", D00)}{_tr("64605", D05)}</table></article>"""
+    return _doc("Trigeminal Nerve Procedures | Blue Shield of California", body)
+
+
+@layout(
+    "bsca_while_list_item",
+    "bcbs",
+    "blue-shield-ca",
+    "One list item gives two codes two stances ('... remains investigational, while ... may be considered "
+    "medically necessary ...')",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+)
+def bsca_while_list_item() -> bytes:
+    body = f"""<article><h1>Trigeminal Nerve Procedures</h1>{_BSC_HEAD}
+<h2>Policy Statement</h2>
+<ul><li>Neurolysis at the foramen ovale (CPT 64605) remains investigational, while neurolysis of the
+supraorbital or infraorbital branch (CPT 64600) may be considered medically necessary for refractory trigeminal
+neuralgia.</li></ul>
+<h2>Policy Guidelines</h2><p>Document the drug therapy tried before neurolysis.</p></article>"""
+    return _doc("Trigeminal Nerve Procedures | Blue Shield of California", body)
+
+
+@layout(
+    "bsca_pa_table_required",
+    "bcbs",
+    "blue-shield-ca",
+    "A 'Prior Authorization' table keyed to codes with the cells 'is required' / 'is not required'",
+    {"64600": Expect("covered", True), "64605": Expect("covered", False)},
+)
+def bsca_pa_table_required() -> bytes:
+    body = f"""<article><h1>Trigeminal Nerve Procedures</h1>{_BSC_HEAD}
+<h2>Policy Statement</h2>
+<p>Neurolytic destruction of trigeminal nerve branches (CPT 64600, 64605) may be considered medically necessary
+for trigeminal neuralgia refractory to drug therapy.</p>
+<h2>Prior Authorization</h2>
+<table>{_tr("CPT Code", "Prior Authorization", tag="th")}{_tr("64600", "is required")}{_tr("64605", "is not required")}
+</table></article>"""
+    return _doc("Trigeminal Nerve Procedures | Blue Shield of California", body)
+
+
+# ---------------------------------------------------------------- BCBS Tennessee (PDF)
+
+_TN = "Trigeminal Nerve Destruction"
+
+
+def _tn_top() -> list[Part]:
+    return [Part("title", _TN.upper()), P("Policy #: 00876"), P("Effective Date: 01/15/2026"), H("DESCRIPTION")]
+
+
+pdf_layout(
+    "bcbstn_pdf_label_qualifier_row",
+    "bcbs",
+    "bcbs-tn",
+    "PDF coding section: a bold sub-heading, a plain label ending ':', then a ruled table whose first rows are a "
+    "header 'CPT | (blank)' and a qualifier row with an empty code cell",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("covered", descriptor=D05)},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("CODING"),
+        B("Peripheral Trigeminal Neurolysis"),
+        P("Procedures eligible for coverage when the criteria above are met:"),
+        T(("CPT", " "), ("", "Only when performed with a chemical neurolytic agent:"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_whereas",
+    "bcbs",
+    "bcbs-tn",
+    "PDF policy sentence giving two codes two stances ('..., whereas ... is considered investigational'); the "
+    "code table below is neutral",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("experimental", descriptor=D05)},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("POLICY"),
+        P(
+            "Neurolytic destruction of peripheral trigeminal branches (64600) is considered medically necessary for "
+            "refractory trigeminal neuralgia, whereas neurolysis at the foramen ovale (64605) is considered "
+            "investigational."
+        ),
+        H("CODING"),
+        T(("Code", "Description"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_status_column",
+    "bcbs",
+    "bcbs-tn",
+    "PDF code table with a status column ('Covered' / 'Not covered – investigational') and a prior-authorization "
+    "column ('Required' / 'Not required')",
+    {"64600": Expect("covered", True), "64605": Expect("experimental", False)},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("CODING"),
+        T(
+            ("Code", "Description", "Status", "Prior Authorization"),
+            ("64600", D00, "Covered", "Required"),
+            ("64605", D05, "Not covered \u2013 investigational", "Not required"),
+            widths=(50, 250, 110, 90),
+        ),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_pa_table",
+    "bcbs",
+    "bcbs-tn",
+    "PDF 'Prior Authorization' table keyed to codes ('is required' / 'is not required') after the policy",
+    {"64600": Expect("covered", True), "64605": Expect("covered", False)},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("POLICY"),
+        P("Trigeminal nerve destruction (64600, 64605) is considered medically necessary for refractory neuralgia."),
+        H("PRIOR AUTHORIZATION"),
+        T(("Code", "Prior Authorization"), ("64600", "is required"), ("64605", "is not required"), widths=(80, 200)),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_wrapped_bullets",
+    "bcbs",
+    "bcbs-tn",
+    "PDF list: a lead-in ending ':' above bullet items that wrap onto a second line, the code at the end of the "
+    "wrapped line; the lead-in governs every item",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("POLICY"),
+        P("The following procedure is considered medically necessary when drug therapy has failed:"),
+        Part(
+            "li",
+            "Chemical neurolysis of the supraorbital, infraorbital, mental or inferior alveolar branch of the "
+            "trigeminal nerve for classic trigeminal neuralgia confirmed by a neurologist (64600)",
+        ),
+        P("The following procedures are considered investigational:"),
+        Part(
+            "li",
+            "Chemical neurolysis of the second and third division branches of the trigeminal nerve at the "
+            "foramen ovale, with or without imaging guidance, for any indication (64605)",
+        ),
+        Part("li", "Cryoneurolysis of any trigeminal branch for facial pain other than trigeminal neuralgia"),
+    ],
+)
+
+# ---------------------------------------------------------------- BCBS Michigan (PDF)
+
+_MI = "Neurolytic Destruction of the Trigeminal Nerve"
+
+
+def _mi_top() -> list[Part]:
+    return [
+        Part("title", "Medical Policy"),
+        P(f"Title: {_MI}"),
+        P("Effective Policy Date: 01/01/2026"),
+        P("Policy Number: SURG-0419"),
+    ]
+
+
+_MI_DISCLAIMER = "Listing a code here does not imply that the service is covered or not covered."
+
+pdf_layout(
+    "bcbsmi_pdf_group_rows",
+    "bcbs",
+    "bcbs-mi",
+    "PDF code table split by full-width group rows naming procedures; the statement naming each procedure "
+    "governs the rows under its group row",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("experimental", descriptor=D05)},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P("Peripheral branch neurolysis is medically necessary for trigeminal neuralgia refractory to drug therapy."),
+        P("Neurolysis at the foramen ovale is experimental."),
+        H("Procedure Codes"),
+        P(_MI_DISCLAIMER),
+        T(
+            ("Code", "Description"),
+            ("Peripheral branch neurolysis",),
+            ("64600", D00),
+            ("Neurolysis at the foramen ovale",),
+            ("64605", D05),
+        ),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_linked_statement",
+    "bcbs",
+    "bcbs-mi",
+    "PDF policy statement naming the procedures in words; the code table under a 'does not imply' disclaimer "
+    "takes no stance: each code links to its statement by descriptor",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("experimental", descriptor=D05)},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P(
+            "Neurolytic destruction of the supraorbital, infraorbital, mental or inferior alveolar branch of the "
+            "trigeminal nerve is medically necessary when conservative therapy has failed."
+        ),
+        P("Neurolytic destruction of the second and third division branches at the foramen ovale is experimental."),
+        H("Procedure Codes"),
+        P(_MI_DISCLAIMER),
+        T(("Code", "Description"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_statement_governs_codes",
+    "bcbs",
+    "bcbs-mi",
+    "PDF policy statement governing the coding section by reference ('the procedures represented by the codes "
+    "in the Procedure Codes section'); the section names no stance",
+    {"64600": Expect("covered", descriptor=D00), "64605": Expect("covered", descriptor=D05)},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P(
+            "The procedures represented by the codes in the Procedure Codes section are medically necessary when "
+            "the criteria below are met."
+        ),
+        H("Inclusionary and Exclusionary Guidelines"),
+        P("Classic trigeminal neuralgia confirmed by a neurologist; failure of two drugs."),
+        H("Procedure Codes"),
+        T(("Code", "Description"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_no_longer_investigational",
+    "bcbs",
+    "bcbs-mi",
+    "PDF 'Investigational' heading above 'is no longer considered investigational and is covered ...' for one "
+    "code and a list that remains investigational for the other",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+    _MI,
+    [
+        *_mi_top(),
+        H("Investigational"),
+        P(
+            "Peripheral trigeminal branch neurolysis (64600) is no longer considered investigational and is covered "
+            "when the criteria in this policy are met."
+        ),
+        P("The following remain investigational:"),
+        Part("li", "Neurolysis at the foramen ovale (64605)"),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_reference_heading",
+    "bcbs",
+    "bcbs-mi",
+    "PDF heading that merely contains 'Reference' ('Quick Reference: Coverage Summary') holds policy; the "
+    "heading that is 'References' holds citations",
+    {"64600": Expect("covered"), "64605": Expect("mentioned")},
+    _MI,
+    [
+        *_mi_top(),
+        H("Quick Reference: Coverage Summary"),
+        P(
+            "Peripheral trigeminal branch neurolysis (64600) is medically necessary for trigeminal neuralgia "
+            "refractory to drug therapy."
+        ),
+        H("Rationale"),
+        P(EVIDENCE),
+        H("References"),
+        P("1. Poe K. Investigational neurolysis at the foramen ovale (64605): a review. Pain Rev. 2020;9:1-9."),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_range_pa",
+    "bcbs",
+    "bcbs-mi",
+    "PDF prior-authorization statement on a 'through' range (64400 through 64999) in its own section",
+    {"64600": Expect("covered", True, descriptor=D00), "64605": Expect("covered", True, descriptor=D05)},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P("Trigeminal nerve destruction (64600, 64605) is medically necessary for refractory trigeminal neuralgia."),
+        H("Prior Authorization"),
+        P("Prior authorization is required for CPT codes 64400 through 64999."),
+        H("Procedure Codes"),
+        T(("Code", "Description"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_precert_descriptor",
+    "bcbs",
+    "bcbs-mi",
+    "PDF prior-approval note naming one procedure by its descriptor (no code number); the other code's "
+    "procedure is not named",
+    {"64600": Expect("covered", True, descriptor=D00), "64605": Expect("covered", descriptor=D05)},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P("Trigeminal nerve destruction (64600, 64605) is medically necessary for refractory trigeminal neuralgia."),
+        P(
+            "Note: Prior approval is required for neurolytic destruction of the supraorbital, infraorbital, mental "
+            "or inferior alveolar branch of the trigeminal nerve."
+        ),
+        H("Procedure Codes"),
+        T(("Code", "Description"), ("64600", D00), ("64605", D05)),
+    ],
+)
+
+pdf_layout(
+    "bcbsmi_pdf_wrapped_list",
+    "bcbs",
+    "bcbs-mi",
+    "PDF lead-in ending ':' ('... include, but are not limited to:') above bullet items that wrap onto a second "
+    "line, each code cited mid-item; the lead-in governs both items",
+    {"64600": Expect("experimental"), "64605": Expect("experimental")},
+    _MI,
+    [
+        *_mi_top(),
+        H("Medical Policy Statement"),
+        P("Procedures considered experimental for atypical facial pain include, but are not limited to:"),
+        Part(
+            "li",
+            "Chemical destruction of the supraorbital or infraorbital branch (64600) when the pain does not follow "
+            "the distribution of a trigeminal branch or lacks the paroxysmal character of neuralgia",
+        ),
+        Part(
+            "li",
+            "Chemical destruction at the foramen ovale (64605) performed with or without fluoroscopic guidance for "
+            "any pain syndrome of the face other than classic trigeminal neuralgia",
+        ),
+        H("Inclusionary and Exclusionary Guidelines"),
+        P("Atypical facial pain: constant, burning pain not confined to one branch."),
+    ],
+)
+
+pdf_layout(
+    "bcbstn_pdf_vocabulary",
+    "bcbs",
+    "bcbs-tn",
+    "PDF policy in plain wording outside the common formulas: 'Coverage will be provided for ...' and 'is "
+    "considered investigative'",
+    {"64600": Expect("covered"), "64605": Expect("experimental")},
+    _TN,
+    [
+        *_tn_top(),
+        P("Neurolysis destroys part of a nerve to stop pain signals."),
+        H("POLICY"),
+        P(
+            "Coverage will be provided for chemical neurolysis of a peripheral trigeminal branch (64600) when the "
+            "member has classic trigeminal neuralgia and two drugs have failed."
+        ),
+        P("Neurolysis at the foramen ovale (64605) is considered investigative."),
+    ],
+)
+
+
+@layout(
+    "medicare_lcd_medicare_covers",
+    "medicare",
+    None,
+    "LCD 'Coverage Indications, Limitations, and/or Medical Necessity': 'Medicare covers ... when ...' and "
+    "'is not considered reasonable and necessary' naming the codes",
+    {"64600": Expect("covered"), "64605": Expect("not_covered")},
+)
+def medicare_lcd_medicare_covers() -> bytes:
+    body = """<div><h1>Local Coverage Determination (LCD): Peripheral Nerve Destruction (L99998)</h1>
+<h2>Coverage Indications, Limitations, and/or Medical Necessity</h2>
+<p>Medicare covers chemical destruction of a peripheral trigeminal branch (CPT 64600) when the beneficiary has
+trigeminal neuralgia that has not responded to drug therapy.</p>
+<p>Destruction at the foramen ovale (CPT 64605) for facial pain other than trigeminal neuralgia is not considered
+reasonable and necessary.</p>
+<h2>Summary of Evidence</h2><p>Case series report months of relief after peripheral neurolysis.</p></div>"""
+    return _doc("LCD - Peripheral Nerve Destruction (L99998)", body)
+
+
 BY_NAME = {layout.name: layout for layout in LAYOUTS}
 
 

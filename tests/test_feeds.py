@@ -100,10 +100,9 @@ def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicySer
     linked = [a for a in feed_rows.announcements(store) if a["source_id"] == "uhc-occipital"]
     changes = [c for c in work.json("changes") if c["source"] == "uhc-occipital" and c["kind"] == "changed"]
     assert changes and {a["change_id"] for a in linked} == {changes[0]["id"]}
-    assert sorted(changes[0]["announced"]) == [
-        "uhc-bulletin (2026-12-06): revised, effective 2027-03-01",
-        "uhc-index (2026-12-06): revised, effective 2027-03-01",
-    ]
+    table = work.cli("changes", "--source", "uhc-occipital").output
+    assert "announced" in table.splitlines()[0]
+    assert "uhc-index (2026-12-06): revised, effective 2027-03-01" in table and "uhc-bulletin (2026-12-06)" in table
 
     # an index that lost most of its entries is a feed fault, never "everything retired"
     _serve_uhc(server, 0, 2, 2)

@@ -11,7 +11,18 @@ import pytest
 
 from tracker.demo import DemoResult, run_demo
 
-HEAVY = ("pdfplumber", "pdfminer", "pypdfium2", "bs4", "lxml", "apscheduler", "requests")
+HEAVY = (
+    "pdfplumber",
+    "pdfminer",
+    "pypdfium2",
+    "bs4",
+    "lxml",
+    "apscheduler",
+    "requests",
+    "openpyxl",
+    "feedgen",
+    "apprise",
+)
 
 _PROBE = (
     f"HEAVY = {HEAVY!r}\n"
@@ -53,6 +64,9 @@ def _imported(demo: DemoResult, *args: str) -> list[str]:
         ("diff", "cigna-0525"),
         ("search", "neurolysis"),
         ("digest",),
+        ("review",),
+        ("review", "--stats"),
+        ("status", "--csv"),
     ],
     ids=lambda a: " ".join(a),
 )
@@ -65,3 +79,4 @@ def test_the_probe_sees_heavy_imports_when_there_are_some(demo: DemoResult, tmp_
     page = tmp_path / "p.html"
     page.write_text("<html><body><h1>Policy</h1><p>CPT 64600 is covered.</p></body></html>", encoding="utf-8")
     assert "bs4" in _imported(demo, "extract", str(page))
+    assert "openpyxl" in _imported(demo, "status", "--xlsx", str(tmp_path / "grid.xlsx"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import analyst, feeds, notifytest, operations, pipeline, reextract, starter, trial
+from tracker.cli import analyst, feeds, notifytest, operations, pipeline, reextract, review, starter, trial
 from tracker.cli.base import Context, TrackerGroup, find_sources
 
 
@@ -95,6 +95,8 @@ for command in (
     reextract.reextract,
     feeds.sources,
     feeds.upcoming,
+    review.review,
+    review.confirm,
 ):
     cli.add_command(command)
 

@@ -20,15 +20,17 @@ from tracker.cli.base import (
     parse_date,
     store_with,
 )
-from tracker.cli.output import emit, output_options
-from tracker.errors import ConfigError
+from tracker.cli.output import emit, output_options, row_keys
+from tracker.errors import ConfigError, UsageError
 from tracker.feeds import LOBS
 from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
 from tracker.store import feeds as feed_rows
 from tracker.store import queries as hist
-from tracker.store.rows import VersionRow
+from tracker.store.database import Store
+from tracker.store.ledger import change_rows
+from tracker.store.rows import ChangeRow, HistoryRow, StatusRow, VersionRow
 from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_word, status_word
 
 
@@ -43,6 +45,8 @@ from tracker.vocab import DEFAULT_CODE, code_label, outcome_word, prior_auth_wor
 @click.option(
     "--rederived", is_flag=True, help="The changes the current extractor would have reported (not the log as sent)."
 )
+@click.option("--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), help="Write the log as a spreadsheet.")
+@click.option("--atom", "atom", is_flag=True, help="Print the log as an Atom feed (first captures left out).")
 @output_options
 @click.pass_obj
 def changes(
@@ -55,6 +59,8 @@ def changes(
     limit: int | None,
     show_all: bool,
     rederived: bool,
+    xlsx: Path | None,
+    atom: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -63,7 +69,7 @@ def changes(
     The table hides the baseline rows (kind new: a source's first capture) unless --all or
     --kind new; --json and --csv keep every row. With --rederived: the changes that the stored
     versions, as the current extractor reads them (after `tracker reextract`), imply version
-    after version; the log itself is never rewritten.
+    after version; the log itself is never rewritten. --xlsx FILE: a spreadsheet; --atom: a feed.
 
     Example:
 
@@ -71,21 +77,40 @@ def changes(
     """
     from tracker.store import readings
 
+    one_of(as_json=as_json, as_csv=as_csv, xlsx=xlsx is not None, atom=atom)
     find = readings.rederived_changes if rederived else hist.changes
     store = obj.store()
     code, source = checked_code(obj, code, store), checked_source(obj, source, store)
+    if atom:
+        click.echo(atom_text(store, since=parse_date(since), code=code, payer=payer, source=source, kinds=kinds))
+        return
     rows = find(store, since=parse_date(since), code=code, payer=payer, source=source)
     rows = [r for r in rows if not kinds or r["kind"] in kinds]
+    if xlsx is not None:
+        _changes_xlsx(xlsx, rows[-limit:] if limit else rows)
+        return
     hidden = 0
     if not (as_json or as_csv or show_all or kinds):
         hidden = sum(r["kind"] == "new" for r in rows)
         rows = [r for r in rows if r["kind"] != "new"]
     rows = rows[-limit:] if limit else rows
-    rows = feed_rows.with_announcements(store, rows)  # which announcements foretold each change (tracker.feeds)
-    readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
-    emit(readable, as_json, as_csv, ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"])
+    readable, more = (rows, []) if as_json or as_csv else _readable_changes(store, rows)
+    columns = ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary", *more]
+    emit(readable, as_json, as_csv, columns, row_keys(ChangeRow))
     if hidden:
         click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
+
+
+def _changes_xlsx(path: Path, rows: Sequence[ChangeRow]) -> None:
+    from tracker.report.xlsx import changes_workbook
+
+    click.echo(f"Spreadsheet written: {changes_workbook(path, rows, row_keys(ChangeRow))} ({len(rows)} changes)")
+
+
+def _readable_changes(store: Store, rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The table's rows, with the announcements that foretold each change (tracker.feeds) when there are any."""
+    readable = feed_rows.with_announcements(store, [_readable_change(r) for r in rows])
+    return readable, ["announced"] if any(r["announced"] for r in readable) else []
 
 
 def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,31 +120,77 @@ def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
 @click.command()
 @click.option("--code", help="Only this code.")
 @click.option("--lob", type=click.Choice(LOBS), help="Only sources of this line of business.")
+@click.option(
+    "--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), help="Write the grid as a spreadsheet."
+)
 @output_options
 @click.pass_obj
-def status(obj: Context, code: str | None, lob: str | None, as_json: bool, as_csv: bool) -> None:
+def status(obj: Context, code: str | None, lob: str | None, xlsx: Path | None, as_json: bool, as_csv: bool) -> None:
     """The coverage matrix: each source's current stance on each code (retired policies show retired).
+
+    Where an analyst's confirmation holds (`tracker confirm`), the status is the analyst's, with
+    the automatic reading beside it when they differ. --xlsx FILE writes the grid analysts keep
+    (a row per code, a column per payer/plan, notes with the basis) and every row of --json.
 
     Example:
 
         tracker status --code 64600 --lob commercial
     """
+    one_of(as_json=as_json, as_csv=as_csv, xlsx=xlsx is not None)
     ids = configured_ids(obj)
     store = obj.store()
     rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids, lob=lob)
     columns = ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"]
-    if as_json or as_csv:
-        emit(rows, as_json, as_csv, columns)
+    if xlsx is not None:
+        from tracker.report.xlsx import status_workbook
+        from tracker.store.review import basis_lines
+
+        written = status_workbook(xlsx, rows, row_keys(StatusRow), lambda r: basis_lines(store, r["source"], r["code"]))
+        click.echo(f"Spreadsheet written: {written} ({len(rows)} rows)")
         return
-    readable = [{**r, "status": _retired_word(r), "health": health(r["checked_at"], r["last_error"])} for r in rows]
+    if as_json or as_csv:
+        emit(rows, as_json, as_csv, columns, row_keys(StatusRow))
+        return
+    readable = [{**r, "status": reading_text(r), "health": health(r["checked_at"], r["last_error"])} for r in rows]
     emit(readable, False, False, [*columns, "health"])
 
 
-def _retired_word(row: Mapping[str, Any]) -> str | None:
-    """ "retired 2027-03-01" for a retired policy, else the status word."""
+def reading_text(row: Mapping[str, Any]) -> str | None:
+    """The matrix's status cell: the reading, marked when an analyst confirmed it, the automatic one beside;
+    "retired 2027-03-01" for a policy its payer retired."""
     if row["status"] == "retired":
-        return f"retired {row['retired_on'] or ''}".strip()
-    return _word(row["status"])
+        return f"retired {row.get('retired_on') or ''}".strip()
+    shown = _word(row["status"])
+    if row.get("reading") != "confirmed":
+        return shown
+    beside = row.get("automatic_status")
+    differs = beside != row["status"] or row.get("automatic_prior_auth") != row.get("prior_auth")
+    auto = f"; automatic: {_word(beside)}, PA {prior_auth_word(row.get('automatic_prior_auth'))}" if differs else ""
+    return f"{shown} (confirmed by {row.get('confirmed_by')}{auto})"
+
+
+def one_of(**formats: bool) -> None:
+    """At most one output format (--json, --csv, --xlsx, --atom): UsageError otherwise."""
+    given = [f"--{name.removeprefix('as_')}" for name, on in formats.items() if on]
+    if len(given) > 1:
+        raise UsageError(f"{' and '.join(given)} cannot be used together: choose one")
+
+
+def atom_text(
+    store: Store, *, since: str | None, code: str | None, payer: str | None, source: str | None, kinds: Sequence[str]
+) -> str:
+    """The change log as an Atom document (``tracker changes --atom``)."""
+    from tracker.report.atom import changes_feed
+
+    rows = [
+        r
+        for r in change_rows(store, since=since)
+        if (code is None or r["code"] == code)
+        and (payer is None or r["payer"] == payer)
+        and (source is None or r["source_id"] == source)
+        and (not kinds or r["kind"] in kinds)
+    ]
+    return changes_feed(rows, generated_at=now()).decode("utf-8")
 
 
 def health(checked_at: str | None, last_error: str | None) -> str:
@@ -186,13 +257,53 @@ def history_command(obj: Context, source_id: str, code: str | None, as_json: boo
 
         tracker history cigna-0525 --code 64600
     """
+    from tracker.store import confirmations
+
     store = store_with(obj, source_id)
-    rows = hist.history(store, source_id, code=checked_code(obj, code, store))
+    wanted = checked_code(obj, code, store)
+    rows = hist.history(store, source_id, code=wanted)
+    made = confirmations.of_source(store, source_id, wanted)
     if as_json or as_csv:
-        emit(rows, as_json, as_csv, [])
+        marked = [{**r, "confirmations": [c for c in made if _on(c, r)]} for r in rows]
+        emit(marked if as_json else rows, as_json, as_csv, [], row_keys(HistoryRow))
         return
-    readable = [{**r, "version": f"v{r['number']}", "status": status_word(r["status"])} for r in rows]
+    numbers = {r["version"]: r["number"] for r in rows}
+    readable: list[dict[str, Any]] = []
+    for r in rows:  # each version, then what analysts said of it: confirmations made on it, those it made lapse
+        readable.append({**r, "version": f"v{r['number']}", "status": status_word(r["status"])})
+        lines = [line for c in made for line in _confirmation_lines(c, numbers) if line[0] == (r["version"], r["code"])]
+        readable += [line[1] for line in lines]
     emit(readable, False, False, ["version", "captured_at", "code", "status", "prior_auth", "effective_date", "sha256"])
+
+
+def _on(confirmation: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
+    return bool(confirmation["version"] == row["version"] and confirmation["code"] == row["code"])
+
+
+def _confirmation_lines(
+    c: Mapping[str, Any], numbers: Mapping[int, int]
+) -> list[tuple[tuple[int, str], dict[str, Any]]]:
+    """A confirmation among the versions, each line with the (version, code) it follows: when it was made
+    (after the version confirmed), and when it lapsed (after the version whose text differs)."""
+    auto = f"{status_word(c['automatic_status'])}, PA {prior_auth_word(c['automatic_prior_auth'])}"
+    agreed = "agrees" if c["agreed"] else f"automatic: {auto}"
+    note = f"; {c['note']}" if c["note"] else ""
+    made = {
+        "version": f"confirmed v{numbers.get(c['version'], '?')}",
+        "captured_at": c["confirmed_at"],
+        "code": c["code"],
+        "status": f"[{c['state']}] {status_word(c['status'])} by {c['confirmed_by']} ({agreed}{note})",
+        "prior_auth": c["prior_auth"],
+    }
+    if c["lapsed_version"] is None:
+        return [((c["version"], c["code"]), made)]
+    lapsed = {
+        "version": f"lapsed v{numbers.get(c['lapsed_version'], '?')}",
+        "captured_at": c["lapsed_at"],
+        "code": c["code"],
+        "status": f"confirmation by {c['confirmed_by']} lapsed: the governing text changed",
+    }
+    return [((c["version"], c["code"]), made), ((c["lapsed_version"], c["code"]), lapsed)]
 
 
 @click.command()
@@ -342,7 +453,8 @@ def search(
 def report(obj: Context, out_dir: Path, codes: tuple[str, ...], since: str | None, link_captures: bool) -> None:
     """Write a static HTML report: coverage matrix, timeline of changes, each change side by side.
 
-    OUT_DIR receives index.html and captures/ (the stored captures of the changes it shows);
+    OUT_DIR receives index.html, changes.atom (the changes as an Atom feed) and captures/ (the stored
+    captures of the changes it shows);
     open index.html from disk in any browser, offline. Only the sources in sources.toml are
     shown when the file exists. --since keeps the report (and its folder) to recent changes;
     --link-captures links the captures where the data directory keeps them, copying nothing.

@@ -43,14 +43,29 @@ def _test_slack(settings: NotifySettings) -> str:
     return "posted to the Slack webhook"
 
 
-SENDERS = {"email": _test_email, "slack": _test_slack}
+def _test_webhook(settings: NotifySettings) -> str:
+    from tracker.notify.jsonhook import post_json
+
+    post_json({"event": "test", "run_id": None, "sent_at": now().isoformat(), "message": TEST_TEXT}, settings)
+    return "posted to the JSON webhook" + (" (signed)" if settings.webhook_secret else "")
+
+
+def _test_apprise(settings: NotifySettings) -> str:
+    from tracker.notify.apprise_channel import scheme, send_apprise
+
+    for url in settings.apprise_urls:
+        send_apprise(TEST_SUBJECT, TEST_TEXT, url, settings)
+    return f"sent to {', '.join(scheme(u) + '://' for u in settings.apprise_urls)} (Apprise)"
+
+
+SENDERS = {"email": _test_email, "slack": _test_slack, "webhook": _test_webhook, "apprise": _test_apprise}
 
 
 @click.command("notify")
 @click.option("--test", "test", is_flag=True, help="Send one short test message on each configured channel.")
 @click.pass_obj
 def notify(obj: Context, test: bool) -> None:
-    """Check the email and Slack set-up: one test message per configured channel.
+    """Check the channels: one test message per configured channel (email, Slack, JSON webhook, Apprise, routes).
 
     Nothing is recorded as a delivery and no change is marked sent. Exit status 1 naming
     the channel that failed, and why.
@@ -61,19 +76,22 @@ def notify(obj: Context, test: bool) -> None:
     """
     if not test:
         raise UsageError("say what to do: `tracker notify --test` sends a test message on each channel")
-    settings = obj.config().notify
-    if not settings.channels:
+    from tracker.notify.routing import targets
+
+    config = obj.config()
+    settings = config.notify
+    if not settings.channels and not settings.routes:
         raise UsageError(
             f"{obj.sources_path}: no notification channel configured: set [notify] email_to (or TRACKER_MAIL_TO) "
             "and an SMTP server, or slack = true with TRACKER_SLACK_WEBHOOK_URL"
         )
     failed = []
-    for channel in settings.channels:
+    for target in targets(settings, config.sources):
         try:
-            click.echo(f"{channel}: ok, test message {SENDERS[channel](settings)}")
+            click.echo(f"{target.ledger}: ok, test message {SENDERS[target.channel](target.settings)}")
         except NotifyError as exc:
-            failed.append(channel)
-            click.echo(f"{channel}: FAILED: {settings.redact(exc.message)}")
+            failed.append(target.ledger)
+            click.echo(f"{target.ledger}: FAILED: {settings.redact(exc.message)}")
     if failed:
         click.echo(f"Error: the test message could not be sent on {', '.join(failed)}", err=True)
         sys.exit(EXIT_SOURCES_FAILED)

@@ -31,39 +31,56 @@ def output_options(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Output JSON (and nothing else) on stdout.")(checked)
 
 
-def emit(rows: Sequence[Mapping[str, Any]], as_json: bool, as_csv: bool, columns: Sequence[str]) -> None:
-    """Print rows as JSON, CSV or an aligned table of ``columns``."""
+def emit(
+    rows: Sequence[Mapping[str, Any]],
+    as_json: bool,
+    as_csv: bool,
+    columns: Sequence[str],
+    keys: Sequence[str] | None = None,
+) -> None:
+    """Print rows as JSON, CSV or an aligned table of ``columns``.
+
+    CSV is data for programs: the values as they are, and a header row even without rows (``keys``,
+    else ``columns``). The spreadsheet-safe form is ``--xlsx``.
+    """
     if as_json:
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False))
     elif as_csv:
-        click.echo(_csv(rows), nl=False)
+        click.echo(_csv(rows, keys or columns), nl=False)
     elif not rows:
         click.echo("(nothing)")
     else:
         click.echo(_table(rows, columns))
 
 
-def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
-    if not rows:
-        return ""
+def _csv(rows: Sequence[Mapping[str, Any]], header: Sequence[str]) -> str:
     out = io.StringIO()
-    fieldnames = [k for k, v in rows[0].items() if not isinstance(v, (list, dict))]
+    if rows:
+        fieldnames = [k for k, v in rows[0].items() if not isinstance(v, (list, dict))]
+    else:
+        fieldnames = list(header)
     writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
     writer.writeheader()
     writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> Any:
-    """A CSV cell no spreadsheet runs as a formula (OWASP: a leading ' before = + - @ tab CR), escapes removed."""
+    """A CSV cell: the value as it is (no quote added before = + - @), terminal escape sequences removed."""
     if isinstance(value, str):
-        value = printable(value, keep="\t\r\n")
-        if value.startswith(_FORMULA_START):
-            return "'" + value
+        return printable(value, keep="\t\r\n")
     return value
+
+
+def row_keys(shape: Any, *leave_out: str) -> list[str]:
+    """The keys of a row TypedDict, in order, but for those holding lists or dicts (not CSV columns)."""
+    hints: dict[str, Any] = getattr(shape, "__annotations__", {})
+    kept = []
+    for key, hint in hints.items():
+        written = str(getattr(hint, "__forward_arg__", hint))  # TypedDicts keep string annotations as ForwardRefs
+        if key not in leave_out and not written.startswith(("list", "dict")):
+            kept.append(key)
+    return kept
 
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -10,8 +10,9 @@ text that might echo them (exception messages, server answers).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -33,8 +34,24 @@ ENV_KEYS = (
     "TRACKER_MAIL_FROM",
     "TRACKER_MAIL_TO",
     "TRACKER_SLACK_WEBHOOK_URL",
+    "TRACKER_WEBHOOK_URL",
+    "TRACKER_WEBHOOK_SECRET",
+    "TRACKER_APPRISE_URLS",
 )
-"""The environment variables read, all optional."""
+"""The environment variables read, all optional (and those that ``[[notify.route]]`` tables name for Apprise)."""
+ROUTE_KEYS = ("tags", "email_to", "apprise")
+"""The keys of a ``[[notify.route]]`` table."""
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A ``[[notify.route]]`` table: the team whose sources carry one of ``tags`` gets their own digest."""
+
+    tags: tuple[str, ...]
+    email_to: tuple[str, ...] = ()
+    apprise: str | None = None
+    """The environment variable holding the team's Apprise URLs (space-separated), if any."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +69,29 @@ class NotifySettings:
     slack_webhook_url: str | None = field(default=None, repr=False)
     send_when_no_changes: bool = False
     timeout: float = 30.0
+    webhook_url: str | None = field(default=None, repr=False)
+    """TRACKER_WEBHOOK_URL: the JSON webhook (``tracker.notify.jsonhook``)."""
+    webhook_secret: str | None = field(default=None, repr=False)
+    """TRACKER_WEBHOOK_SECRET: the HMAC-SHA256 key of the webhook's signature header."""
+    apprise_urls: tuple[str, ...] = field(default=(), repr=False)
+    """TRACKER_APPRISE_URLS: Apprise URLs (each may hold a token: secrets, like the Slack URL)."""
+    routes: tuple[Route, ...] = ()
+    route_apprise: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    """The Apprise URLs of each variable a route names, read from the environment."""
 
     @property
     def channels(self) -> tuple[str, ...]:
         """The enabled channels, in delivery order: ``email`` and/or ``slack``."""
-        return (("email",) if self.email_to else ()) + (("slack",) if self.slack else ())
+        return (
+            (("email",) if self.email_to else ())
+            + (("slack",) if self.slack else ())
+            + (("webhook",) if self.webhook_url else ())
+            + (("apprise",) if self.apprise_urls else ())
+        )
+
+    def _secret_urls(self) -> tuple[str, ...]:
+        routed = tuple(u for urls in self.route_apprise.values() for u in urls)
+        return tuple(u for u in (self.slack_webhook_url, self.webhook_url, *self.apprise_urls, *routed) if u)
 
     def secrets(self) -> tuple[str, ...]:
         """Every string that must never be shown, longest first (so a URL goes before its path).
@@ -66,19 +101,20 @@ class NotifySettings:
         its path, in their exceptions.
         """
         found = list(self._credentials())
-        if self.slack_webhook_url:
-            parts = urlsplit(self.slack_webhook_url)
-            found += [self.slack_webhook_url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path]
+        for url in self._secret_urls():
+            parts = urlsplit(url)
+            found += [url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path]
         encoded = [form for s in found if s for form in (s, quote(s), quote(s, safe=""), quote_plus(s))]
         return tuple(sorted(set(encoded), key=len, reverse=True))
 
     def _credentials(self) -> tuple[str, ...]:
         """The password and the webhook URL's secret-looking segments: a long piece of one is redacted too."""
-        found = [self.smtp_password or ""]
-        if self.slack_webhook_url:
-            parts = urlsplit(self.slack_webhook_url)
+        found = [self.smtp_password or "", self.webhook_secret or ""]
+        for url in self._secret_urls():
+            parts = urlsplit(url)
             found += [seg for seg in parts.path.split("/") if len(seg) >= FRAGMENT and seg.lower() not in _WORDS]
             found += [parts.query] if len(parts.query) >= FRAGMENT else []
+            found += [parts.netloc.rpartition("@")[0]] if "@" in parts.netloc else []
         return tuple(s for s in found if s)
 
     def redact(self, text: str) -> str:
@@ -128,7 +164,12 @@ def notify_settings(notify: Mapping[str, Any], env: Mapping[str, str], *, where:
         slack=reader.flag("slack", default="TRACKER_SLACK_WEBHOOK_URL" in reader.present),
         slack_webhook_url=reader.webhook(),
         send_when_no_changes=reader.flag("send_when_no_changes", default=False),
+        webhook_url=reader.json_webhook(),
+        webhook_secret=reader.env_text("TRACKER_WEBHOOK_SECRET"),
+        apprise_urls=tuple((reader.env_text("TRACKER_APPRISE_URLS") or "").split()),
+        routes=reader.routes(),
     )
+    settings = replace(settings, route_apprise=_route_urls(settings.routes, env))
     if bool(settings.smtp_user) != bool(settings.smtp_password):
         raise ConfigError("TRACKER_SMTP_USER and TRACKER_SMTP_PASSWORD go together: set both to log in, or neither")
     _check_email(settings, where)
@@ -216,6 +257,44 @@ class _Reader:
             raise self.error("smtp_port", "TRACKER_SMTP_PORT", f"{value!r} is not a port number (1-65535)")
         return value
 
+    def json_webhook(self) -> str | None:
+        url = self.env.get("TRACKER_WEBHOOK_URL")
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise self.error(None, "TRACKER_WEBHOOK_URL", "must be an http(s):// URL (value hidden)")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise self.error(None, "TRACKER_WEBHOOK_URL", "must be https:// (plain http only to this machine)")
+        return url
+
+    def routes(self) -> tuple[Route, ...]:
+        value = self.table.get("route", [])
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            raise self.error("route", None, "must be [[notify.route]] tables")
+        return tuple(self.route(i, t) for i, t in enumerate(value, start=1))
+
+    def route(self, number: int, table: Mapping[str, Any]) -> Route:
+        where = f"[[notify.route]] #{number}"
+        unknown = [k for k in table if k not in ROUTE_KEYS]
+        if unknown:
+            raise ConfigError(
+                f"{self.where}: {where}: unknown key {unknown[0]!r}; allowed keys: {', '.join(ROUTE_KEYS)}"
+            )
+        tags = table.get("tags")
+        if not isinstance(tags, list) or not tags or not all(isinstance(t, str) and t.strip() for t in tags):
+            raise ConfigError(f"{self.where}: {where}: key 'tags' must be a non-empty list of tags, e.g. [\"pain\"]")
+        emails = _Reader({"email_to": table.get("email_to")}, {}, f"{self.where}: {where}").addresses()
+        apprise = table.get("apprise")
+        if apprise is not None and not (isinstance(apprise, str) and _ENV_NAME.match(apprise)):
+            raise ConfigError(
+                f"{self.where}: {where}: key 'apprise' must name an environment variable such as "
+                f'"TRACKER_APPRISE_PAIN" (the URLs are secrets: they live in the environment), not {apprise!r}'
+            )
+        if not emails and apprise is None:
+            raise ConfigError(f"{self.where}: {where}: give email_to or apprise: where does the team's digest go?")
+        return Route(tuple(t.strip() for t in tags), emails, apprise)
+
     def webhook(self) -> str | None:
         url = self.env.get("TRACKER_SLACK_WEBHOOK_URL")
         if url is None:
@@ -226,6 +305,22 @@ class _Reader:
             # Never echo the value: the URL is the credential.
             raise self.error(None, "TRACKER_SLACK_WEBHOOK_URL", "must be an https:// Slack webhook URL (value hidden)")
         return url
+
+
+def _route_urls(routes: tuple[Route, ...], env: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each route's Apprise variable and its URLs; ConfigError when a named variable is unset (never its value)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for route in routes:
+        if route.apprise is None:
+            continue
+        urls = tuple((env.get(route.apprise) or "").split())
+        if not urls:
+            raise ConfigError(
+                f"[[notify.route]] with tags {list(route.tags)}: apprise = {route.apprise!r} names an environment "
+                "variable that is not set; put the team's Apprise URLs there (space-separated)"
+            )
+        found[route.apprise] = urls
+    return found
 
 
 def _is_address(value: str) -> bool:

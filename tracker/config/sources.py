@@ -26,7 +26,21 @@ SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
 KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule", "feed")
-SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api", "lob", "state")
+SOURCE_KEYS = (
+    "id",
+    "payer",
+    "plan",
+    "title",
+    "url",
+    "kind",
+    "codes",
+    "selector",
+    "article_id",
+    "api",
+    "tags",
+    "lob",
+    "state",
+)
 FETCH_KEYS = (
     "timeout",
     "read_timeout",
@@ -39,7 +53,16 @@ FETCH_KEYS = (
     "max_retry_after",
     "deadline",
 )
-NOTIFY_KEYS = ("email_to", "email_from", "smtp_host", "smtp_port", "smtp_tls", "slack", "send_when_no_changes")
+NOTIFY_KEYS = (
+    "email_to",
+    "email_from",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "slack",
+    "send_when_no_changes",
+    "route",
+)
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")
 DEFAULT_API = "https://api.coverage.cms.gov"
 DISCOVER_LIMIT = 400
@@ -71,6 +94,8 @@ class Source:
     """Line of business (commercial | medicare-advantage | medicaid | exchange | fep), if given."""
     state: str | None = None
     """Two-letter postal code of the state the policy applies to, if given."""
+    tags: tuple[str, ...] = ()
+    """Teams or service lines the policy belongs to (``[[notify.route]]`` sends each team its own changes)."""
 
     @property
     def host(self) -> str:
@@ -273,18 +298,18 @@ def _source(raw: Any, index: int, codes: tuple[str, ...], loc: _Locator) -> Sour
     url = need("url", _is_http_url, HTTP_URL, required=kind != "mcd-article")
     if url is None:
         url = f"{(api or DEFAULT_API).rstrip('/')}/v1/data/article/?articleid={article_id}"
-    own_codes = _codes(raw["codes"], loc, index, where) if "codes" in raw else codes
     return Source(
         id=raw["id"],
         payer=raw["payer"],
         title=raw["title"].strip(),
         url=url,
-        codes=own_codes,
+        codes=_codes(raw["codes"], loc, index, where) if "codes" in raw else codes,
         plan=need("plan", text, "a plan name such as anthem", required=False),
         kind=kind,
         selector=need("selector", _is_selector, 'a valid CSS selector such as "#main"', required=False),
         article_id=article_id,
         api=api,
+        tags=tuple(need("tags", _is_tags, 'a list of tags such as ["pain", "neurosurgery"]', required=False) or ()),
     )
 
 
@@ -300,6 +325,10 @@ def _with_place(source: Source, raw: Mapping[str, Any], index: int, loc: _Locato
             f"source {source.id!r}: key 'state' must be a postal code such as TX, not {state!r}", index, "state"
         )
     return replace(source, lob=lob, state=state)
+
+
+def _is_tags(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(t, str) and t.strip() and t == t.strip() for t in value)
 
 
 def _is_selector(value: Any) -> bool:

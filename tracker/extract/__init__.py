@@ -14,6 +14,7 @@ from tracker.errors import ExtractError
 from tracker.extract import html, mcd, pdf
 from tracker.extract.document import text_lines
 from tracker.extract.metadata import metadata_from_text
+from tracker.extract.readable import refuse_format, refuse_textless_html
 from tracker.extract.sections import Reader, dedupe, finish_blocks
 from tracker.models import Extraction
 
@@ -31,6 +32,7 @@ def extract(
     Raises ExtractError when the document cannot be read.
     """
     codes = [c.strip().upper() for c in codes if c.strip()]
+    refuse_format(body)
     if kind == "html":
         return extract_html(body, codes, selector=selector, encoding=encoding)
     if kind == "pdf":
@@ -48,6 +50,7 @@ def extract_html(
         raise ExtractError("HTML document is empty")
     soup = html.parse(body, encoding)
     page = html.blocks_of(soup)
+    refuse_textless_html(body, page)
     blocks = html.blocks_of(soup, selector) if selector else page
     reader = Reader(codes)
     reader.read(finish_blocks(blocks))

@@ -33,6 +33,9 @@ class Block:
     """A bold/strong paragraph: a pseudo-heading or a caption."""
     continued: bool = False
     """A table that continues the table before it across a page break."""
+    group: str = ""
+    """A table's group row ("Tenotomy Using a Waterjet Device", "For the following codes when
+    specified as ...:"): a row without a code over these rows, naming the procedures they report."""
 
 
 def is_caption(block: Block) -> bool:
@@ -63,7 +66,7 @@ def attach_captions_and_notes(blocks: Sequence[Block]) -> list[Block]:
     for block in blocks:
         if block.kind == "table":
             if block.continued and last is not None:
-                block = replace(block, caption=last.caption, header=last.header or block.header)
+                block = replace(block, caption=block.caption or last.caption, header=last.header or block.header)
             elif not block.caption and out and is_caption(out[-1]):
                 block = replace(block, caption=out.pop().text)
             elif not block.caption and len(out) >= 2 and is_caption(out[-2]) and _is_subheading(out[-1]):
@@ -115,5 +118,5 @@ class Outline:
 def text_lines(blocks: Iterable[Block]) -> Iterator[str]:
     """The blocks as plain lines (a table gives its caption, then a line per row): for metadata."""
     for block in blocks:
-        yield from (line for line in (block.text, block.caption) if line)
+        yield from (line for line in (block.text, block.caption, block.group) if line)
         yield from (" ".join(row) for row in (block.header, *block.rows) if row)

@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from tracker.errors import ExtractError
+from tracker.extract.codes import is_code_like
 from tracker.extract.document import Block
 from tracker.extract.normalize import clean
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
@@ -208,14 +209,18 @@ class _Walker:
     _cell_ids: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def flush(self) -> None:
-        """Emit the inline text collected so far as one paragraph or list item."""
+        """Emit the inline text collected so far as one paragraph or list item (or several, where
+        line breaks set paragraphs apart: see ``_br_paragraphs``)."""
         runs = self.runs
         if not runs:
             return
-        text = clean(runs[0][0] if len(runs) == 1 else "".join(t for t, _ in runs))
-        if text:
-            label = all(b for t, b in runs if t.strip())
-            self.blocks.append(Block(self.kind[-1], text=text, label=label))  # type: ignore[arg-type]
+        kind = self.kind[-1]
+        broken = kind == "paragraph" and (("\n", True) in runs or ("\n", False) in runs)
+        for part in _br_paragraphs(runs) if broken else [runs]:
+            text = clean(part[0][0] if len(part) == 1 else "".join(t for t, _ in part))
+            if text:
+                label = all(b for t, b in part if t.strip())
+                self.blocks.append(Block(kind, text=text, label=label))  # type: ignore[arg-type]
         runs.clear()
 
     def walk(self, node: Tag) -> None:
@@ -314,6 +319,8 @@ class _Walker:
     def _heading(self, tag: Tag, level: int) -> None:
         self.flush()
         text = clean(inline_text(tag, self))
+        if not text:  # an accordion heading is its control: <h3><button aria-controls=…>Policy</button></h3>
+            text = clean(" ".join(_control_title(b) for b in tag.find_all("button")))
         if not text:
             return
         if level == 1 and not self.seen_title:
@@ -331,6 +338,51 @@ class _Walker:
             return _NOTHING
         self.blocks.extend(_data_tables(table, rows, self))
         return None
+
+
+_OUTLINE = re.compile(r"^\s*(?:[IVX]{1,5}\.|[A-Za-z][.)]|\d{1,2}[.)]|[•·▪◦\-–*])\s")
+
+
+def _br_paragraphs(runs: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]:
+    """Runs cut into paragraphs at line breaks, as a reader sees them: a blank line (two breaks) ends a
+    paragraph; so does a line that is all bold (a label: "Policy:") and a line that opens an outline
+    item ("I.", "A.", "1.", "•"). Other single breaks wrap a paragraph (Lotus Domino and old CMS
+    pages write whole policies as one run of <br>-separated lines)."""
+    lines: list[list[tuple[str, bool]]] = [[]]
+    for run in runs:
+        if run[0] == "\n":
+            lines.append([])
+        else:
+            lines[-1].append(run)
+    out: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
+    after_label = True
+    for line in lines:
+        text = "".join(t for t, _ in line)
+        if not text.strip():
+            if current:
+                out.append(current)
+            current, after_label = [], True
+            continue
+        label = all(b for t, b in line if t.strip())
+        if current and (label or after_label or _OUTLINE.match(text)):
+            out.append(current)
+            current = []
+        current = [*current, ("\n", False), *line] if current else list(line)
+        after_label = label
+    if current:
+        out.append(current)
+    return out
+
+
+def _caption_heading(walker: _Walker, caption: Tag) -> bool:
+    """A table caption that holds a heading (Aetna: <caption><h2>CPT Codes / …</h2></caption>) is
+    that heading, entered before the table; True when it was."""
+    found = caption.find(list(HEADINGS))
+    if not isinstance(found, Tag):
+        return False
+    walker._heading(found, HEADINGS[found.name])
+    return True
 
 
 def _heading_level(tag: Tag, role: str) -> int | None:
@@ -390,11 +442,13 @@ def _is_layout(rows: list[list[Tag]]) -> bool:
 
     A cell whose text is wrapped in one <p>, <div> or <span> is still a data cell.
     """
+    width = max((len(row) for row in rows), default=0)
     for row in rows:
+        group_row = width > 1 and len(row) == 1
         for cell in row:
             if not any(isinstance(c, Tag) for c in cell.contents):
                 continue  # text only: the common case, no search needed (a 20,000-column table stays fast)
-            holds, blocks = _scan_cell(cell)
+            holds, blocks = _scan_cell(cell, headings=not group_row)
             if holds:
                 return True
             if blocks >= 2 and _paragraphs(cell) >= 2:
@@ -407,16 +461,21 @@ _CELL_SCAN = 2000
 """Elements looked at inside one cell: a cell holding more is page layout (it holds sections)."""
 
 
-def _scan_cell(cell: Tag) -> tuple[bool, int]:
+def _scan_cell(cell: Tag, *, headings: bool = True) -> tuple[bool, int]:
     """Whether the cell holds a section (a heading, a nested table or grid, a form), and how many
-    paragraph-like elements it holds; one pass with an early end, however deep the markup."""
+    paragraph-like elements it holds; one pass with an early end, however deep the markup.
+
+    ``headings=False``: a heading alone does not make a section (the one cell of a full-width group
+    row: Aetna's "<td colspan=2><h3>CPT codes covered if …</h3></td>" heads the rows below it)."""
     stack = [c for c in cell.contents if isinstance(c, Tag)]
     seen = blocks = 0
     while stack:
         tag = stack.pop()
         seen += 1
         role = str(tag.get("role", "")).lower() if tag.attrs else ""
-        if seen > _CELL_SCAN or tag.name in _LAYOUT_CHILD or role == "heading" or _GRID_ROLE.match(role):
+        if seen > _CELL_SCAN or _GRID_ROLE.match(role):
+            return True, blocks
+        if (tag.name in _LAYOUT_CHILD or role == "heading") and (headings or tag.name in ("table", "form")):
             return True, blocks
         blocks += tag.name in _PARA_CHILD
         stack.extend(c for c in tag.contents if isinstance(c, Tag))
@@ -439,33 +498,124 @@ def _own_text(tag: Tag) -> bool:
 
 
 def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = None) -> list[Block]:
-    """One block per group: a full-width row ("CPT codes covered if ...:") captions the rows below it.
+    """One block per group of rows, read as a browser lays the grid out (``_grid``: a ``rowspan`` cell
+    stands in every row it spans).
 
-    So does a row whose code cell is empty and whose only text ends with ':' (it introduces the
-    rows below it).
+    A row with one filled cell and no code (a full-width row, or a row whose code cell is empty)
+    heads the rows below it: as their caption when it is a heading, takes a stance or says the
+    codes are related ("CPT codes covered if selection criteria are met:"), else as their group
+    (a procedure's name, a qualifier: "For the following CPT codes when specified as …:"), which
+    the caption above still governs.
     """
     width = max((sum(_span(c) for c in row) for row in rows), default=0)
     caption_tag = table.find("caption") or table.find(True, {"role": "caption"})
     caption = clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
+    if isinstance(caption_tag, Tag) and walker is not None and _caption_heading(walker, caption_tag):
+        caption = ""
+    grid = _grid(rows)
+    texts: dict[int, str] = {}
+
+    def text(cell: Tag) -> str:
+        if id(cell) not in texts:
+            texts[id(cell)] = _cell(cell, walker)
+        return texts[id(cell)]
+
     header: tuple[str, ...] = ()
-    if rows and rows[0] and (all(_is_header_cell(c) for c in rows[0]) or _in_thead(rows[0][0])):
-        header, rows = tuple(_cell(c, walker) for c in rows[0]), rows[1:]
+    if grid and grid[0] and (_is_header_row(rows[0]) or _in_thead(rows[0][0])):
+        header, grid, rows = tuple(text(c) for c in grid[0]), grid[1:], rows[1:]
     groups: list[Block] = []
     body: list[tuple[str, ...]] = []
-    for row in rows:
+    group, more = "", False
+    for row, cells_of in zip(rows, grid, strict=True):
         if not row:  # a row of no cells (a stray <tr></tr>): nothing to read
             continue
-        cells = tuple(_cell(c, walker) for c in row)
-        filled = [c for c in cells if c]
+        cells = tuple(text(c) for c in cells_of)
+        filled = [c for c in (text(c) for c in row) if c]
         spans = len(row) == 1 or _span(row[0]) > 1
-        intro = len(filled) == 1 and not cells[0] and filled[0].endswith(":")
-        if width > 1 and len(filled) == 1 and (spans or intro):
-            groups.append(Block("table", caption=caption, header=header, rows=tuple(body)))
-            caption, body = filled[0], []
+        intro = len(filled) == 1 and not text(row[0])
+        if width > 1 and len(filled) == 1 and (spans or intro) and not is_code_like(filled[0].split()[0]):
+            groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
+            body = []
+            if _heads_rows(row[-1], filled[0]):
+                caption, group, more = filled[0], "", False
+            else:  # the same caption goes on over the next group (the label above the table included)
+                group, more = filled[0], True
         elif filled:
             body.append(cells)
-    groups.append(Block("table", caption=caption, header=header, rows=tuple(body)))
-    return [g for g in groups if g.rows or g.caption]
+    groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
+    return [g for g in groups if g.rows or g.caption or g.group]
+
+
+_STANCE_OR_RELATED = re.compile(
+    r"\b(?:covered|non-?covered|medically\s+necessary|experimental|investigational|unproven|related|other\s+codes)\b",
+    re.IGNORECASE,
+)
+
+
+def _heads_rows(cell: Tag, text: str) -> bool:
+    """A group row that captions the rows below (a heading, a stance, "related"), not one naming them."""
+    if cell.find(list(HEADINGS)) is not None:
+        return True
+    return _STANCE_OR_RELATED.search(text) is not None
+
+
+def _is_header_row(row: list[Tag]) -> bool:
+    """<th> cells, or cells that are all bold or empty with some text (Anthem's "CPT | &nbsp;")."""
+    if all(_is_header_cell(c) for c in row):
+        return True
+    if len(row) < 2:
+        return False
+    texts = [c.get_text(" ", strip=True) for c in row]
+    if not any(texts) or any(is_code_like(w) for t in texts for w in t.split()):
+        return False
+    return all(not t or _bold_text(c) == t for c, t in zip(row, texts, strict=True))
+
+
+def _bold_text(cell: Tag) -> str:
+    strong = cell.find(_STRONG)
+    return strong.get_text(" ", strip=True) if isinstance(strong, Tag) else ""
+
+
+def _grid(rows: list[list[Tag]]) -> list[list[Tag]]:
+    """The rows as a browser lays them out: a cell with ``rowspan`` = n stands in the n rows it spans,
+    at its column (``colspan`` counted), so a status or prior-authorization cell spanning rows
+    applies to each of them."""
+    carried: dict[int, tuple[Tag, int]] = {}  # column -> (cell, rows still to fill)
+    out: list[list[Tag]] = []
+    for row in rows:
+        laid: list[Tag] = []
+        column = 0
+        cells = iter(row)
+        while True:
+            if column in carried:
+                cell, left = carried[column]
+                laid.append(cell)
+                if left <= 1:
+                    del carried[column]
+                else:
+                    carried[column] = (cell, left - 1)
+                column += _span(cell)
+                continue
+            found = next(cells, None)
+            if found is None:
+                if any(c >= column for c in carried):
+                    column = min(c for c in carried if c >= column)
+                    continue
+                break
+            span = _rowspan(found)
+            if span > 1:
+                carried[column] = (found, span - 1)
+            laid.append(found)
+            column += _span(found)
+        out.append(laid)
+    return out
+
+
+def _rowspan(cell: Tag) -> int:
+    try:
+        return max(1, min(1000, int(str(cell.get("rowspan") or cell.get("aria-rowspan") or 1))))
+    except ValueError:
+        return 1
 
 
 def _in_thead(cell: Tag) -> bool:

@@ -23,7 +23,7 @@ LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "beautifulsoup4", "lxml"
 """The installed distributions whose versions are part of the identity."""
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-MODULES = ("extract/*.py", "judge/classify.py", "judge/diff.py", "models.py")
+MODULES = ("extract/*.py", "judge/*.py", "models.py")
 """The package files (globs under ``tracker/``) whose source is part of the identity."""
 
 

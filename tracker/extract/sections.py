@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from tracker.extract.codes import FOOTNOTE_MARKERS, is_code_like, mentioned, mentions, only_codes
 from tracker.extract.document import Block, Outline, attach_captions_and_notes
+from tracker.extract.linking import Statement, best_link, words
 from tracker.extract.normalize import strip_label
 from tracker.judge.classify import (
     CODE_LIST,
@@ -18,6 +19,7 @@ from tracker.judge.classify import (
     is_disclaimer,
     not_policy,
 )
+from tracker.judge.stance import clauses, stances
 from tracker.models import Section, Status
 
 LEVEL_BOLD = 7
@@ -59,9 +61,22 @@ def finish_blocks(blocks: Sequence[Block]) -> list[Block]:
     return out
 
 
-_PA_COLUMN = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification", re.IGNORECASE)
-_PA_YES = re.compile(r"^(?:yes|y|x|required|requires?\b.*|✓|✔)\b", re.IGNORECASE)
-_PA_NO = re.compile(r"^(?:no|n|none|n/?a|not\s+required|no\s+prior)\b", re.IGNORECASE)
+_PA_COLUMN = re.compile(
+    r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification|pre-?\s?service\s+review|prior\s+(?:review|approval)"
+    r"|review\s+required|^\s*PA\s*$",
+    re.IGNORECASE,
+)
+_PA_YES = re.compile(r"^(?:yes|y|x|(?:is\s+|are\s+)?required|requires?\b.*|✓|✔|☑)", re.IGNORECASE)
+_PA_NO = re.compile(r"^(?:no|n|none|n/?a|(?:is\s+|are\s+)?not\s+required|no\s+prior)\b", re.IGNORECASE)
+# A heading or table about prior authorization ("Prior Authorization Information", "Precertification").
+_PA_HEADING = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification\s+requirement", re.I)
+# A statement that speaks of the document's codes as such ("the codes listed in Attachment A", "procedure
+# codes identified within this policy"): it governs a code list that names no stance of its own.
+_CODE_REF = re.compile(r"\bcodes?\b|\blisted\b|\b(?:this|the)\s+(?:policy|table|list|attachment)\b", re.I)
+# A clause with no code of its own that goes on about the same subject: "otherwise, it is ...".
+_CONTINUES = re.compile(
+    r"^\W*(?:otherwise|else|if\s+not|it|they|this|these|such|the\s+(?:same|procedure|service))\b", re.I
+)
 # A caption that lists codes as related, not as governed: Aetna "Other CPT codes related to the CPB:".
 _RELATED_CAPTION = re.compile(r"\b(?:related|other\s+(?:cpt|hcpcs)?\s*codes)\b", re.IGNORECASE)
 # Sections whose statements speak for the whole document (Premera "Policy", Highmark "Policy Position").
@@ -79,7 +94,81 @@ class _Scope:
 
 
 @dataclass
-class Reader:
+class _Links:
+    """What linking by procedure needs, gathered while reading (see ``tracker.extract.linking``), and
+    the paragraphs since the last heading (lead-ins, labels, statements)."""
+
+    codes: Sequence[str]
+    sections: list[Section] = field(default_factory=list)
+    recent: list[Block] = field(default_factory=list)
+    """Paragraphs since the last heading: candidates for a governing statement."""
+    stances: dict[Status, Basis] = field(default_factory=dict)
+    """Every stance the document's policy sections take (statements naming codes included)."""
+    general: set[Status] = field(default_factory=set)
+    """The stances of policy statements that name no code (only those can speak for code lists)."""
+    inheritable: list[tuple[int, bool]] = field(default_factory=list)
+    """Indices of code-list rows with no stance of their own: they take the document's stance, if one."""
+    statements: list[Statement] = field(default_factory=list)
+    """The document's policy statements (sentences, list items with their lead-in): what a code links to."""
+    keys: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Section index → the procedure its row names: (group row, group row and descriptor), the keys for linking."""
+    document_pa: list[bool] = field(default_factory=list)
+    """Prior-authorization wording under a prior-authorization heading (or in its table) naming no code."""
+
+    def _statement(self, block: Block, lead: str) -> None:
+        """Keep a policy paragraph or list item as a statement codes may link to."""
+        path = self.path()
+        if not_policy(path, block.text) or is_disclaimer(block.text):
+            return
+        statement = _as_statement(block, lead)
+        if statement is None:
+            return
+        if statement.prior_auth is not None and not statement.cites and _PA_HEADING.search(" ".join(path)):
+            self.document_pa.append(statement.prior_auth)
+        self.statements.append(statement)
+
+    def path(self) -> list[str]:
+        raise NotImplementedError
+
+    def _lead_in(self) -> str:
+        """The lead-in of a list item: the nearest paragraph ending with ':' since the heading, past the
+        short fragments a page layout may leave between items (a wrapped line read apart); else the last
+        paragraph."""
+        for block in reversed(self.recent):
+            if block.text.endswith(":"):
+                return block.text
+            if len(block.text) > 80 or decide([("statement", block.text)])[0] != "mentioned":
+                break
+        return self._governing()
+
+    def _leads(self) -> list[tuple[str, str]]:
+        """Every paragraph between the nearest heading and here, nearest first: labels and statements."""
+        return [("label" if b.text.endswith(":") else "statement", b.text) for b in reversed(self.recent)]
+
+    def _document_stance(self) -> None:
+        """Code-list rows with no stance take the document's policy stance when its statements agree."""
+        if len(self.stances) == 1 and set(self.stances) == self.general:
+            ((status, basis),) = self.stances.items()
+            # Under a disclaimer ("does not imply coverage") only a statement about the codes as such
+            # ("the codes listed in Attachment A are …") speaks for the list; one about a procedure does not.
+            codes = bool(_CODE_REF.search(basis.get("sentence", "")))
+            rows = [i for i, disclaimed in self.inheritable if codes or not disclaimed]
+            _inherit(self.sections, rows, status, {k: v for k, v in basis.items() if k != "sentence"})
+
+    def _governing(self) -> str:
+        return self.recent[-1].text if self.recent else ""
+
+    def _link(self) -> None:
+        """Codes whose own chain is neutral take the stance (and prior auth) of the statement naming their procedure."""
+        pa = self.document_pa[0] if self.document_pa and len(set(self.document_pa)) == 1 else None
+        for i, section in enumerate(self.sections):
+            if i in self.keys and (section.basis or {}).get("rule") != "not-policy":
+                group, key = self.keys[i]
+                self.sections[i] = _linked(section, key, group, self.statements, pa)
+
+
+@dataclass
+class Reader(_Links):
     """Reads blocks in order, keeping the heading path, and collects the sections of ``codes``.
 
     Governing text is found by structure: a row takes its table's caption (or the label that
@@ -90,18 +179,12 @@ class Reader:
     (``not_policy``): their sections are ``mentioned``, with the reason as their basis.
     """
 
-    codes: Sequence[str]
     outline: Outline = field(default_factory=Outline)
-    recent: list[Block] = field(default_factory=list)
-    """Paragraphs since the last heading: candidates for a governing statement."""
-    sections: list[Section] = field(default_factory=list)
     scopes: list[_Scope] = field(default_factory=lambda: [_Scope(None)])
-    stances: dict[Status, Basis] = field(default_factory=dict)
-    """Every stance the document's policy sections take (statements naming codes included)."""
-    general: set[Status] = field(default_factory=set)
-    """The stances of policy statements that name no code (only those can speak for code lists)."""
-    inheritable: list[int] = field(default_factory=list)
-    """Indices of code-list rows with no stance of their own: they take the document's stance, if one."""
+
+    def path(self) -> list[str]:
+        """The heading path at this point of the reading."""
+        return self.outline.path()
 
     def read(self, blocks: Iterable[Block]) -> None:
         """Feed blocks in document order."""
@@ -116,6 +199,7 @@ class Reader:
             elif block.kind == "table":
                 self._table(block)
         self._document_stance()
+        self._link()
 
     def _heading(self, block: Block) -> None:
         # A heading that names a code ("CPT 64600 billing guidance") is a passage about it too.
@@ -140,6 +224,7 @@ class Reader:
                 self.stances.setdefault(status, basis)
                 if not _names_codes(text):
                     self.general.add(status)
+                    self.stances[status] = {**self.stances[status], "sentence": text}
         if _names_codes(text):
             return
         if scope.status is None:
@@ -149,21 +234,33 @@ class Reader:
         if scope.prior_auth is None:
             scope.prior_auth = classify_prior_auth(text)
 
-    def _governing(self) -> str:
-        return self.recent[-1].text if self.recent else ""
-
     def _text(self, block: Block) -> None:
+        lead = self._lead_in() if block.kind == "item" else self._governing()
+        self._statement(block, lead)
         codes = mentioned(block.text, self.codes)
         if not codes:
             return
-        lead, listing = self._governing(), only_codes(block.text)
+        listing = only_codes(block.text)
         intro = lead if (block.kind == "item" and lead.endswith(":")) or listing else ""
         scope = self._scope_parts() if listing else []
         split = _SENTENCE.split(block.text)
         for code in codes:
-            sentences = [s for s in split if mentions(s, code)]
-            parts = [*[("statement", s) for s in sentences], ("label" if intro.endswith(":") else "statement", intro)]
+            sentences = _code_sentences(split, code)
+            own = [c for s in sentences for c in _code_clauses(s, code)]
+            alone = [s for s in sentences if not _other_codes(s, code)]
+            # The code's own clauses read as one text: a later clause's stance beats an earlier one's negation.
+            parts = [("statement", "; ".join(own)), *[("statement", c) for c in alone]]
+            parts.append(("label" if intro.endswith(":") else "statement", intro))
             self._emit([code], [], [intro, block.text], parts + scope, block.page, lead_text=block.text)
+            self._other_stances(code, own, intro, block)
+
+    def _other_stances(self, code: str, own: list[str], intro: str, block: Block) -> None:
+        """ "Only when …; otherwise …": a code whose clauses take two stances gets a section for each."""
+        found = [h for c in own for h in stances(c) if h.status is not None]
+        first = self.sections[-1].status
+        for status in dict.fromkeys(h.status for h in found if h.status != first):
+            clause = next(c for c in own if any(h.status == status for h in stances(c)))
+            self._emit([code], [], [intro, block.text], [("statement", clause)], block.page, lead_text=block.text)
 
     def _scope_parts(self) -> list[tuple[str, str]]:
         """Stances of the enclosing scopes, innermost first, as decide() parts."""
@@ -173,18 +270,25 @@ class Reader:
         pa_col = next((i for i, h in enumerate(block.header) if _PA_COLUMN.search(h)), None)
         lead = self._governing() if not block.caption else ""
         related = bool(_RELATED_CAPTION.search(block.caption))
-        inherits = not (related or is_disclaimer(block.caption) or is_disclaimer(lead))
-        governing = [] if related else [("statement", lead), *self._scope_parts()]
-        extra = [strip_label(block.caption)]
+        disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
+        governing = [] if related else [*self._leads(), *self._scope_parts()]
+        extra = [strip_label(block.caption), strip_label(block.group)]
+        pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
         for row in block.rows:
             codes = mentioned(" ".join(row), self.codes)
             if not codes:
+                if pa_table and not any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
+                    pa = _pa_cell(row, pa_col) if pa_col is not None else classify_prior_auth(" ".join(row))
+                    self.document_pa.extend([pa] if pa is not None else [])
                 continue
             text, parts = _row_passage(block, row, lead, governing)
             first = len(self.sections)
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
-            if self.sections[-1].basis == NO_STANCE and inherits:
-                self.inheritable.extend(range(first, len(self.sections)))
+            key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
+            for i in range(first, len(self.sections)):
+                self.keys[i] = (block.group, key)
+            if self.sections[-1].basis == NO_STANCE and not related:
+                self.inheritable.extend((i, disclaimed) for i in range(first, len(self.sections)))
 
     def _emit(
         self,
@@ -214,11 +318,105 @@ class Reader:
                 )
             )
 
-    def _document_stance(self) -> None:
-        """Code-list rows with no stance take the document's policy stance when its statements agree."""
-        if len(self.stances) == 1 and set(self.stances) == self.general:
-            ((status, basis),) = self.stances.items()
-            _inherit(self.sections, self.inheritable, status, basis)
+
+def _as_statement(block: Block, lead: str) -> Statement | None:
+    """A paragraph or list item (with the lead-in that governs it) as a statement, if it takes a
+    stance or states prior authorization."""
+    governed = [("statement", block.text)]
+    listed = block.kind == "item" and lead.endswith(":")
+    if listed:
+        governed.append(("label", lead))
+    status, basis = decide(governed)
+    pa = classify_prior_auth(block.text)
+    if pa is None and listed:
+        pa = classify_prior_auth(lead)
+    if status == "mentioned" and pa is None:
+        return None
+    return Statement(
+        text=block.text,
+        words=words(block.text),
+        status=status if status != "mentioned" else None,
+        phrase=basis["phrase"],
+        rule=basis["rule"],
+        prior_auth=pa,
+        cites=_names_codes(block.text),
+    )
+
+
+def _linked(
+    section: Section, key: str, group: str, statements: Sequence[Statement], document_pa: bool | None
+) -> Section:
+    """``section`` with the stance and prior auth of the statement its procedure links to, if any."""
+    basis = section.basis or {}
+    if section.status == "mentioned" and basis.get("rule") == "no-stance":
+        link = best_link(key, statements, section.code, group=group)
+        if link is not None:
+            statement = link.statement
+            linked = {"rule": statement.rule, "phrase": _quote(statement.text), "from": "linked"}
+            if link.weak:
+                linked["review"] = "weak link"
+            text = f"{section.text}\nLinked statement: {statement.text}"
+            section = replace(section, status=statement.status or "mentioned", basis=linked, text=text)
+    if section.prior_auth is None:
+        pa_link = best_link(key, statements, section.code, group=group, prior_auth=True)
+        if pa_link is not None and not pa_link.weak:
+            section = replace(section, prior_auth=pa_link.statement.prior_auth)
+        elif document_pa is not None:
+            section = replace(section, prior_auth=document_pa)
+    return section
+
+
+def _quote(text: str, limit: int = 200) -> str:
+    """A statement as a basis phrase: whole when short, else cut at a word."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
+
+
+def _descriptor(text: str) -> str:
+    """The words of a passage that are not codes: what it says the code reports."""
+    return " ".join(t for t in text.split() if not is_code_like(t.strip("(),;:")))
+
+
+def _code_clauses(sentence: str, code: str) -> list[str]:
+    """The clauses of a sentence that speak of ``code``: those naming it, and those that go on about
+    it ("…; otherwise it is …"). A sentence that gives no clause to another code speaks of it whole."""
+    parts = clauses(sentence)
+    if len(parts) < 2:
+        return [sentence]
+    own: list[str] = []
+    current = False
+    for part in parts:
+        if mentions(part, code):
+            current = True
+        elif any(is_code_like(t) for t in _TOKEN.findall(part)):
+            current = False
+        elif not _CONTINUES.match(part):
+            current = False
+        if current:
+            own.append(part)
+    return own
+
+
+def _code_sentences(split: Sequence[str], code: str) -> list[str]:
+    """The sentences that speak of ``code``: those naming it, and the ones right after them that go on
+    about the same subject without naming a code ("… (CPT 64600) is no longer investigational. It is
+    medically necessary when …")."""
+    out: list[str] = []
+    following = False
+    for sentence in split:
+        if mentions(sentence, code):
+            out.append(sentence)
+            following = True
+        elif following and _CONTINUES.match(sentence) and not _names_codes(sentence):
+            out.append(sentence)
+        else:
+            following = False
+    return out
+
+
+def _other_codes(sentence: str, code: str) -> bool:
+    """True when a clause of the sentence names codes but not ``code``: the sentence speaks of several."""
+    return any(not mentions(c, code) and any(is_code_like(t) for t in _TOKEN.findall(c)) for c in clauses(sentence))
 
 
 def _judge(
@@ -238,8 +436,9 @@ def _row_passage(
     """A table row's text (caption, lead, row, footnotes) and its decide() parts, most specific first."""
     line = render_row(block.header, row)
     notes = row_notes(row, block.notes)
-    text = [block.caption, lead if only_codes(" ".join(row[:2])) else "", line, *notes]
-    return text, [("row", line), *[("row", n) for n in notes], ("caption", block.caption), *governing]
+    text = [block.caption, block.group, lead if only_codes(" ".join(row[:2])) else "", line, *notes]
+    parts = [("row", line), *[("row", n) for n in notes], ("label", block.group), ("caption", block.caption)]
+    return text, [*parts, *governing]
 
 
 def _inherit(sections: list[Section], indices: Sequence[int], status: Status, basis: Basis) -> None:
@@ -282,11 +481,11 @@ def row_notes(row: Sequence[str], notes: Sequence[str]) -> list[str]:
 
 
 def dedupe(sections: Iterable[Section]) -> tuple[Section, ...]:
-    """Drop repeats of the same (code, heading, text), keeping the first in document order."""
-    seen: set[tuple[str, str, str]] = set()
+    """Drop repeats of the same (code, heading, text, status), keeping the first in document order."""
+    seen: set[tuple[str, str, str, str]] = set()
     out = []
     for section in sections:
-        ident = (section.code, section.heading, section.text)
+        ident = (section.code, section.heading, section.text, section.status)
         if ident not in seen:
             seen.add(ident)
             out.append(section)

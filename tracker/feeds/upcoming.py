@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -128,9 +129,17 @@ def ics(items: list[Row], *, stamp: str) -> bytes:
     return bytes(cal.to_ical())
 
 
-def with_upcoming(digest: Digest, store: Store, *, today: date, since: str | None = None) -> Digest:
+def with_upcoming(
+    digest: Digest,
+    store: Store,
+    *,
+    today: date,
+    since: str | None = None,
+    wants: Callable[[str], bool] | None = None,
+) -> Digest:
     """The digest with its Upcoming section: the announcements first seen in the latest run (or since
-    ``since``), and what takes effect within ``SOON_DAYS`` days."""
+    ``since``), and what takes effect within ``SOON_DAYS`` days. ``wants`` (a team's digest) keeps what
+    concerns its sources, and the suggestions of new policies (which concern no source yet)."""
     from dataclasses import replace
 
     from tracker.notify.digest import SOON_DAYS, Ahead
@@ -140,8 +149,12 @@ def with_upcoming(digest: Digest, store: Store, *, today: date, since: str | Non
         fresh = [a for a in rows.announcements(store) if run_id is not None and a["run_id"] == run_id]
     else:
         fresh = rows.announcements(store, since=since)
+    ahead = upcoming(store, today=today, days=SOON_DAYS)
+    if wants is not None:
+        fresh = [a for a in fresh if a["source_id"] is None or wants(a["source_id"])]
+        ahead = [i for i in ahead if i["source"] is None or wants(i["source"])]
     announced = tuple(Ahead(_announced_line(a, today), a["url"] or "") for a in fresh)
-    soon = tuple(Ahead(i["text"], i["url"] or "") for i in upcoming(store, today=today, days=SOON_DAYS))
+    soon = tuple(Ahead(i["text"], i["url"] or "") for i in ahead)
     return replace(digest, announced=announced, soon=soon)
 
 

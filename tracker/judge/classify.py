@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from tracker.judge.stance import TERMS, text_stance
 from tracker.models import Section, Status
 
 V = TypeVar("V", bool, Status)
@@ -49,148 +50,14 @@ def _rule(name: str, pattern: str, value: V, example: str) -> Rule[V]:
     return Rule(name, re.compile(pattern, re.IGNORECASE), value, example)
 
 
-_MN = r"medically\s+necessary"
-STATUS_RULES: tuple[Rule[Status], ...] = (
-    # UHC commercial medical policies (2021T0080FF, Occipital Nerve Injections and Ablation).
-    _rule(
-        "uhc-unproven",
-        rf"\bunproven\s+and\s+not\s+{_MN}",
-        "experimental",
-        "Destruction of the supraorbital nerve (CPT code 64600) is unproven and not medically necessary.",
-    ),
-    # Anthem/Elevance CG-SURG-89, SURG.00066; Anthem provider news "INV & NMN statement".
-    _rule(
-        "anthem-investigational",
-        rf"\binvestigational\s+and\s+not\s+{_MN}",
-        "experimental",
-        "Pulsed radiofrequency is considered investigational and not medically necessary.",
-    ),
-    # Cigna coverage policies 0525 and 0063, Coding Information tables.
-    _rule(
-        "cigna-eiu",
-        r"\bexperimental\s*/\s*investigational\s*/\s*unproven\b",
-        "experimental",
-        "Considered Experimental/Investigational/Unproven:",
-    ),
-    # Aetna CPB 0374 ("II. Experimental and Investigational"); Aetna CPB index page.
-    _rule(
-        "aetna-e-and-i",
-        r"\bexperimental\s+and\s+investigational\b",
-        "experimental",
-        "Aetna considers the following interventions experimental and investigational:",
-    ),
-    # Generic formulas, every plan: Highmark Z-67-096 "experimental/investigational"; Premera 7.01.126
-    # "is considered investigational"; Regence "investigational denial"; CareFirst medical-policy page.
-    _rule(
-        "experimental", r"\bexperimental\b", "experimental", "is considered experimental, investigational or unproven"
-    ),
-    _rule("investigational", r"\binvestigational\b", "experimental", "BCBS considers this procedure investigational."),
-    _rule("unproven", r"\bunproven\b", "experimental", "The procedure is unproven for this use."),
-    # BCBS Alabama medical policies (MP-314 and its template): "does not meet Blue Cross and Blue
-    # Shield of Alabama's medical criteria for coverage [and is considered investigational]".
-    _rule(
-        "bcbsal-does-not-meet-criteria",
-        r"\bdoes\s+not\s+meet\s+[^.]{0,80}?\bmedical\s+criteria\s+for\s+coverage\b",
-        "not_covered",
-        "does not meet Blue Cross and Blue Shield of Alabama's medical criteria for coverage",
-    ),
-    # Florida Blue Medical Coverage Guidelines (02-61000-29 Nerve Block Injections).
-    _rule(
-        "floridablue-not-medical-necessity",
-        r"\bdoes\s+not\s+meet\s+the\s+definition\s+of\s+medical\s+necessity\b",
-        "not_covered",
-        "does not meet the definition of medical necessity",
-    ),
-    # Excellus BCBS corporate medical policies: "is not medically appropriate".
-    _rule(
-        "excellus-not-appropriate", r"\bnot\s+medically\s+appropriate\b", "not_covered", "is not medically appropriate"
-    ),
-    # UHC Coverage Determination Guidelines (CDG.007.21): "not eligible for coverage".
-    _rule("uhc-not-eligible", r"\bnot\s+eligible\s+for\s+coverage\b", "not_covered", "is not eligible for coverage"),
-    # Anthem CG-SURG-89 labels; Highmark Z-24-098; Excellus experimental-procedures page.
-    _rule(
-        "not-medically-necessary",
-        rf"\bnot\s+(?:considered\s+|be\s+|deemed\s+)?{_MN}",
-        "not_covered",
-        "When services are Not Medically Necessary:",
-    ),
-    # Medicare billing-and-coding articles (A52725 template), Group 2 paragraphs.
-    _rule(
-        "medicare-not-reasonable",
-        r"\bnot\s+(?:considered\s+)?reasonable\s+and\s+necessary\b",
-        "not_covered",
-        "Group 2 Paragraph: These services are not reasonable and necessary.",
-    ),
-    # Aetna CPB 0374 code table: "CPT codes not covered for indications listed in the CPB:".
-    _rule(
-        "aetna-not-covered",
-        r"\bnot\s+(?:be\s+)?covered\b",
-        "not_covered",
-        "CPT codes not covered for indications listed in the CPB:",
-    ),
-    # BCBS MA policy 400 "Non-Covered CPT Codes"; Highmark "non-covered"; LCD L33777 "Noncovered Services".
-    _rule(
-        "non-covered", r"\bnon-?\s?covered\b", "not_covered", "Group 3 Paragraph: The following codes are non-covered."
-    ),
-    # BCBS Alabama: "meets Blue Cross and Blue Shield of Alabama's medical criteria for coverage".
-    _rule(
-        "bcbsal-meets-criteria",
-        r"\bmeets?\s+[^.]{0,80}?\bmedical\s+criteria\s+for\s+coverage\b",
-        "covered",
-        "meets Blue Cross and Blue Shield of Alabama's medical criteria for coverage",
-    ),
-    # Florida Blue MCG 02-61000-29: "meet(s) the definition of medical necessity".
-    _rule(
-        "floridablue-medical-necessity",
-        r"\bmeets?\s+the\s+definition\s+of\s+medical\s+necessity\b",
-        "covered",
-        "meets the definition of medical necessity",
-    ),
-    # Excellus BCBS corporate medical policies: "is medically appropriate".
-    _rule("excellus-appropriate", r"\bmedically\s+appropriate\b", "covered", "is medically appropriate"),
-    # UHC Coverage Determination Guideline CDG.007.21: "eligible for coverage as ... medically necessary".
-    _rule("uhc-eligible", r"\beligible\s+for\s+coverage\b", "covered", "are eligible for coverage"),
-    # BCBS Michigan billing charts (The Record, 2013): "is considered established" (= payable).
-    _rule("bcbsm-established", r"\bconsidered\s+established\b", "covered", "is considered established"),
-    # Aetna CPB 0374 code table: "CPT codes covered if selection criteria are met:".
-    _rule(
-        "aetna-covered",
-        r"\bcovered\s+if\s+selection\s+criteria\s+are\s+met\b",
-        "covered",
-        "CPT codes covered if selection criteria are met:",
-    ),
-    # Cigna 0525 Coding Information: "Considered Medically Necessary when criteria ...".
-    _rule(
-        "cigna-medically-necessary",
-        rf"\bconsidered\s+{_MN}\s+when\s+criteria\b",
-        "covered",
-        "Considered Medically Necessary when criteria in the applicable policy statements listed above are met:",
-    ),
-    # UHC commercial policies: "proven and medically necessary"; Community Plan CS086 family.
-    _rule(
-        "uhc-proven",
-        rf"\bproven\s+and\s+{_MN}",
-        "covered",
-        "is proven and medically necessary for supraorbital neuralgia",
-    ),
-    # Premera "may be considered medically necessary"; BCBS MA "covered when medically necessary".
-    _rule("medically-necessary", rf"\b{_MN}\b", "covered", "Medically Necessary:"),
-    # Medicare billing-and-coding articles, Group 1 paragraphs (A52725 template).
-    _rule(
-        "medicare-reasonable",
-        r"\breasonable\s+and\s+necessary\b",
-        "covered",
-        "Group 1 Paragraph: The following codes are reasonable and necessary when billed for this LCD.",
-    ),
-    _rule("covered", r"\bcovered\b", "covered", "Group 1 Paragraph: The following codes are covered."),
-)
-"""Coverage wording → status; first match wins (see the module docstring for the order)."""
+STATUS_RULES: tuple[Rule[Status], ...] = tuple(Rule(t.name, t.pattern, t.value, t.example) for t in TERMS)
+"""The stance lexicon (tracker.judge.stance.TERMS) as rules: what ``match_rule`` and ``tracker test`` show."""
 
-_PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert)"
+_PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert|prior\s+approval)"
 PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
     _rule(
         "pa-not-required",
-        rf"\b{_PA}\s+(?:is\s+|are\s+)?not\s+(?:required|needed)",
+        rf"\b{_PA}\s+(?:is\s+|are\s+)?(?:not|no\s+longer)\s+(?:required|needed)",
         False,
         "*Prior authorization is not required for this code.",
     ),
@@ -214,6 +81,7 @@ PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
         "Precertification is required.",
     ),
     _rule("pa-subject", rf"\bsubject\s+to\s+{_PA}", True, "Services are subject to prior authorization."),
+    _rule("pa-applies", rf"\b{_PA}\s+(?:applies|is\s+needed)\b", True, "Precertification applies to these codes."),
     # Excellus BCBS preauthorization page: "The services below require prior review by the Plan".
     _rule("excellus-prior-review", r"\brequires?\s+prior\s+(?:review|approval)\b", True, "require prior review"),
 )
@@ -287,15 +155,22 @@ NO_STANCE: Basis = {"rule": "no-stance", "phrase": "", "from": ""}
 
 
 def decide(parts: Sequence[tuple[str, str]]) -> tuple[Status, Basis]:
-    """Status and basis from ``(from, text)`` pairs ordered most specific first: the first decisive wording wins."""
+    """Status and basis from ``(from, text)`` pairs ordered most specific first.
+
+    The first text that takes a stance decides (clause by clause, with negation: see
+    ``tracker.judge.stance``). A text whose only stance words are negated away ("is no longer
+    considered investigational") ends the search with no stance: the nearer text beats the heading.
+    Neutral texts (disclaimers, qualifiers) never end it.
+    """
     for where, part in parts:
         if not part:
             continue
-        text = _NEGATED_EIU.sub(" ", _NEUTRAL.sub(" ", part))
-        for rule in STATUS_RULES:
-            found = rule.pattern.search(text)
-            if found:
-                return rule.value, {"rule": rule.name, "phrase": " ".join(found.group(0).split()), "from": where}
+        hit = text_stance(_NEUTRAL.sub(" ", part))
+        if hit is None:
+            continue
+        if hit.status is None:
+            return "mentioned", {"rule": hit.rule, "phrase": hit.phrase, "from": where}
+        return hit.status, {"rule": hit.rule, "phrase": hit.phrase, "from": where}
     return "mentioned", dict(NO_STANCE)
 
 
@@ -306,14 +181,34 @@ def decide(parts: Sequence[tuple[str, str]]) -> tuple[Status, Basis]:
 # Information", "Related Community Plan Policies"; Premera "RELATED POLICIES" / "HISTORY";
 # Florida Blue "Updates"; Regence "Document History"; CareFirst "Cross References" / "Policy Update
 # History"; Horizon "Cross Reference:"; BCBS Alabama "Key Points"; Excellus "Policy History".
-_NOT_POLICY_HEADING = re.compile(
-    r"\b(?:references?|bibliography|citations?|sources|history|revisions?|updates?|"
-    r"summary\s+of\s+changes|change\s+summary|related|cross[-\s]?references?|see\s+also|"
-    r"medicare\s+coverage\s+determinations|key\s+points|background|discussion|clinical\s+evidence|"
-    r"summary\s+of\s+evidence|scientific\s+evidence|definitions|appendix|instructions\s+for\s+use)\b"
-    r"|(?<!coverage )\brationale\b",
-    re.IGNORECASE,
+_ROLE = (
+    r"(?:(?:list\s+of\s+)?references?(?:\s+(?:list|cited|sources))?|reference\s+sources|bibliography|citations?|sources|"
+    r"(?:literature|works)\s+cited|"
+    r"(?:(?:policy|document|revision|review|coverage|change|update|policy\s+update|guideline)\s+)?history|"
+    r"revisions?(?:\s+(?:history|information|details|log|summary))?|(?:policy\s+)?updates?(?:\s+history)?|"
+    r"summary\s+of\s+changes|change\s+summary|changes|"
+    r"related(?:\s+[\w-]+){0,3}|cross[-\s]?references?|see\s+also|"
+    r"medicare\s+coverage\s+determinations|key\s+points|"
+    r"(?:(?:scientific|general|clinical)\s+)?background(?:\s+information)?|discussion|"
+    r"(?:summary\s+of\s+)?(?:the\s+)?(?:clinical\s+|scientific\s+)?evidence(?:\s+(?:review|summary|based))?|"
+    r"(?:policy\s+)?rationale|definitions?|glossary|appendix(?:\s+\w+)?|instructions\s+for\s+use|index)"
 )
+_NOT_POLICY_PART = re.compile(rf"{_ROLE}", re.IGNORECASE)
+_HEADING_NUMBER = re.compile(
+    r"^\s*(?:[IVXLC]+|[A-Za-z]|\d+(?:\.\d+)*)[.)]\s+|\([^)]*\)|[:*\u00ae\u2122]+", re.IGNORECASE
+)
+_HEADING_PARTS = re.compile(r"\s*(?:/|&|,|\band\b|\s[-\u2013\u2014]\s)\s*", re.IGNORECASE)
+
+
+def is_not_policy_heading(heading: str) -> bool:
+    """True when a heading *is* a role that carries no policy: "References", "Policy History/Revision
+    Information", "Background and Rationale" — every part of it a role, never a word inside a longer
+    heading ("Medical Policy Reference Manual", "Coverage Rationale" are policy)."""
+    text = _HEADING_NUMBER.sub(" ", heading).strip().lower()
+    parts = [p for p in _HEADING_PARTS.split(text) if p.strip()]
+    return bool(parts) and all(_NOT_POLICY_PART.fullmatch(p.strip()) for p in parts)
+
+
 _NOT_POLICY_LEAD = re.compile(
     r"^\W*(?:cross[-\s]?references?|related\s+(?:policies|policy|documents?|guidelines?)|see\s+also|"
     r"note:\s*please\s+see\s+the\s+following\s+related|references?)\s*:",
@@ -328,8 +223,7 @@ _HISTORY_HEADER = re.compile(
 def not_policy(headings: Sequence[str], text: str = "", header: Sequence[str] = ()) -> str:
     """Why a passage is not the plan's stance ("" when it is policy): its heading, its lead label or its table."""
     for heading in headings:
-        found = _NOT_POLICY_HEADING.search(heading)
-        if found:
+        if is_not_policy_heading(heading):
             return heading
     if _NOT_POLICY_LEAD.match(text):
         return text.split(":", 1)[0]
@@ -372,13 +266,8 @@ def classify_prior_auth(*parts: str) -> bool | None:
     return None
 
 
-# Heading words that tell where a section sits: code lists, policy statements, or discussion.
-_INCIDENTAL = re.compile(
-    r"\b(?:background|references?|history|revision|description|discussion|clinical evidence|"
-    r"summary of evidence|instructions|definitions|index|related|medicare coverage determinations|"
-    r"key points|appendix)\b|(?<!coverage )\brationale\b",
-    re.IGNORECASE,
-)
+_INCIDENTAL = re.compile(r"(?:description|description\s+of\s+(?:services?|procedures?|technology|the\s+\w+))")
+"""Incidental headings that are still policy documents' own text (a description of the service)."""
 _CODE_LIST = re.compile(r"\b(?:cod(?:e|es|ing)|billing|cpt|hcpcs|group\s+\d+)\b", re.IGNORECASE)
 CODE_LIST = _CODE_LIST
 """Heading words of a code list or code table."""
@@ -386,7 +275,7 @@ CODE_LIST = _CODE_LIST
 
 def section_tier(section: Section) -> int:
     """0 = code table or code list, 1 = policy statement (or unlabelled), 2 = incidental mention."""
-    if _INCIDENTAL.search(section.heading):
+    if any(is_not_policy_heading(h) or _INCIDENTAL.fullmatch(h.strip().lower()) for h in section.heading.split(" › ")):
         return 2
     if _CODE_LIST.search(section.heading):
         return 0
@@ -422,14 +311,16 @@ def summarize(sections: Sequence[Section]) -> tuple[Status, bool | None]:
 
 
 def needs_review(sections: Sequence[Section]) -> bool:
-    """True when the sections that decide a code's status disagree (``summarize`` picked one of several).
+    """True when the sections that decide a code's status disagree (``summarize`` picked one of several),
+    or when one of them got its stance by a weak link (``basis["review"]``: few shared words, a rival
+    statement close behind, a document stance about a procedure rather than its codes).
 
     Only the deciding tier counts (see ``summarize``): a code covered in one table and
     experimental in another, for different indications, needs a reader; a covered table
     and an experimental mention in the background does not.
     """
     for tier in (0, 1, 2):
-        found = {s.status for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER}
-        if found:
-            return len(found) > 1
+        deciding = [s for s in sections if section_tier(s) == tier and s.status in STATUS_ORDER]
+        if deciding:
+            return len({s.status for s in deciding}) > 1 or any((s.basis or {}).get("review") for s in deciding)
     return False

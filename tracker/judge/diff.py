@@ -42,8 +42,19 @@ Summarize = Callable[[Sequence[Section]], tuple[Status, bool | None]]
 
 
 def code_text(sections: Iterable[Section]) -> str:
-    """The comparable text of a code: each section's heading path and passage, in document order."""
-    return "\n\n".join(f"{s.heading}\n{s.text}" if s.heading else s.text for s in sections)
+    """The comparable text of a code: each section's heading path and passage, in document order.
+
+    A section that is not policy (a reference, a history row: basis rule "not-policy") counts by
+    where it stands only: an edit to a citation that names the code is not a change of policy,
+    a code moving into or out of the references is.
+    """
+    return "\n\n".join(_comparable(s) for s in sections)
+
+
+def _comparable(section: Section) -> str:
+    if section.basis and section.basis.get("rule") == "not-policy":
+        return f"{section.heading}\n(not policy: {section.basis.get('phrase', '')})"
+    return f"{section.heading}\n{section.text}" if section.heading else section.text
 
 
 def version_of(extraction: Extraction, codes: Iterable[str], summarize: Summarize) -> Version:

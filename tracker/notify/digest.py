@@ -53,6 +53,8 @@ class Item:
     """The new version's sections disagree on this code's status: a reader must look."""
     lob: str | None = None
     """The source's line of business, when sources.toml gives one."""
+    analyst: str = ""
+    """What an analyst's confirmation says of the new version, or that it lapsed (issue 21); "" when none."""
 
     @property
     def payer_name(self) -> str:
@@ -73,7 +75,8 @@ class Item:
             return self.summary.replace("_", " ")
         effective = f", effective {self.effective_date}" if self.effective_date else ""
         review = " (needs review: the policy's sections disagree)" if self.needs_review else ""
-        return self._event() + effective + review
+        analyst = f"; {self.analyst}" if self.analyst else ""
+        return self._event() + effective + review + analyst
 
     def _event(self) -> str:
         if self.kind == "added":
@@ -279,7 +282,30 @@ def make_item(row: Row) -> Item:
         words=words,
         needs_review=bool(row.get("needs_review")),
         lob=row.get("lob"),
+        analyst=analyst_note(row),
     )
+
+
+def analyst_note(row: Row) -> str:
+    """An analyst's word on the change's new version: the confirmation it made lapse, the one holding on it."""
+    lapsed, held = row.get("lapsed"), row.get("confirmed")
+    notes = []
+    if lapsed:
+        notes.append(
+            f"the reading {lapsed['by']} confirmed ({status_word(lapsed['status'])}) lapsed: "
+            "the text changed, so it is back in the review queue"
+        )
+    if held:
+        auto_pa = _flag(row.get("new_prior_auth"))
+        if held["status"] == row.get("new_status") and held["prior_auth"] == auto_pa:
+            notes.append(f"reading confirmed by {held['by']}")
+        else:
+            notes.append(
+                f"confirmed by {held['by']}: {status_word(held['status'])}, prior auth "
+                f"{prior_auth_word(held['prior_auth'])} (automatic: {status_word(row.get('new_status'))}, "
+                f"prior auth {prior_auth_word(auto_pa)})"
+            )
+    return "; ".join(notes)
 
 
 def make_failure(row: Row, max_failures: int) -> Failure:

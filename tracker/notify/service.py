@@ -10,7 +10,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tracker.config.notify import NotifySettings
@@ -22,6 +22,7 @@ from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
 from tracker.notify.digest import Digest, make_digest
 from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
+from tracker.notify.routing import Target, default_targets, targets
 from tracker.notify.webhook import SessionFactory, Sleep, post_slack
 from tracker.store.database import Store
 from tracker.vocab import plural
@@ -37,6 +38,9 @@ class Transport:
     """None: a plain requests.Session, made when a message is posted."""
     ssl_context: ssl.SSLContext | None = None
     sleep: Sleep = time.sleep
+    store: Store | None = None
+    """The history database, for the channels that send the change rows themselves (the JSON webhook)."""
+    run_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,42 @@ def _slack(digest: Digest, settings: NotifySettings, transport: Transport) -> Ou
     return Outgoing(message.change_ids, send, message.left_out)
 
 
+def _webhook(digest: Digest, settings: NotifySettings, transport: Transport) -> Outgoing:
+    from tracker.notify.jsonhook import payload, post_json
+    from tracker.store.exports import changes_by_id
+
+    rows = changes_by_id(transport.store, digest.change_ids) if transport.store is not None else []
+    document = payload(rows, digest, run_id=transport.run_id, sent_at=iso(transport.clock()))
+
+    def send() -> str:
+        post_json(document, settings, session_factory=transport.session_factory)
+        return "to the JSON webhook"
+
+    return Outgoing(digest.change_ids, send)
+
+
+def _apprise(digest: Digest, settings: NotifySettings, transport: Transport) -> Outgoing:
+    from tracker.notify.apprise_channel import scheme, send_apprise
+    from tracker.notify.plain import render_text
+
+    body = render_text(digest)
+
+    def send() -> str:
+        for url in settings.apprise_urls:
+            send_apprise(digest.subject, body, url, settings)
+        return f"to {', '.join(scheme(u) + '://' for u in settings.apprise_urls)} (Apprise)"
+
+    return Outgoing(digest.change_ids, send)
+
+
 CHANNELS: dict[str, Callable[[Digest, NotifySettings, Transport], Outgoing]] = {
     "email": _email,
     "slack": _slack,
+    "webhook": _webhook,
+    "apprise": _apprise,
 }
-"""Delivery channels: email (SMTP, text + HTML) and slack (incoming webhook, Block Kit)."""
+"""Delivery channels: email (SMTP, text + HTML), slack (incoming webhook, Block Kit), webhook (a signed JSON
+document, ``tracker.notify.jsonhook``) and apprise (the text digest to any Apprise URL)."""
 
 
 @dataclass(frozen=True)
@@ -122,17 +157,30 @@ def _line(d: Delivery) -> str:
 
 
 def build_digest(
-    store: Store, config: Config, *, since: str | None = None, pending_for: str | None = None, clock: Clock
+    store: Store,
+    config: Config,
+    *,
+    since: str | None = None,
+    pending_for: str | None = None,
+    clock: Clock,
+    target: Target | None = None,
 ) -> Digest:
-    """A digest of the changes detected since a date, or pending on a channel, or else of the latest run."""
+    """A digest of the changes detected since a date, or pending on a channel, or else of the latest run.
+
+    With a ``target``, only the changes and failures of the sources it carries (a team's digest).
+    """
     if since is None and pending_for is None:
         latest = ledger.latest_change_run(store)
         rows = ledger.change_rows(store, run_id=latest) if latest is not None else []
     else:
         rows = ledger.change_rows(store, since=since, pending_for=pending_for)
     failures = ledger.failure_rows(store, [s.id for s in config.sources])
+    if target is not None:
+        rows = [r for r in rows if target.wants(r["source_id"])]
+        failures = [f for f in failures if target.wants(f["source"])]
     digest = make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
-    return with_upcoming(digest, store, today=clock().date(), since=since)
+    wants = target.wants if target is not None else None
+    return with_upcoming(digest, store, today=clock().date(), since=since, wants=wants)
 
 
 def _stamp(moment: datetime) -> str:
@@ -152,18 +200,22 @@ def notify_run(
 ) -> NotifyReport:
     """After a run: send each configured channel its pending digest, when there is something to say."""
     settings = config.notify
-    transport = _transport(clock, session_factory, smtp_factory, ssl_context, sleep)
+    transport = replace(
+        _transport(clock, session_factory, smtp_factory, ssl_context, sleep), store=store, run_id=run_id
+    )
     report = NotifyReport()
-    if not settings.channels:
+    every = targets(settings, config.sources)
+    if not every:
         return report
     limit = config.schedule.max_failures
     failures = ledger.failure_rows(store, [s.id for s in config.sources])
-    for channel in settings.channels:
-        digest = build_digest(store, config, pending_for=channel, clock=clock)
-        escalated = ledger.escalations(store, channel, failures, limit)
+    for target in every:
+        channel = target.ledger
+        digest = build_digest(store, config, pending_for=channel, clock=clock, target=target)
+        escalated = ledger.escalations(store, channel, [f for f in failures if target.wants(f["source"])], limit)
         # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
         if digest.items or digest.announced or escalated or settings.send_when_no_changes:
-            delivery = _deliver(store, channel, digest, settings, transport, run_id)
+            delivery = _deliver(store, target, digest, transport, run_id)
             ledger.record_alerts(
                 store,
                 escalated,
@@ -198,8 +250,10 @@ def send_digest(
             f"{config.path}: no notification channel configured: set [notify] email_to (or TRACKER_MAIL_TO) "
             "and an SMTP server, or slack = true with TRACKER_SLACK_WEBHOOK_URL"
         )
-    transport = _transport(clock, session_factory, smtp_factory, ssl_context, sleep)
-    return NotifyReport([_deliver(store, ch, digest, settings, transport, run_id) for ch in settings.channels])
+    transport = replace(
+        _transport(clock, session_factory, smtp_factory, ssl_context, sleep), store=store, run_id=run_id
+    )
+    return NotifyReport([_deliver(store, t, digest, transport, run_id) for t in default_targets(settings)])
 
 
 def _transport(
@@ -212,10 +266,9 @@ def _transport(
     return Transport(clock, smtp_factory or connect, session_factory, ssl_context, sleep)
 
 
-def _deliver(
-    store: Store, channel: str, digest: Digest, settings: NotifySettings, transport: Transport, run_id: int | None
-) -> Delivery:
-    outgoing = CHANNELS[channel](digest, settings, transport)
+def _deliver(store: Store, target: Target, digest: Digest, transport: Transport, run_id: int | None) -> Delivery:
+    channel, settings = target.ledger, target.settings
+    outgoing = CHANNELS[target.channel](digest, settings, transport)
     shown = len(set(outgoing.change_ids) - set(digest.baseline_ids))
     try:
         detail = outgoing.send()

@@ -77,10 +77,11 @@ class _Redactor(logging.Filter):
 
 
 @contextmanager
-def _redacted_logs(settings: NotifySettings) -> Iterator[None]:
-    """While posting, the loggers that see the URL redact it."""
+def _redacted_logs(settings: NotifySettings, extra: tuple[str, ...] = ()) -> Iterator[None]:
+    """While posting, the loggers that see the URL (and those named in ``extra``) redact it."""
     redactor = _Redactor(settings)
-    loggers = [logging.getLogger(name) for name in ("urllib3.connectionpool", "urllib3.util.retry", "requests")]
+    names = ("urllib3.connectionpool", "urllib3.util.retry", "requests", *extra)
+    loggers = [logging.getLogger(name) for name in names]
     for logger in loggers:
         logger.addFilter(redactor)
     try:

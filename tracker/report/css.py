@@ -20,6 +20,7 @@ h3 { font-size: 17px; margin: 24px 0 6px; }
 a { color: #0550ae; }
 a:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
 .muted { color: #57606a; }
+.confirmed { font-size: 13px; color: #1a7f37; font-weight: 600; }
 .lede { margin: 0 0 4px; }
 nav.toc ul { list-style: none; padding: 0; margin: 4px 0 0; display: flex; gap: 20px; flex-wrap: wrap; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; }

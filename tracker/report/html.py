@@ -224,7 +224,8 @@ def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], 
     cells = [
         badge(row.get("status"))
         + retired
-        + (' <span class="needs-review">needs review</span>' if row.get("needs_review") else ""),
+        + (' <span class="needs-review">needs review</span>' if row.get("needs_review") else "")
+        + _confirmed(row),
         e(prior_auth(row.get("prior_auth"))),
         date(row.get("effective_date")),
         changed,
@@ -270,6 +271,17 @@ def calendar_section(upcoming: Sequence[Row]) -> str:
             f"<tbody>{rows}</tbody></table>"
         )
     return "\n".join(out) + "</section>"
+
+
+def _confirmed(row: Row) -> str:
+    """An analyst's confirmation in the matrix (issue 21), with the automatic reading beside it when they differ."""
+    if row.get("reading") != "confirmed":
+        return ""
+    out = f'<br><span class="confirmed">confirmed by {e(row.get("confirmed_by"))}</span>'
+    if row.get("automatic_status") != row.get("status") or row.get("automatic_prior_auth") != row.get("prior_auth"):
+        auto = f"{badge(row.get('automatic_status'))} prior auth: {e(prior_auth(row.get('automatic_prior_auth')))}"
+        out += f'<br><span class="muted automatic">automatic reading: {auto}</span>'
+    return out
 
 
 def _health(failing: Row | None) -> str:

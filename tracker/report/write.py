@@ -50,6 +50,7 @@ def write_report(
         captures = _Captures(store, out_dir, link=link_captures)
         data = gather(store, captures, clock=clock, codes=codes, sources=sources, since=since)
         _write_atomic(index, render_report(data).encode("utf-8"))
+        _write_atomic(out_dir / "changes.atom", _feed(store, clock, codes, sources, since))
     except OSError as exc:
         raise StoreError(f"cannot write the report into {out_dir}: {exc}; choose a writable OUT_DIR") from exc
     return index
@@ -83,6 +84,20 @@ def gather(
 
     ahead = [r for r in upcoming(store, today=clock().date()) if codes is None or set(r["codes"]) & set(codes)]
     return ReportData(iso(clock()), status, failing, views, ahead)
+
+
+def _feed(
+    store: Store, clock: Clock, codes: Collection[str] | None, sources: Collection[str] | None, since: str | None
+) -> bytes:
+    """``changes.atom``: the changes the report shows, as an Atom feed (``tracker.report.atom``)."""
+    from tracker.report.atom import changes_feed
+
+    rows = [
+        r
+        for r in change_rows(store, since=since)
+        if _wanted(r["code"], codes) and (sources is None or r["source_id"] in sources)
+    ]
+    return changes_feed(rows, generated_at=clock())
 
 
 def _wanted(code: str, codes: Collection[str] | None) -> bool:

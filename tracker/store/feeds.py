@@ -265,11 +265,12 @@ def failing_streak(store: Store, feed_id: str) -> tuple[int, str | None]:
 
 
 def with_announcements(store: Store, changes: Sequence[Any]) -> list[Any]:
-    """Change rows, each with ``announced``: the announcements that foretold it ("feed: what, effective DATE")."""
+    """Change rows (the table of `tracker changes`), each with ``announced``: the announcements that foretold
+    it ("feed (first seen): what, effective DATE"), joined by "; "."""
     found: dict[int, list[str]] = {}
     for a in select_rows(store, "select * from announcements where change_id is not null order by id"):
         effective = f", effective {a['effective_date']}" if a["effective_date"] else ""
         found.setdefault(a["change_id"], []).append(
             f"{a['feed_id']} ({a['first_seen_at'][:10]}): {a['change_type']}{effective}"
         )
-    return [{**c, "announced": found.get(c["id"], []) if c["id"] is not None else []} for c in changes]
+    return [{**c, "announced": "; ".join(found.get(c["id"], [])) if c["id"] is not None else ""} for c in changes]

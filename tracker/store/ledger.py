@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from tracker.store import confirmations
 from tracker.store.database import Store
 from tracker.store.lookups import insert_rows, latest_document, select_row, select_rows, select_value
 from tracker.store.queries import failing_sources
@@ -26,7 +27,7 @@ _CHANGES = """
            s.lob,
            c.old_text, c.new_text, c.old_prior_auth, c.new_prior_auth,
            (select cv.needs_review from coverage cv
-            where cv.document_id = c.new_document_id and cv.code = c.code) as needs_review
+            where cv.document_id = c.new_document_id and cv.code = c.code) as needs_review, c.new_document_id
     from changes c
     join sources s on s.id = c.source_id
     left join documents d on d.id = c.new_document_id
@@ -53,7 +54,8 @@ def change_rows(
         clauses.append("c.run_id = ?")
         params.append(run_id)
     where = ("where " + " and ".join(clauses)) if clauses else ""
-    return cast(list[DigestChangeRow], select_rows(store, _CHANGES.format(where=where), params))
+    rows = select_rows(store, _CHANGES.format(where=where), params)
+    return cast(list[DigestChangeRow], confirmations.for_changes(store, rows))
 
 
 def latest_change_run(store: Store) -> int | None:

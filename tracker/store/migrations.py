@@ -486,3 +486,35 @@ def _retirements(db: Database) -> None:
         pk="id",
     )
     db.table("retirements").create_index(["source_id"])
+
+
+@migrations()
+def m030_confirmations(db: Database) -> None:
+    """confirmations: analysts' readings of a source's version for one code (issue 21); rows are never deleted.
+
+    ``text`` is the code's governing text (``coverage.text``) of the version confirmed: the
+    confirmation holds on later versions while that text is unchanged, and lapses otherwise.
+    ``automatic_status``, ``automatic_prior_auth`` and ``basis`` (JSON: the sections' bases)
+    keep the automatic reading the analyst saw, for `tracker review --stats`.
+    """
+    db.table("confirmations").create(
+        {
+            "id": int,
+            "source_id": str,
+            "code": str,
+            "document_id": int,
+            "text": str,
+            "status": str,
+            "prior_auth": int,
+            "automatic_status": str,
+            "automatic_prior_auth": int,
+            "basis": str,
+            "note": str,
+            "confirmed_by": str,
+            "confirmed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("document_id", "documents", "id")],
+    )
+    db.table("confirmations").create_index(["source_id", "code", "id"])
+    db.table("confirmations").create_index(["document_id"])

@@ -12,9 +12,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from tracker.errors import ConfigError
+from tracker.store import confirmations
 from tracker.store.database import PruneReport, Store
 from tracker.store.lookups import (
     Row,
@@ -62,8 +63,12 @@ def changes(
 def status(
     store: Store, *, code: str | None = None, source_ids: Sequence[str] | None = None, lob: str | None = None
 ) -> list[StatusRow]:
-    """The coverage matrix: one row per source and tracked code, from the latest good version."""
-    rows = []
+    """The coverage matrix: one row per source and tracked code, from the latest good version.
+
+    Where an analyst's confirmation holds, ``status`` and ``prior_auth`` are the analyst's reading
+    (``reading`` says which; ``automatic_status`` and ``automatic_prior_auth`` keep the automatic one).
+    """
+    rows: list[dict[str, Any]] = []
     for src in select_rows(store, "select * from sources order by payer, plan, id"):
         if source_ids is not None and src["id"] not in source_ids or (lob and src.get("lob") != lob):
             continue
@@ -72,10 +77,12 @@ def status(
             if code and tracked != code:
                 continue
             rows.append(_status_row(store, src, doc, tracked))
-    return rows
+    shown = confirmations.overlay(store, rows)
+    # A retired policy's stance no longer applies, whoever read it (tracker.feeds): it shows retired.
+    return cast(list[StatusRow], [{**r, "status": "retired"} if r["retired_on"] else r for r in shown])
 
 
-def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> StatusRow:
+def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> dict[str, Any]:
     cov = coverage(store, doc["id"], code) if doc is not None else None
     looked = doc is not None and code in json.loads(doc["codes"])
     changed = select_value(

@@ -8,7 +8,7 @@ where said). Types only: no I/O, no imports from the project.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 class ChangeRow(TypedDict):
@@ -52,6 +52,13 @@ class StatusRow(TypedDict):
     """When the payer retired the policy (status ``retired``), else None."""
     lob: str | None
     state: str | None
+    reading: str
+    """ "confirmed" when an analyst's confirmation holds on the current version (issue 21), else "automatic"."""
+    confirmed_by: str | None
+    confirmed_at: str | None
+    automatic_status: str | None
+    """The automatic reading, also where ``status`` is an analyst's."""
+    automatic_prior_auth: bool | None
 
 
 class RunSourceRow(TypedDict):
@@ -205,4 +212,9 @@ class DigestChangeRow(TypedDict):
     new_prior_auth: int | None
     needs_review: int | None
     """1 when the new version's deciding sections disagree (issue 12)."""
+    new_document_id: int | None
+    confirmed: dict[str, Any] | None
+    """The analyst's confirmation holding on the new version: {"status", "prior_auth", "by", "at"} (issue 21)."""
+    lapsed: dict[str, Any] | None
+    """The analyst's confirmation this change made lapse (the governing text changed), same keys."""
     """As stored: 1, 0 or None."""

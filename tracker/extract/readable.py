@@ -1,0 +1,50 @@
+"""What cannot be read is a fault, never "no section mentions the code".
+
+A Word document, a page rendered by JavaScript (its text is in a script, a JSON island or
+fetched later) and an HTML page with no text at all are refused with a message that says which;
+a PDF without a text layer is refused by ``pdfscan``. Pure functions over the bytes and the
+blocks a reader made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from tracker.errors import ExtractError
+from tracker.extract.document import Block, text_lines
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SCRIPT = re.compile(rb"<script\b", re.IGNORECASE)
+_APP_ROOT = re.compile(
+    rb"<(?:div|main|section)[^>]+id\s*=\s*[\"']?(?:root|app|__next|__nuxt)\b|type\s*=\s*[\"']application/(?:ld\+)?json",
+    re.IGNORECASE,
+)
+MIN_WORDS = 12
+"""Fewer words than this in a whole page: nothing a person could read there."""
+
+
+def refuse_format(body: bytes) -> None:
+    """Raise ExtractError for a document format the tracker does not read (Word, .docx and .doc)."""
+    head = body[:8]
+    if head.startswith(b"PK\x03\x04") and b"word/" in body[:65536]:
+        raise ExtractError("a Word document (.docx): not a format the tracker reads; ask for the PDF or web page")
+    if head == _OLE:
+        raise ExtractError("a Word document (.doc, Office binary): not a format the tracker reads")
+
+
+def refuse_textless_html(body: bytes, blocks: Iterable[Block]) -> None:
+    """Raise ExtractError when an HTML page shows no text, or almost none and scripts that would
+    write it (a JavaScript shell). A short page of plain HTML is still read (a login or error page
+    is judged by the fetch stage, which says what it is)."""
+    words = 0
+    for line in text_lines(blocks):
+        words += len(line.split())
+        if words >= MIN_WORDS:
+            return
+    if _SCRIPT.search(body) or _APP_ROOT.search(body):
+        raise ExtractError(
+            "no readable text: the page is rendered by JavaScript (its content is in scripts, not in the HTML)"
+        )
+    if words == 0:
+        raise ExtractError("no readable text: the HTML page has no text content")
