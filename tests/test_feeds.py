@@ -734,3 +734,32 @@ def test_codes_dates_and_ranges_as_the_feeds_write_them() -> None:
         None,
     ]
     assert month_of("Medical Policy Update Bulletin: March 2027") == "2027-03-01"
+
+
+def test_a_teams_digest_carries_the_announcements_of_its_sources_and_the_suggestions(
+    server: PolicyServer, work: Workdir, mailbox: Mailbox
+) -> None:
+    notify = f"""
+        [notify]
+        email_to = ["billing@example.org"]
+        email_from = "tracker@example.org"
+        smtp_host = "127.0.0.1"
+        smtp_port = {mailbox.port}
+        smtp_tls = "none"
+
+        [[notify.route]]
+        tags = ["neurosurgery"]
+        email_to = ["neuro-team@example.org"]
+    """
+    body = _uhc_sources(server).replace('lob = "commercial"\n', 'lob = "commercial"\n        tags = ["pain"]\n', 1)
+    work.write_sources(body + textwrap.dedent(notify))
+    clock = ticking(START)
+    _serve_uhc(server, 1, 1, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=True)
+    mailbox.log.clear()
+    _serve_uhc(server, 2, 2, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=True)
+    received = {rcpt: e.content.decode("utf-8", "replace") for e in mailbox.log for rcpt in e.rcpt_tos}
+    assert "2025T0080G" in received["billing@example.org"] and "Trigeminal" in received["billing@example.org"]
+    neuro = received["neuro-team@example.org"]
+    assert "Trigeminal Nerve Procedures" in neuro and "2025T0080G" not in neuro
