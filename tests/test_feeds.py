@@ -331,6 +331,7 @@ def test_discover_uhc_and_cigna_over_the_fixtures(server: PolicyServer, work: Wo
 
 def test_sources_lists_and_adds_keeping_comments_and_refusing_duplicates(server: PolicyServer, work: Workdir) -> None:
     work.write_sources(_uhc_sources(server))
+    original = work.sources.read_text()
     listed = work.json("sources")
     assert [(r["type"], r["id"]) for r in listed] == [
         ("source", "uhc-occipital"),
@@ -353,6 +354,12 @@ def test_sources_lists_and_adds_keeping_comments_and_refusing_duplicates(server:
     assert added.exit_code == 0, added.output
     text = work.sources.read_text()
     assert "# the UHC policy we watch" in text and 'id = "uhc-2027t0412a"' in text
+    # nothing removed or moved: lines only added, right after the last [[source]], before the feeds
+    import difflib
+
+    edits = [d for d in difflib.ndiff(original.splitlines(), text.splitlines()) if d[:1] in "+-"]
+    assert not [d for d in edits if d.startswith("-")]
+    assert text.index('id = "uhc-2027t0412a"') < text.index("[[feed]]")
     assert [r["id"] for r in work.json("sources") if r["type"] == "source"] == ["uhc-occipital", "uhc-2027t0412a"]
     again = work.cli(
         "sources", "add", "--id", "other", "--payer", "uhc", "--title", "T", "--url", server.url("/uhc/trigeminal.pdf")

@@ -39,18 +39,36 @@ def add_sources(path: Path, text: str, env: Mapping[str, str]) -> list[str]:
             raise ConfigError(f"{path}: {table['url']} is already watched; nothing added")
         ids.add(table.get("id"))
         urls.add(table.get("url"))
-    doc = tomlkit.parse(original)
-    block = tomlkit.parse(text)
-    tables = doc.get("source")
-    if tables is None:
-        doc.append("source", block["source"])
-    else:
-        for table in block["source"]:
-            tables.append(table)
-    updated = tomlkit.dumps(doc)
+    block = tomlkit.dumps(tomlkit.parse(text))  # the tables as written, comments included, in TOML's own spelling
+    updated = insert_after_sources(original, block)
     _check(path, updated, env)
     _write(path, updated)
     return [str(t.get("id")) for t in new]
+
+
+def insert_after_sources(original: str, block: str) -> str:
+    """``original`` with ``block`` inserted after its last [[source]] table (before the comments that
+    introduce whatever follows it), every other byte kept; at the end when there is no [[source]]."""
+    lines = original.splitlines(keepends=True)
+    headers = [i for i, line in enumerate(lines) if line.lstrip().startswith("[")]
+    sources = [i for i in headers if line_is_source(lines[i])]
+    if not sources:
+        at = len(lines)
+    else:
+        following = [i for i in headers if i > sources[-1]]
+        at = following[0] if following else len(lines)
+        while at > sources[-1] + 1 and (not lines[at - 1].strip() or lines[at - 1].lstrip().startswith("#")):
+            at -= 1
+    head = "".join(lines[:at])
+    if head and not head.endswith("\n"):
+        head += "\n"
+    tail = "".join(lines[at:])
+    return head + "\n" + block.strip("\n") + "\n" + ("\n" + tail.lstrip("\n") if tail.strip() else "")
+
+
+def line_is_source(line: str) -> bool:
+    """A ``[[source]]`` header line."""
+    return line.strip().replace(" ", "").startswith("[[source]]")
 
 
 def _check(path: Path, text: str, env: Mapping[str, str]) -> None:

@@ -120,6 +120,8 @@ def poll_feeds(
     probes = {f.id: probe(f, config) for f in fetched_kinds}
     validators = {f.id: _validators(store, f) for f in fetched_kinds}
     by_id = {f.id: f for f in config.feeds}
+    if config.fetch.delay and {f.host for f in fetched_kinds} & {s.host for s in config.sources}:
+        sleep(config.fetch.delay)  # a host just fetched for the sources gets its pause before its index
 
     def fetch_one(source: Source, session: requests.Session) -> Fetched:
         return fetch(source, session, config.fetch, validators[source.id])
