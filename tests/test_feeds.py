@@ -770,3 +770,18 @@ def test_a_teams_digest_carries_the_announcements_of_its_sources_and_the_suggest
     assert "2025T0080G" in received["billing@example.org"] and "Trigeminal" in received["billing@example.org"]
     neuro = received["neuro-team@example.org"]
     assert "Trigeminal Nerve Procedures" in neuro and "2025T0080G" not in neuro
+
+
+def test_an_index_page_that_lists_nothing_is_a_fault_and_retires_nothing(server: PolicyServer, work: Workdir) -> None:
+    work.write_sources(_uhc_sources(server))
+    clock = ticking(START)
+    _serve_uhc(server, 1, 1, 1)
+    run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    maintenance = b"<html><head><title>Site maintenance</title></head><body><h1>We'll be back soon</h1></body></html>"
+    server.set("/uhc/commercial-medical-drug-policies.html", maintenance)
+    outcome = run_once(work.sources, work.data, clock=clock, env={}, notify=False)
+    assert outcome.feeds_failed == 1
+    assert any("uhc-index: feed failed: " in line and "no uhc-index entries found" in line for line in outcome.lines)
+    store = open_store(work.data)
+    assert len(feed_rows.current_entries(store, "uhc-index")) == 8  # the last good edition is kept
+    assert not [c for c in work.json("changes") if c["kind"] == "retired"]
