@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import requests
 
@@ -30,6 +31,9 @@ from tracker.fetch.pool import fetch_all
 from tracker.models import Clock, Fetched, iso
 from tracker.store import Store
 from tracker.store import feeds as rows
+
+if TYPE_CHECKING:
+    from tracker.run.check import RunResult, SourceResult
 
 log = logging.getLogger("tracker")
 INDEX_KINDS = ("uhc-index", "cigna-index", "aetna-index")
@@ -225,8 +229,8 @@ def _read(
     outcome = "new" if last is None else "changed"
     found = FeedResult(feed, outcome, entries=len(entries))
     keys = {e.key for e in entries}
-    gone = [k for k in before if k not in keys] if feed.kind in INDEX_KINDS else list(before)
-    rows.save_entries(store, feed.id, [e.to_dict() for e in entries], [k for k in before if k not in keys], now)
+    gone = [k for k in before if k not in keys]
+    rows.save_entries(store, feed.id, [e.to_dict() for e in entries], gone, now)
     run_id = int(str(base["run_id"]))
     for entry in entries:
         found.announcements += matcher.consider(
@@ -251,27 +255,22 @@ def _refuse_shrunk(feed: Feed, entries: list[Entry], before: Mapping[str, object
         )
 
 
-__all__ = ["FeedResult", "FeedRun", "poll_feeds"]
-
-
-def _new_body(store: Store, result: object) -> bool:
+def _new_body(store: Store, result: SourceResult) -> bool:
     """This run fetched other bytes than the fetch before (a new version, or new bytes for the same policy)."""
-    source = getattr(result, "source")  # noqa: B009
-    if getattr(result, "outcome") in ("new", "changed"):  # noqa: B009
+    if result.outcome in ("new", "changed"):
         return True
-    bodies = rows.last_two_bodies(store, source.id)
+    bodies = rows.last_two_bodies(store, result.source.id)
     return len(bodies) == 2 and bodies[0] != bodies[1]
 
 
-def after_run(config: Config, store: Store, result: object, clock: Clock) -> FeedRun:
-    """What a run does after its sources: retirement notices in new versions, the feeds, the links
+def after_run(config: Config, store: Store, result: RunResult, clock: Clock) -> FeedRun:
+    """What a run does after its sources: retirement notices in new bodies, the feeds, the links
     from this run's changes to the announcements that foretold them."""
     from tracker.feeds.notice import check_notices, link_run
 
-    run_id = int(getattr(result, "run_id"))  # noqa: B009 - RunResult, without importing tracker.run
-    changed = [r.source for r in getattr(result, "results", []) if r.outcome != "error" and _new_body(store, r)]
-    noticed = check_notices(store, changed, run_id, iso(clock()))
-    feeds = poll_feeds(config, store, run_id=run_id, clock=clock)
-    link_run(store, run_id)
+    changed = [r.source for r in result.results if r.outcome != "error" and _new_body(store, r)]
+    noticed = check_notices(store, changed, result.run_id, iso(clock()))
+    feeds = poll_feeds(config, store, run_id=result.run_id, clock=clock)
+    link_run(store, result.run_id)
     feeds.noticed = noticed
     return feeds
