@@ -6,7 +6,7 @@ tables (policy / effective date / summary, under New, Updated, Revised, Retired)
 Cigna's monthly "Policy Updates" rows ("Title – (0051) | New/Modified/Retired | details", the
 "effective <date> unless otherwise noted" line of each section, "Policies With a Reduction in
 Coverage") as HTML or PDF, Aetna's numeric CPB index. A body that is no such page raises
-FeedError (a feed fault), never an empty list taken for "everything retired".
+FetchError ("unreadable": a feed fault), never an empty list taken for "everything retired".
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _CODE_ITEM = re.compile(
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015-"
 
 
-def FeedError(message: str) -> FetchError:  # noqa: N802 - reads as the error it makes
+def feed_fault(message: str) -> FetchError:
     """A feed body that is not the page it should be (no entries where entries must be): a FetchError."""
     return FetchError(message, error_class="unreadable")
 
@@ -95,7 +95,7 @@ def _html(body: bytes, url: str, links: bool = False) -> Iterator[tuple[str, str
     try:
         root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
     except (ValueError, lxml.etree.ParserError) as exc:
-        raise FeedError(f"{url}: not an HTML page: {exc}") from exc
+        raise feed_fault(f"{url}: not an HTML page: {exc}") from exc
     tags = ("h1", "h2", "h3", "h4", "h5", "p", "li", "tr", "dt", "dd", "caption") + (("a",) if links else ())
     for el in root.iter(*tags):
         if el.tag in ("p", "li") and _inside(el, "td", "th"):
@@ -222,7 +222,7 @@ def _pdf_tables(body: bytes, url: str) -> Iterator[tuple[str, list[list[str]], s
     try:
         pdf = pdfplumber.open(_bytes_io(body))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on a broken file
-        raise FeedError(f"{url}: not a readable PDF: {exc}") from exc
+        raise feed_fault(f"{url}: not a readable PDF: {exc}") from exc
     with pdf:
         for page in pdf.pages:
             text = page.extract_text() or ""
@@ -308,7 +308,7 @@ def _pdf_lines(body: bytes, url: str) -> Iterator[tuple[str, list[str], str | No
     try:
         pdf = pdfplumber.open(_bytes_io(body))
     except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on a broken file
-        raise FeedError(f"{url}: not a readable PDF: {exc}") from exc
+        raise feed_fault(f"{url}: not a readable PDF: {exc}") from exc
     with pdf:
         for page in pdf.pages:
             for line in (page.extract_text() or "").splitlines():
@@ -437,8 +437,8 @@ PARSERS: dict[str, Callable[[bytes, str], list[Entry]]] = {
 
 
 def parse_feed(kind: str, body: bytes, url: str, lob: str | None = None) -> list[Entry]:
-    """The entries of one feed body; FeedError when it lists none (a page that is not the index)."""
+    """The entries of one feed body; a FetchError (a feed fault) when it lists none (a page that is not the index)."""
     entries = PARSERS[kind](body, url)
     if not entries:
-        raise FeedError(f"{url}: no {kind} entries found: the page is not the index or bulletin it was")
+        raise feed_fault(f"{url}: no {kind} entries found: the page is not the index or bulletin it was")
     return [replace(e, lob=e.lob or lob) for e in entries]
