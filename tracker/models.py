@@ -16,8 +16,9 @@ from typing import Any, Literal, get_args
 Status = Literal["covered", "not_covered", "experimental", "mentioned", "absent"]
 """Coverage status of a code in a document (DESIGN.md, "Classify")."""
 
-ChangeKind = Literal["new", "added", "removed", "changed", "metadata"]
-"""Kinds of change between two good versions of a source (DESIGN.md, "Diff")."""
+ChangeKind = Literal["new", "added", "removed", "changed", "metadata", "retired"]
+"""Kinds of change between two good versions of a source (DESIGN.md, "Diff"); ``retired``: the payer retired
+or archived the policy (tracker.feeds), never inferred from a failed fetch."""
 
 Outcome = Literal["new", "changed", "unchanged", "error"]
 """What one run found for one source (DESIGN.md, `tracker runs`)."""

@@ -23,6 +23,7 @@ STATUS_WORDS: dict[str, str] = {
     "experimental": "experimental",
     "mentioned": "mentioned",
     "absent": "absent",
+    "retired": "retired",
 }
 """Statuses in running text and in tables."""
 
@@ -32,6 +33,7 @@ STATUS_MEANINGS: dict[str, str] = {
     "experimental": "experimental, investigational or unproven",
     "mentioned": "named in the policy, stance unclear",
     "absent": "no longer in a policy that was read well",
+    "retired": "the payer retired or archived the policy: its stance no longer applies",
 }
 """What each status means: the report's badge titles and legend, `tracker status --help`."""
 

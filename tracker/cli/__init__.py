@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from tracker.cli import analyst, browse, notifytest, operations, pipeline, reextract, review, starter, trial
+from tracker.cli import analyst, browse, feeds, notifytest, operations, pipeline, reextract, review, starter, trial
 from tracker.cli.base import Context, TrackerGroup, check_sources
 from tracker.config.paths import resolve
 from tracker.vocab import OPTION_METAVARS
@@ -118,6 +118,8 @@ for command in (
     trial.test_source,
     starter.init,
     reextract.reextract,
+    feeds.sources,
+    feeds.upcoming,
     review.review,
     review.confirm,
     browse.datasette,

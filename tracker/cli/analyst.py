@@ -22,9 +22,11 @@ from tracker.cli.base import (
 )
 from tracker.cli.output import emit, output_options, row_keys, terminal_width
 from tracker.errors import ConfigError, UsageError
+from tracker.feeds import LOBS
 from tracker.judge.classify import describe_basis
 from tracker.judge.diff import DELETE, INSERT, Segment, said_once, unified_diff, word_diff
 from tracker.models import CHANGE_KINDS
+from tracker.store import feeds as feed_rows
 from tracker.store import queries as hist
 from tracker.store.database import Store
 from tracker.store.ledger import change_rows
@@ -102,8 +104,8 @@ def changes(
         hidden = sum(r["kind"] == "new" for r in rows)
         rows = [r for r in rows if r["kind"] != "new"]
     rows = rows[-limit:] if limit else rows
-    readable = rows if as_json or as_csv else [_readable_change(r) for r in rows]
-    columns = ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary"]
+    readable, more = (rows, []) if as_json or as_csv else _readable_changes(store, rows)
+    columns = ["detected_at", "source", "code", "kind", "old_status", "new_status", "summary", *more]
     emit(readable, as_json, as_csv, columns, row_keys(ChangeRow), shorten=("summary", "source"))
     if hidden:
         click.echo(f"({hidden} baseline row(s) of first captures not shown: --all shows them)")
@@ -115,19 +117,26 @@ def _changes_xlsx(path: Path, rows: Sequence[ChangeRow]) -> None:
     click.echo(f"Spreadsheet written: {changes_workbook(path, rows, row_keys(ChangeRow))} ({len(rows)} changes)")
 
 
+def _readable_changes(store: Store, rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The table's rows, with the announcements that foretold each change (tracker.feeds) when there are any."""
+    readable = feed_rows.with_announcements(store, [_readable_change(r) for r in rows])
+    return readable, ["announced"] if any(r["announced"] for r in readable) else []
+
+
 def _readable_change(row: Mapping[str, Any]) -> dict[str, Any]:
     return {**row, "old_status": _word(row["old_status"]), "new_status": _word(row["new_status"])}
 
 
 @click.command()
 @click.option("--code", help="Only this code.")
+@click.option("--lob", type=click.Choice(LOBS), help="Only sources of this line of business.")
 @click.option(
     "--xlsx", "xlsx", type=click.Path(path_type=Path, dir_okay=False), help="Write the grid as a spreadsheet."
 )
 @output_options
 @click.pass_obj
-def status(obj: Context, code: str | None, xlsx: Path | None, as_json: bool, as_csv: bool) -> None:
-    """The coverage matrix: each source's current stance on each code.
+def status(obj: Context, code: str | None, lob: str | None, xlsx: Path | None, as_json: bool, as_csv: bool) -> None:
+    """The coverage matrix: each source's current stance on each code (retired policies show retired).
 
     Where an analyst's confirmation holds (`tracker confirm`), the status is the analyst's, with
     the automatic reading beside it when they differ. --xlsx FILE writes the grid analysts keep
@@ -140,12 +149,12 @@ def status(obj: Context, code: str | None, xlsx: Path | None, as_json: bool, as_
 
     Example:
 
-        tracker status --code 64600
+        tracker status --code 64600 --lob commercial
     """
     one_of(as_json=as_json, as_csv=as_csv, xlsx=xlsx is not None)
     ids = configured_ids(obj)
     store = obj.store()
-    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids)
+    rows = hist.status(store, code=checked_code(obj, code, store), source_ids=ids, lob=lob)
     columns = ["source", "payer", "plan", "code", "status", "prior_auth", "effective_date", "checked_at", "changed_at"]
     if xlsx is not None:
         from tracker.report.xlsx import status_workbook
@@ -169,7 +178,10 @@ STATUS_DROP = ("checked_at", "plan", "changed_at", "payer", "effective_date")
 
 
 def reading_text(row: Mapping[str, Any]) -> str | None:
-    """The matrix's status cell: the reading, marked when an analyst confirmed it, the automatic one beside."""
+    """The matrix's status cell: the reading, marked when an analyst confirmed it, the automatic one beside;
+    "retired 2027-03-01" for a policy its payer retired."""
+    if row["status"] == "retired":
+        return f"retired {row.get('retired_on') or ''}".strip()
     shown = _word(row["status"])
     if row.get("reading") != "confirmed":
         return shown

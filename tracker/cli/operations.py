@@ -88,6 +88,12 @@ def discover_medicare(
     if not CODE_RE.match(code.strip().upper()):
         raise click.BadParameter(f"{code!r} is not a CPT/HCPCS code (five characters, e.g. 64600)", param_hint="--code")
     settings = obj.config().fetch if obj.sources_path.exists() else FetchSettings()
+    if click.get_current_context().get_parameter_source("api") == click.core.ParameterSource.DEFAULT:
+        api = (
+            next((f.api for f in obj.config().feeds if f.kind == "mcd-reports" and f.api), api)
+            if obj.sources_path.exists()
+            else api
+        )
     failed: list[str] = []
 
     def warn(row: dict[str, Any], exc: FetchError) -> None:

@@ -58,7 +58,7 @@ def run(obj: Context, only: tuple[str, ...], no_notify: bool) -> None:
     click.echo("\n".join(outcome.lines))
     if stop.is_set():
         sys.exit(EXIT_INTERRUPTED)
-    if outcome.result.failed:
+    if outcome.result.failed or outcome.feeds_failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
 

@@ -10,11 +10,12 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
+from tracker.config.feeds import LOBS_TEXT, STATE_RE, Feed, parse_feeds
 from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
@@ -24,8 +25,22 @@ from tracker.vocab import DEFAULT_CODE, PLANS_BY_PAYER
 SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
 KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
-TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule")
-SOURCE_KEYS = ("id", "payer", "plan", "title", "url", "kind", "codes", "selector", "article_id", "api", "tags")
+TOP_KEYS = ("codes", "source", "fetch", "notify", "schedule", "feed")
+SOURCE_KEYS = (
+    "id",
+    "payer",
+    "plan",
+    "title",
+    "url",
+    "kind",
+    "codes",
+    "selector",
+    "article_id",
+    "api",
+    "tags",
+    "lob",
+    "state",
+)
 FETCH_KEYS = (
     "timeout",
     "read_timeout",
@@ -78,6 +93,10 @@ class Source:
     selector: str | None = None
     article_id: int | None = None
     api: str | None = None
+    lob: str | None = None
+    """Line of business (commercial | medicare-advantage | medicaid | exchange | fep), if given."""
+    state: str | None = None
+    """Two-letter postal code of the state the policy applies to, if given."""
     tags: tuple[str, ...] = ()
     """Teams or service lines the policy belongs to (``[[notify.route]]`` sends each team its own changes)."""
 
@@ -127,6 +146,8 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    feeds: tuple[Feed, ...] = ()
+    """The ``[[feed]]`` tables (tracker.config.feeds)."""
 
     def select(self, only: tuple[str, ...]) -> tuple[Source, ...]:
         """The sources named by ``--only`` (all when empty); unknown ids are an error."""
@@ -197,7 +218,7 @@ def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str])
     raw_sources = data.get("source", [])
     if not isinstance(raw_sources, list) or not raw_sources:
         raise loc.error("no [[source]] tables: add at least one source to watch")
-    sources = tuple(_source(raw, i, codes, loc) for i, raw in enumerate(raw_sources))
+    sources = tuple(_with_place(_source(raw, i, codes, loc), raw, i, loc) for i, raw in enumerate(raw_sources))
     seen: dict[str, int] = {}
     for i, source in enumerate(sources):
         if source.id in seen:
@@ -227,6 +248,7 @@ def parse_config(data: Mapping[str, Any], loc: _Locator, env: Mapping[str, str])
             loc,
             lambda: schedule_settings(_table(data.get("schedule", {}), SCHEDULE_KEYS, "schedule", loc), str(loc.path)),
         ),
+        feeds=parse_feeds(data.get("feed"), loc.path, "\n".join(loc.lines), [s.id for s in sources]),
     )
 
 
@@ -350,6 +372,20 @@ def _html_only(selector: str | None, kind: str | None, url: str, where: str, loc
             "selector",
         )
     return selector
+
+
+def _with_place(source: Source, raw: Mapping[str, Any], index: int, loc: _Locator) -> Source:
+    """The source with its optional line of business and state, checked."""
+    lob, state = raw.get("lob"), raw.get("state")
+    if lob is not None and lob not in LOBS_TEXT:
+        raise loc.error(
+            f"source {source.id!r}: key 'lob' must be one of {', '.join(LOBS_TEXT)}, not {lob!r}", index, "lob"
+        )
+    if state is not None and not (isinstance(state, str) and STATE_RE.match(state)):
+        raise loc.error(
+            f"source {source.id!r}: key 'state' must be a postal code such as TX, not {state!r}", index, "state"
+        )
+    return replace(source, lob=lob, state=state)
 
 
 def _is_tags(value: Any) -> bool:

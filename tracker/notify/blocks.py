@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
-from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.notify.digest import PART_TITLES, UPCOMING_TITLES, Digest, Failure, Item
 from tracker.vocab import plural
 
 MAX_BLOCKS = 50
@@ -67,6 +67,10 @@ def slack_message(digest: Digest) -> SlackMessage:
     """The digest as a Block Kit payload within Slack's limits."""
     head = [_header(digest.subject), _section(f"*{text(digest.headline)}*")]
     tail = []
+    for key, ahead in (("announced", digest.announced), ("soon", digest.soon)):
+        if ahead:
+            lines = "\n".join(f"• {text(a.text)}" for a in ahead)
+            tail.append(_section(clip(f"*Upcoming: {UPCOMING_TITLES[key]} ({len(ahead)})*\n{lines}", 2900)))
     if digest.baseline_sources:
         tail.append(_section(f"*First captures*\n{text(digest.baseline_line)}."))
     if digest.failures:

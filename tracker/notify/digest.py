@@ -16,6 +16,9 @@ from tracker.judge.diff import Segment, word_diff
 from tracker.vocab import MOVED, code_label, not_checked, payer_name, plural, prior_auth_word, status_word
 
 PARTS = ("status", "text", "codes", "metadata")
+SOON_DAYS = 30
+"""The Upcoming section lists what takes effect within this many days."""
+UPCOMING_TITLES = {"announced": "Newly announced", "soon": f"Taking effect within {SOON_DAYS} days"}
 PART_TITLES = {
     "status": "Status changes",
     "text": "Text changes",
@@ -48,6 +51,8 @@ class Item:
     words: tuple[Segment, ...] = ()
     needs_review: bool = False
     """The new version's sections disagree on this code's status: a reader must look."""
+    lob: str | None = None
+    """The source's line of business, when sources.toml gives one."""
     analyst: str = ""
     """What an analyst's confirmation says of the new version, or that it lapsed (issue 21); "" when none."""
 
@@ -60,7 +65,8 @@ class Item:
     def label(self) -> str:
         """ "Cigna 0525 · CPT 64600"."""
         number = f" {self.policy_number}" if self.policy_number else ""
-        return f"{self.payer_name}{number} · {code_label(self.code)}"
+        lob = f" ({self.lob})" if self.lob else ""
+        return f"{self.payer_name}{number}{lob} · {code_label(self.code)}"
 
     @property
     def what(self) -> str:
@@ -77,6 +83,8 @@ class Item:
             return f"added ({status_word(self.new_status)})"
         if self.kind == "removed":
             return f"removed (was {status_word(self.old_status)})"
+        if self.kind == "retired":
+            return f"policy retired (was {status_word(self.old_status)})"
         if self.old_status != self.new_status:
             return f"{status_word(self.old_status)} → {status_word(self.new_status)}"
         still = f"(still {status_word(self.new_status)})"
@@ -137,6 +145,14 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Ahead:
+    """One line of the digest's Upcoming section: an announced change or a version taking effect soon."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Digest:
     """One message: the change items, the baseline summary and the failures."""
 
@@ -145,6 +161,10 @@ class Digest:
     baseline_ids: tuple[int, ...] = ()
     baseline_sources: int = 0
     failures: tuple[Failure, ...] = ()
+    announced: tuple[Ahead, ...] = ()
+    """Upcoming: announcements first seen in the run (or period) the digest reports (tracker.feeds)."""
+    soon: tuple[Ahead, ...] = ()
+    """Upcoming: announced changes and stored versions taking effect within ``SOON_DAYS`` days."""
 
     @property
     def change_ids(self) -> tuple[int, ...]:
@@ -172,6 +192,8 @@ class Digest:
             bits.append(f"{plural(self.baseline_sources, 'source')} captured for the first time")
         if self.failures:
             bits.append(f"{plural(len(self.failures), 'source')} could not be checked")
+        if self.announced:
+            bits.append(plural(len(self.announced), "new announcement"))
         return " · ".join(bits)
 
     @property
@@ -183,6 +205,8 @@ class Digest:
             return f"Policy changes: {len(self.items)} ({lead[0].short}{more})"
         if self.failures:
             return f"Policy tracker: {plural(len(self.failures), 'source')} could not be checked"
+        if self.announced:
+            return f"Policy tracker: {plural(len(self.announced), 'announced change')} ({self.announced[0].text})"
         if self.baseline_sources:
             return f"Policy tracker: {plural(self.baseline_sources, 'source')} captured for the first time"
         return "Policy changes: none"
@@ -257,6 +281,7 @@ def make_item(row: Row) -> Item:
         prior_auth=_pa_change(row),
         words=words,
         needs_review=bool(row.get("needs_review")),
+        lob=row.get("lob"),
         analyst=analyst_note(row),
     )
 

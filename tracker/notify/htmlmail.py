@@ -11,7 +11,7 @@ from html import escape
 from itertools import groupby
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
-from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.notify.digest import PART_TITLES, UPCOMING_TITLES, Digest, Failure, Item
 from tracker.vocab import payer_name, plural
 
 FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328;"
@@ -53,6 +53,10 @@ def render_html(digest: Digest) -> str:
         for name, group in groupby(items, key=lambda i: payer_name(i.payer)):
             body.append(_tag("h3", "h3", escape(name)))
             body += [_item(item) for item in group]
+    for key, ahead in (("announced", digest.announced), ("soon", digest.soon)):
+        if ahead:
+            body.append(_tag("h2", "h2", f"Upcoming: {escape(UPCOMING_TITLES[key])} ({len(ahead)})"))
+            body += [_tag("p", "line", _link(a.url, a.text) if a.url else escape(a.text)) for a in ahead]
     if digest.baseline_sources:
         body.append(_tag("h2", "h2", "First captures"))
         body.append(_tag("p", "line", escape(digest.baseline_line) + "."))

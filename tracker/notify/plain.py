@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from tracker.judge.diff import DELETE, GAP, INSERT, Segment
-from tracker.notify.digest import PART_TITLES, Digest, Failure, Item
+from tracker.notify.digest import PART_TITLES, UPCOMING_TITLES, Digest, Failure, Item
 from tracker.store.text import printable
 from tracker.vocab import payer_name, plural
 
@@ -27,6 +27,10 @@ def render_text(digest: Digest) -> str:
         for name, group in groupby(items, key=lambda i: payer_name(i.payer)):
             lines += ["", name]
             lines += [line for item in group for line in _item(item)]
+    for key, ahead in (("announced", digest.announced), ("soon", digest.soon)):
+        if ahead:
+            lines += ["", f"UPCOMING: {UPCOMING_TITLES[key].upper()} ({len(ahead)})", ""]
+            lines += [line for a in ahead for line in [f"  * {a.text}", *([f"{INDENT}{a.url}"] if a.url else [])]]
     if digest.baseline_sources:
         lines += ["", "FIRST CAPTURES", "", f"  {digest.baseline_line}."]
     if digest.failures:

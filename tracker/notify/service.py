@@ -16,6 +16,7 @@ from datetime import datetime
 from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
+from tracker.feeds.upcoming import with_upcoming
 from tracker.models import Clock, iso
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
@@ -177,7 +178,9 @@ def build_digest(
     if target is not None:
         rows = [r for r in rows if target.wants(r["source_id"])]
         failures = [f for f in failures if target.wants(f["source"])]
-    return make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
+    digest = make_digest(rows, failures, generated_at=_stamp(clock()), max_failures=config.schedule.max_failures)
+    wants = target.wants if target is not None else None
+    return with_upcoming(digest, store, today=clock().date(), since=since, wants=wants)
 
 
 def _stamp(moment: datetime) -> str:
@@ -211,7 +214,7 @@ def notify_run(
         digest = build_digest(store, config, pending_for=channel, clock=clock, target=target)
         escalated = ledger.escalations(store, channel, [f for f in failures if target.wants(f["source"])], limit)
         # First captures alone do not make a message (a baseline is not news): they ride along with the next one.
-        if digest.items or escalated or settings.send_when_no_changes:
+        if digest.items or digest.announced or escalated or settings.send_when_no_changes:
             delivery = _deliver(store, target, digest, transport, run_id)
             ledger.record_alerts(
                 store,

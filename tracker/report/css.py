@@ -45,6 +45,8 @@ tr.stale th { box-shadow: inset 4px 0 0 #bc4c00; }
 .s-experimental { background: #fff8c5; color: #633c01; border-color: #d4a72c; }
 .s-mentioned { background: #ddf4ff; color: #0a3069; border-color: #54aeff; }
 .s-absent, .s-unknown { background: #eaeef2; color: #24292f; border-color: #afb8c1; }
+.s-retired { background: #f6f8fa; color: #57606a; border-color: #8c959f; text-decoration: line-through; }
+.calendar td.days { text-align: right; white-space: nowrap; }
 .health-ok { color: #0f5323; }
 .health-stale { color: #953800; font-weight: 600; }
 ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 3px solid #d0d7de; }

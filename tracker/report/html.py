@@ -40,6 +40,7 @@ KIND_LABELS = {
     "removed": "Code removed",
     "changed": "Changed",
     "metadata": "Details updated",
+    "retired": "Policy retired",
 }
 BREAK = "\ue000"
 """Stands for a line break of the passage while it goes through the word diff (which splits on whitespace)."""
@@ -87,6 +88,8 @@ class ReportData:
     """``history.failing_sources`` rows by source id: sources whose latest fetch failed."""
     changes: Sequence[ChangeView]
     """Every change, first captures included, oldest first."""
+    upcoming: Sequence[Row] = ()
+    """``tracker.feeds.upcoming`` rows: announced changes and versions taking effect later, soonest first."""
 
 
 def e(value: Any) -> str:
@@ -149,10 +152,12 @@ def render_report(data: ReportData) -> str:
         '<header class="wrap"><h1>Payer policy report</h1>',
         f'<p class="lede">Generated {when(data.generated_at)} · {e(summary)}. Times are UTC unless marked.</p>',
         '<nav class="toc" aria-label="Contents"><ul><li><a href="#matrix">Coverage matrix</a></li>'
+        '<li><a href="#calendar">Calendar</a></li>'
         '<li><a href="#timeline">Timeline</a></li><li><a href="#changes">Changes side by side</a></li></ul></nav>'
         "</header>",
         '<main id="main" class="wrap">',
         matrix_section(data),
+        calendar_section(data.upcoming),
         timeline_section(data.changes),
         changes_section(news),
         "</main>",
@@ -225,8 +230,10 @@ def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], 
         changed += f'<br><a href="#{change.anchor}">{e(kind_label(change.item.kind))}: see the diff</a>'
     elif row.get("changed_at"):
         changed += '<br><span class="muted">first capture</span>'
+    retired = f' <span class="muted">since {e(row["retired_on"])}</span>' if row.get("retired_on") else ""
     cells = [
         badge(row.get("status"))
+        + retired
         + (' <span class="needs-review">needs review</span>' if row.get("needs_review") else "")
         + _confirmed(row),
         e(prior_auth(row.get("prior_auth"))),
@@ -239,12 +246,41 @@ def _matrix_row(row: Row, failing: Row | None, latest: Mapping[tuple[str, str], 
     return (
         f'<tr{stale} data-source="{e(row["source"])}" data-code="{e(row["code"])}" '
         f'data-status="{e(row.get("status") or "none")}"><th scope="row">{e(payer_name(row["payer"], row["plan"]))}'
-        f'</th><td data-label="Policy">{policy}</td>'
+        f'{_line_of_business(row)}</th><td data-label="Policy">{policy}</td>'
         + "".join(
             f'<td data-label="{e(label)}">{c}</td>' for c, (_, label) in zip(cells, MATRIX_COLUMNS[2:], strict=True)
         )
         + "</tr>"
     )
+
+
+def _line_of_business(row: Row) -> str:
+    """The source's line of business and state under the payer's name, when sources.toml gives them."""
+    bits = [str(b) for b in (row.get("lob"), row.get("state")) if b]
+    return f'<br><span class="muted">{e(" · ".join(bits))}</span>' if bits else ""
+
+
+def calendar_section(upcoming: Sequence[Row]) -> str:
+    """What takes effect later, month by month: announced changes and stored versions (tracker upcoming)."""
+    out = [
+        '<section id="calendar" aria-labelledby="calendar-h"><h2 id="calendar-h">Calendar</h2>',
+        '<p class="muted">Announced changes (payers\' bulletins, indexes and the Coverage API) and stored '
+        "versions whose effective date is still ahead, soonest first.</p>",
+    ]
+    if not upcoming:
+        out.append("<p>Nothing announced or taking effect later.</p>")
+    for month, group in groupby(upcoming, key=lambda r: str(r["effective_date"])[:7]):
+        rows = "".join(
+            f'<tr><td>{date(r["effective_date"])}</td><td class="days">in {e(r["days"])} d</td>'
+            f"<td>{e(payer_name(r['payer'], r.get('plan')))}</td><td>{link(r.get('url'), r['text'])}</td></tr>"
+            for r in group
+        )
+        out.append(
+            f'<table class="calendar"><caption>{e(month)}</caption><thead><tr><th scope="col">Effective</th>'
+            f'<th scope="col">When</th><th scope="col">Payer</th><th scope="col">What</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+    return "\n".join(out) + "</section>"
 
 
 def _confirmed(row: Row) -> str:

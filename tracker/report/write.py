@@ -85,7 +85,10 @@ def gather(
             continue
         old_id, new_id = ends[row["id"]]
         views.append(ChangeView(make_item(row), captures.side(old_id, row, "old"), captures.side(new_id, row, "new")))
-    return ReportData(iso(clock()), status, failing, views)
+    from tracker.feeds.upcoming import upcoming
+
+    ahead = [r for r in upcoming(store, today=clock().date()) if codes is None or set(r["codes"]) & set(codes)]
+    return ReportData(iso(clock()), status, failing, views, ahead)
 
 
 def _feed(

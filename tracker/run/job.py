@@ -32,6 +32,8 @@ class JobOutcome:
     result: RunResult
     total: int
     lines: list[str] = field(default_factory=list)
+    feeds_failed: int = 0
+    """Feeds that could not be read this run (tracker.feeds)."""
 
 
 def run_once(
@@ -57,6 +59,12 @@ def run_once(
         store = open_store(data_dir)
         result = run_check(config, store, clock=clock, only=only, on_result=on_result, stop=stop, on_start=on_start)
         outcome = JobOutcome(result, total, summary(result, total))
+        if not only and not result.interrupted:
+            from tracker.feeds.poll import after_run
+
+            feeds = after_run(config, store, result, clock)
+            outcome.lines += feeds.lines()
+            outcome.feeds_failed = len(feeds.failed)
         attention = attention_lines(store, config.schedule.max_failures, [s.id for s in config.sources])
         for line in attention[1:]:
             log.warning("%s", line.strip())

@@ -24,6 +24,7 @@ SENT, FAILED = "sent", "failed"
 _CHANGES = """
     select c.id, c.run_id, c.source_id, c.payer, c.plan, c.code, c.kind, c.old_status, c.new_status,
            c.detected_at, c.effective_date, c.summary, coalesce(s.title, d.title) as title, d.policy_number, s.url,
+           s.lob,
            c.old_text, c.new_text, c.old_prior_auth, c.new_prior_auth,
            (select cv.needs_review from coverage cv
             where cv.document_id = c.new_document_id and cv.code = c.code) as needs_review, c.new_document_id

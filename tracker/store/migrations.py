@@ -374,6 +374,121 @@ def m013_fingerprint(db: Database) -> None:
 
 
 @migrations()
+def m020_feeds(db: Database) -> None:
+    """Feeds (issue 20): sources' lob and state; each feed's polls and entries; announcements; retirements.
+
+    ``feed_polls`` is the feeds' fetch log; ``feed_entries`` what each feed lists now (``gone_at``
+    set when an entry left a healthy edition); ``announcements`` the entries that concern a tracked
+    source or code (``change_id``: the change that later came true); ``retirements`` the sources whose
+    payer retired the policy (``reinstated_at`` when it came back).
+    """
+    db.table("sources").add_column("lob", str)
+    db.table("sources").add_column("state", str)
+    _feed_polls(db)
+    _feed_entries(db)
+    _announcements(db)
+    _retirements(db)
+
+
+def _feed_polls(db: Database) -> None:
+    """The ``feed_polls`` table."""
+    db.table("feed_polls").create(
+        {
+            "id": int,
+            "feed_id": str,
+            "run_id": int,
+            "started_at": str,
+            "duration_ms": int,
+            "url": str,
+            "outcome": str,
+            "error_class": str,
+            "error": str,
+            "http_status": int,
+            "etag": str,
+            "last_modified": str,
+            "sha256": str,
+            "entries": int,
+        },
+        pk="id",
+    )
+    db.table("feed_polls").create_index(["feed_id", "id"])
+
+
+def _feed_entries(db: Database) -> None:
+    """The ``feed_entries`` table."""
+    db.table("feed_entries").create(
+        {
+            "feed_id": str,
+            "key": str,
+            "payer": str,
+            "lob": str,
+            "policy_number": str,
+            "title": str,
+            "url": str,
+            "change_type": str,
+            "posted": str,
+            "effective": str,
+            "codes": str,
+            "status": str,
+            "detail": str,
+            "section": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "gone_at": str,
+        },
+        pk=("feed_id", "key"),
+    )
+
+
+def _announcements(db: Database) -> None:
+    """The ``announcements`` table."""
+    db.table("announcements").create(
+        {
+            "id": int,
+            "feed_id": str,
+            "entry_key": str,
+            "run_id": int,
+            "payer": str,
+            "lob": str,
+            "policy_number": str,
+            "title": str,
+            "url": str,
+            "change_type": str,
+            "posted": str,
+            "effective_date": str,
+            "codes": str,
+            "detail": str,
+            "section": str,
+            "source_id": str,
+            "matched_by": str,
+            "named_codes": str,
+            "first_seen_at": str,
+            "change_id": int,
+        },
+        pk="id",
+    )
+    db.table("announcements").create_index(["feed_id", "entry_key", "change_type", "effective_date"], unique=True)
+    db.table("announcements").create_index(["source_id"])
+
+
+def _retirements(db: Database) -> None:
+    """The ``retirements`` table."""
+    db.table("retirements").create(
+        {
+            "id": int,
+            "source_id": str,
+            "run_id": int,
+            "detected_at": str,
+            "retired_on": str,
+            "reason": str,
+            "reinstated_at": str,
+        },
+        pk="id",
+    )
+    db.table("retirements").create_index(["source_id"])
+
+
+@migrations()
 def m030_confirmations(db: Database) -> None:
     """confirmations: analysts' readings of a source's version for one code (issue 21); rows are never deleted.
 

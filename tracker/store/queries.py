@@ -60,7 +60,9 @@ def changes(
     return cast(list[ChangeRow], select_rows(store, sql, params))
 
 
-def status(store: Store, *, code: str | None = None, source_ids: Sequence[str] | None = None) -> list[StatusRow]:
+def status(
+    store: Store, *, code: str | None = None, source_ids: Sequence[str] | None = None, lob: str | None = None
+) -> list[StatusRow]:
     """The coverage matrix: one row per source and tracked code, from the latest good version.
 
     Where an analyst's confirmation holds, ``status`` and ``prior_auth`` are the analyst's reading
@@ -68,14 +70,16 @@ def status(store: Store, *, code: str | None = None, source_ids: Sequence[str] |
     """
     rows: list[dict[str, Any]] = []
     for src in select_rows(store, "select * from sources order by payer, plan, id"):
-        if source_ids is not None and src["id"] not in source_ids:
+        if source_ids is not None and src["id"] not in source_ids or (lob and src.get("lob") != lob):
             continue
         doc = latest_document(store, src["id"])
         for tracked in json.loads(src["codes"]):
             if code and tracked != code:
                 continue
             rows.append(_status_row(store, src, doc, tracked))
-    return cast(list[StatusRow], confirmations.overlay(store, rows))
+    shown = confirmations.overlay(store, rows)
+    # A retired policy's stance no longer applies, whoever read it (tracker.feeds): it shows retired.
+    return cast(list[StatusRow], [{**r, "status": "retired"} if r["retired_on"] else r for r in shown])
 
 
 def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> dict[str, Any]:
@@ -88,13 +92,18 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> dict[str,
     )
     fetched = store.fetch_state(src["id"])
     failure = fetched.latest_failure
+    retired = select_row(
+        store,
+        "select retired_on from retirements where source_id = ? and reinstated_at is null order by id desc limit 1",
+        [src["id"]],
+    )
     return {
         "source": src["id"],
         "payer": src["payer"],
         "plan": src["plan"],
         "title": src["title"],
         "code": code,
-        "status": cov["status"] if cov else ("absent" if looked else None),
+        "status": "retired" if retired else (cov["status"] if cov else ("absent" if looked else None)),
         "prior_auth": as_bool(cov["prior_auth"]) if cov else None,
         "needs_review": bool(cov["needs_review"]) if cov else False,
         "effective_date": doc["effective_date"] if doc else None,
@@ -102,6 +111,9 @@ def _status_row(store: Store, src: Row, doc: Row | None, code: str) -> dict[str,
         "checked_at": fetched.last_success,
         "changed_at": changed,
         "last_error": failure["error"] if failure else None,
+        "retired_on": retired["retired_on"] if retired else None,
+        "lob": src.get("lob"),
+        "state": src.get("state"),
     }
 
 

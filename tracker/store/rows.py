@@ -48,6 +48,10 @@ class StatusRow(TypedDict):
     checked_at: str | None
     changed_at: str | None
     last_error: str | None
+    retired_on: str | None
+    """When the payer retired the policy (status ``retired``), else None."""
+    lob: str | None
+    state: str | None
     reading: str
     """ "confirmed" when an analyst's confirmation holds on the current version (issue 21), else "automatic"."""
     confirmed_by: str | None
@@ -189,6 +193,8 @@ class FailureRow(FailingSourceRow):
 class DigestChangeRow(TypedDict):
     """A change as the digest and the report show it: with its source, policy number and both ends' text."""
 
+    lob: str | None
+    """The source's line of business (sources.toml ``lob``), if given."""
     id: int
     run_id: int
     source_id: str

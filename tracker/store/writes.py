@@ -54,6 +54,8 @@ def source_row(source: Source, now: str) -> Row:
         "url": source.url,
         "kind": source.kind,
         "codes": json.dumps(list(source.codes)),
+        "lob": source.lob,
+        "state": source.state,
         "updated_at": now,
     }
 
