@@ -145,7 +145,9 @@ def without_phantom_spaces(page: Any) -> Any:
     phantom = {
         id(char)
         for char, after in zip(chars, chars[1:], strict=False)
-        if char["text"] == " " and abs(after["top"] - char["top"]) < 1 and after["x0"] < (char["x0"] + char["x1"]) / 2
+        if char["text"].isspace()
+        and abs(after["top"] - char["top"]) < 1
+        and after["x0"] < (char["x0"] + char["x1"]) / 2
     }
     return page.filter(lambda obj: id(obj) not in phantom) if phantom else page
 

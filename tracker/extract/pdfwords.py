@@ -48,7 +48,8 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     space glyph between words and none between table cells (browsers' print-to-PDF) gives
     each cell its own run even when the cells almost touch. A word opening such a run is
     marked ``box``, a word closing one ``tail``; on a page without space glyphs the marks
-    say nothing and are left off.
+    say nothing and are left off. A space glyph is any glyph that reads as white space: Qt's
+    PDF printer (wkhtmltopdf) maps its space to a tab.
     """
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
     chars = page.chars
@@ -58,7 +59,7 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
         runs = page.extract_words(
             extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
         )
-    spaced = any(c["text"] == " " for c in chars)
+    spaced = any(c["text"].isspace() for c in chars)  # wkhtmltopdf's (Qt's) space glyph reads as a tab
     words = [w for run in runs for w in run_words(run, spaced)]
     boxes = [t.bbox for t in tables]
     outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
