@@ -168,8 +168,12 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
         return i
     box = _code_box(lines[k]) or lines[k].words
     edge = box[-1]["x1"] + 2
-    anchor = _description_x(lines, k)
-    if anchor is None or any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
+    anchor, second = lines[i].x0, _description_x(lines, k)
+    # The code line's second box is the description's middle line, or (an even number of
+    # description lines) a cell further right, centred like the code.
+    if second is None or second < anchor - 2:
+        return i
+    if any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
         return i
     end = k + 1
     while end < len(lines) and _near(lines[end], lines[end - 1]):
@@ -194,11 +198,17 @@ def _description_x(lines: Sequence[Line], k: int) -> float | None:
 def _restacked(run: Sequence[Line]) -> list[Line]:
     codes = [k for k, line in enumerate(run) if _code_box(line) is not None]
     parts: dict[int, list[Line]] = {k: [] for k in codes}
+    far: dict[int, list[dict[str, Any]]] = {k: [] for k in codes}
     for j, line in enumerate(run):
         if j in parts:
-            rest = [w for box in cells(line)[1:] for w in box]
-            if rest:
-                parts[j].append(line_of(rest))
+            # The code line's second box is the description's middle line; boxes further right
+            # are cells centred like the code (a status or prior-authorization column): they
+            # belong on the row's first line.
+            boxes = cells(line)[1:]
+            middle = [box for box in boxes if abs(box[0]["x0"] - run[0].x0) <= 2]
+            if middle:
+                parts[j].append(line_of(middle[0]))
+            far[j] = [w for box in boxes if box not in middle for w in box]
         else:
             parts[min(codes, key=lambda c: abs(_middle(run[c]) - _middle(line)))].append(line)
     out: list[Line] = []
@@ -207,10 +217,11 @@ def _restacked(run: Sequence[Line]) -> list[Line]:
         code[-1] = {**code[-1], "tail": True}
         beside = sorted(parts[k], key=lambda line: line.top)
         if not beside:
-            out.append(line_of(code))
+            out.append(line_of([*code, *far[k]]))
             continue
         first = [{**w, "box": True} if n == 0 else w for n, w in enumerate(beside[0].words)]
-        out += [line_of([*code, *first]), *beside[1:]]
+        first[-1] = {**first[-1], "tail": True}
+        out += [line_of([*code, *first, *far[k]]), *beside[1:]]
     return out
 
 
@@ -265,7 +276,7 @@ def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -
         gap = below.top - line.bottom
         if gap > _HEAD_GAP * line.size or _code_columns(line) or not _fits(line, columns):
             break
-        if gap > 0.6 * line.size and not _aligned(line, columns):
+        if gap > 0.6 * line.size and not _titles(line, first, columns):
             break
         if line.bold or len(cells(line)) > 1:
             head.insert(0, line)
@@ -282,6 +293,28 @@ def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -
 def _aligned(line: Line, columns: Sequence[float]) -> bool:
     """Every box of the line starts where a column starts (a left-aligned header row)."""
     return all(any(abs(box[0]["x0"] - c) <= 2 for c in columns) for box in cells(line))
+
+
+def _titles(line: Line, row: Line, columns: Sequence[float]) -> bool:
+    """The line titles the columns: a bold title in each of several columns, or every box starting
+    where a column starts or centred over the cell of ``row`` in its column (``<th>``'s default
+    alignment)."""
+    boxes = cells(line)
+    spread = [_column_of(box[0]["x0"], columns) for box in boxes]
+    if line.bold and len(set(spread)) == len(boxes) and (len(boxes) > 1 or spread[0] > 0):
+        return True  # bold titles, each in a column of its own (a caption starts in the first), however aligned
+    below = {_column_of(box[0]["x0"], columns): box for box in cells(row)}
+    for box in boxes:
+        if any(abs(box[0]["x0"] - c) <= 2 for c in columns):
+            continue
+        cell = below.get(_column_of(box[0]["x0"], columns))
+        if cell is None or abs(_centre(box) - _centre(cell)) > 2:
+            return False
+    return True
+
+
+def _centre(box: Sequence[dict[str, Any]]) -> float:
+    return float(box[0]["x0"] + box[-1]["x1"]) / 2
 
 
 def _header(head: Sequence[Line], columns: Sequence[float]) -> tuple[str, ...]:
