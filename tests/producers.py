@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 from tests.chromium_pdf import print_all
@@ -109,11 +110,23 @@ COMMANDS = {"chromium": "chromium", "libreoffice": "soffice", "wkhtmltopdf": "wk
 """The program each producer runs (WeasyPrint is a Python package of the ``test`` extra)."""
 
 
+@cache
+def fonts() -> bytes:
+    """The installed fonts (fontconfig's list): part of a cached PDF's key, since every producer
+    lays the page out in them and a new font changes the PDF."""
+    try:
+        listed = subprocess.run(["fc-list"], capture_output=True, timeout=60, check=False).stdout
+    except OSError:
+        return b""
+    return b"\n".join(sorted(listed.splitlines()))
+
+
 def convert(producer: str, documents: Sequence[bytes], cache: Path) -> list[bytes]:
-    """PDFs of the HTML ``documents`` made by ``producer``, in order; cached under ``cache``."""
+    """PDFs of the HTML ``documents`` made by ``producer``, in order; cached under ``cache``
+    by the HTML and the installed fonts."""
     folder = cache / producer
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / (hashlib.sha256(doc).hexdigest()[:32] + ".pdf") for doc in documents]
+    paths = [folder / (hashlib.sha256(fonts() + doc).hexdigest()[:32] + ".pdf") for doc in documents]
     missing = sorted({i for i, path in enumerate(paths) if not path.exists()})
     if missing:
         with tempfile.TemporaryDirectory(prefix=f"{producer}-") as scratch:

@@ -66,7 +66,38 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
         del rest[len(rest) - len(head) :]
         header = _header(head, columns) if head else None
         tables.append((top, table_block(rows, number, header)))
+    dangling = _dangling_header(rest) if rest and lines and rest[-1] is lines[-1] else None
+    if dangling is not None:
+        head, header = dangling
+        del rest[len(rest) - len(head) :]
+        tables.append((head[0].top, Block("table", page=number, header=header)))
     return rest, tables
+
+
+def _dangling_header(rest: Sequence[Line]) -> tuple[list[Line], tuple[str, ...]] | None:
+    """A table's header row left at the foot of a page (or column) whose rows go on at the top of
+    the next: bold lines, no code, their boxes side by side in two or more columns (centred cells
+    wrap and interleave). It becomes a table of no rows that the next part continues (``joined``)."""
+    head: list[Line] = []
+    for line in reversed(rest[-_HEAD_LINES:]):
+        if not line.bold or (head and head[0].top - line.bottom > 0.6 * line.size):
+            break
+        head.insert(0, line)
+    if not head or any(is_code_like(w["text"]) for line in head for w in line.words):
+        return None
+    columns: list[tuple[float, float, list[str]]] = []  # x0, x1 and texts of each column
+    for line in head:
+        for box in cells(line):
+            x0, x1 = float(box[0]["x0"]), float(box[-1]["x1"])
+            k = next((k for k, c in enumerate(columns) if x0 < c[1] and x1 > c[0]), None)
+            if k is None:
+                columns.append((x0, x1, [_text(box)]))
+            else:
+                c = columns[k]
+                columns[k] = (min(c[0], x0), max(c[1], x1), [*c[2], _text(box)])
+    if len(columns) < 2 or any(len(cells(line)) > len(columns) for line in head):
+        return None
+    return head, tuple(clean(" ".join(c[2])) for c in sorted(columns))
 
 
 def _wide_columns(line: Line) -> list[float] | None:
