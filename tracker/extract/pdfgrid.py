@@ -163,7 +163,7 @@ def restack(lines: list[Line]) -> list[Line]:
         end = _centred_run(lines, i)
         if end == i:
             out.append(line)
-            row = line if _code_box(line) is not None and len(cells(line)) > 1 else None
+            row = line if _code_box(line) is not None and len(cells(line)) > _lead(line) else None
             i += 1
         else:
             out += _restacked(lines[i:end])
@@ -177,14 +177,24 @@ def _lone_code_ahead(lines: Sequence[Line], i: int, row: Line) -> bool:
     j = i
     while j < len(lines) and _near(lines[j], lines[j - 1]) and _code_box(lines[j]) is None:
         j += 1
-    if j == len(lines) or not _near(lines[j], lines[j - 1]) or len(cells(lines[j])) > 1:
+    if j == len(lines) or not _near(lines[j], lines[j - 1]) or len(cells(lines[j])) > _lead(lines[j]):
         return False
     return abs(_middle(lines[i]) - _middle(lines[j])) < abs(_middle(lines[i]) - _middle(row))
 
 
 def _code_box(line: Line) -> list[dict[str, Any]] | None:
-    first = cells(line)[0]
-    return first if _codes_box(first) else None
+    """The words of the line's code cell (with the code-type cell before it, "CPT | 64600"), or None."""
+    lead = _lead(line)
+    return [w for box in cells(line)[:lead] for w in box] if lead else None
+
+
+def _lead(line: Line) -> int:
+    """How many of the line's first boxes make its code cell: 1 (the codes), 2 (a code type, then
+    the codes) or 0 (the line does not open with codes)."""
+    boxes = cells(line)
+    if _codes_box(boxes[0]):
+        return 1
+    return 2 if len(boxes) > 1 and _CODE_TYPE.match(_text(boxes[0])) and _codes_box(boxes[1]) else 0
 
 
 def _centred_run(lines: Sequence[Line], i: int) -> int:
@@ -218,9 +228,9 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
 def _description_x(lines: Sequence[Line], k: int) -> float | None:
     """Where the description column of code line ``k`` starts: its second box, or the line
     after it."""
-    boxes = cells(lines[k])
-    if len(boxes) > 1:
-        return float(boxes[1][0]["x0"])
+    boxes = cells(lines[k])[_lead(lines[k]) or 1 :]
+    if boxes:
+        return float(boxes[0][0]["x0"])
     if k + 1 < len(lines) and _near(lines[k + 1], lines[k]) and _code_box(lines[k + 1]) is None:
         return lines[k + 1].x0
     return None
@@ -235,7 +245,7 @@ def _restacked(run: Sequence[Line]) -> list[Line]:
             # The code line's second box is the description's middle line; boxes further right
             # are cells centred like the code (a status or prior-authorization column): they
             # belong on the row's first line.
-            boxes = cells(line)[1:]
+            boxes = cells(line)[_lead(line) :]
             middle = [box for box in boxes if abs(box[0]["x0"] - run[0].x0) <= 2]
             if middle:
                 parts[j].append(line_of(middle[0]))
@@ -244,7 +254,7 @@ def _restacked(run: Sequence[Line]) -> list[Line]:
             parts[min(codes, key=lambda c: abs(_middle(run[c]) - _middle(line)))].append(line)
     out: list[Line] = []
     for k in codes:
-        code = [*cells(run[k])[0]]
+        code = [*(_code_box(run[k]) or [])]
         code[-1] = {**code[-1], "tail": True}
         beside = sorted(parts[k], key=lambda line: line.top)
         if not beside:

@@ -66,7 +66,9 @@ class Style:
     top: float
     """Smallest size of a top-level heading (a heading this big closes every open heading)."""
     title: float
-    """Font size of the title on page 1."""
+    """Font size of the title on the first page with text."""
+    first: int = 1
+    """The first page with text (a producer may open with a blank page): the title's page."""
 
 
 def font_sizes(words: Iterable[dict[str, Any]]) -> Counter[float]:
@@ -77,15 +79,16 @@ def font_sizes(words: Iterable[dict[str, Any]]) -> Counter[float]:
     return sizes
 
 
-def measure_style(sample: Sequence[Sequence[dict[str, Any]]]) -> Style:
-    """Body, top-heading and title sizes from the words of the sample pages (page 1 first)."""
+def measure_style(sample: Sequence[Sequence[dict[str, Any]]], first: int = 1) -> Style:
+    """Body, top-heading and title sizes from the words of the sample pages (the first page with
+    text, ``first``, first)."""
     sizes: Counter[float] = Counter()
     for words in sample:
         sizes.update(font_sizes(words))
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     title = max(font_sizes(sample[0]) or [body]) if sample else body
     headings = [s for s in sizes if body + 1.5 <= s < title]
-    return Style(body=body, top=max(headings) if headings else title, title=title)
+    return Style(body=body, top=max(headings) if headings else title, title=title, first=first)
 
 
 def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bool:
@@ -145,7 +148,7 @@ def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str])
         mine = [block for (g, _), block in placed if g == i and (block.text or block.rows or block.header)]
         same_band = i > 0 and groups[i - 1].band == group.band
         blocks = joined(blocks, mine) if same_band else [*blocks, *mine]  # a column runs on into the next
-    return one_title(blocks) if number == 1 else blocks
+    return one_title(blocks) if number == style.first else blocks
 
 
 def joined(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
@@ -280,7 +283,7 @@ def _block(group: Sequence[Line], number: int, style: Style) -> Block:
     if kind == "toc":
         return Block("toc", text=text, page=number)
     if kind.startswith("heading"):
-        if number == 1 and group[0].size >= style.title:
+        if number == style.first and group[0].size >= style.title:
             return Block("title", text=text, page=number)
         return Block("heading", text=text, level=1 if group[0].size >= style.top else 2, page=number)
     if kind == "item":
