@@ -194,7 +194,8 @@ def ruled_table(table: Any, number: int) -> Block:
 def text_blocks(lines: Sequence[Line], number: int, style: Style) -> Iterable[tuple[float, Block]]:
     """Headings, paragraphs, list items and TOC lines from the page's text lines."""
     group: list[Line] = []
-    right = max((ln.words[-1]["x1"] for ln in lines), default=0.0)
+    # Where the text's lines end at most (lines in a smaller size, a browser's running footer, may reach further).
+    right = max((ln.words[-1]["x1"] for ln in lines if ln.size >= style.body - 0.5), default=0.0)
     for line in lines:
         if group and _breaks(group, line, style, right):
             yield group[0].top, _block(group, number, style)

@@ -171,12 +171,14 @@ def _boxes(words: Sequence[dict[str, Any]], size: float) -> list[list[dict[str, 
 
 
 def drawn_bullets(page: Any, words: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """List bullets a producer drew as small filled shapes (browsers' discs and squares), as
-    bullet words, where a line of text starts just right of them."""
+    """List bullets a producer drew as small shapes (browsers' discs and squares, filled; a
+    sub-list's circles, stroked), as bullet words, where a line of text starts just right of them."""
     out: list[dict[str, Any]] = []
     for shape in [*page.curves, *page.rects]:
         width, height = shape["x1"] - shape["x0"], shape["bottom"] - shape["top"]
-        if not shape.get("fill") or not 1 <= width <= 8 or not 0.6 <= width / max(height, 0.1) <= 1.6:
+        if not (shape.get("fill") or shape.get("stroke")) or not 1 <= width <= 8:
+            continue  # a disc or square is filled, a sub-list's circle stroked
+        if not 0.6 <= width / max(height, 0.1) <= 1.6:
             continue
         middle = (shape["top"] + shape["bottom"]) / 2
         right = [w for w in words if w["top"] <= middle <= w["bottom"] and 0 < w["x0"] - shape["x1"] <= 3 * w["size"]]
