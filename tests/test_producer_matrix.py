@@ -21,6 +21,7 @@ import pytest
 
 from tests.producers import PRODUCERS, convert, missing_programs
 from tests.test_invariance import HTML, _diff, original, panels_opened, read
+from tracker.extract import extract
 
 _NO_TITLE = (
     "the page has no <h1>: its largest text is the <h2> 'Policy Position', which the PDF reader takes for "
@@ -99,3 +100,16 @@ def test_known_gaps_name_real_cells() -> None:
     names = {f.name for f in HTML}
     for (fixture, producer), reason in KNOWN_GAPS.items():
         assert fixture in names and producer in PRODUCERS and reason, (fixture, producer)
+
+
+def test_a_row_cut_by_a_page_break_does_not_lend_its_tail_to_the_next_row(producer_cache: Path) -> None:
+    """WeasyPrint breaks a table row across pages: the code at the foot of one page, the rest of its
+    description at the top of the next, right above the next row. Those lines are not the next
+    row's description centred against its code (they sit a cell padding above it)."""
+    from tests import samples
+
+    (pdf,) = convert("weasyprint", [samples.uhc_policy_html(1)], producer_cache)
+    rows = [s for s in extract(pdf, "pdf", ["64600"]).sections if s.text.startswith("64600")]
+    assert rows, "the code table's row of 64600"
+    assert "Injection(s)" not in rows[0].text
+    assert samples.D64600 in rows[0].text

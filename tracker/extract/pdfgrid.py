@@ -214,7 +214,7 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
     # description lines) a cell further right, centred like the code.
     if second is None or second < anchor - 2:
         return i
-    if any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
+    if any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]) or not _one_cell(lines, i, k):
         return i
     end = k + 1
     while end < len(lines) and _near(lines[end], lines[end - 1]):
@@ -223,6 +223,19 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
             break
         end += 1
     return end
+
+
+def _one_cell(lines: Sequence[Line], i: int, k: int) -> bool:
+    """The lines from ``i`` run on into code line ``k``'s own description line at one line pitch, as
+    the lines of one cell do (the tail of a row cut by a page break, at the top of the next page,
+    is a cell padding further up)."""
+    anchor = lines[i].x0
+    if not any(abs(box[0]["x0"] - anchor) <= 2 for box in cells(lines[k])[_lead(lines[k]) :]):
+        return True  # the code sits between two description lines: no pitch to compare
+    steps = [lines[j + 1].top - lines[j].top for j in range(i, k)]
+    if k + 1 < len(lines) and abs(lines[k + 1].x0 - anchor) <= 2 and _near(lines[k + 1], lines[k]):
+        steps.append(lines[k + 1].top - lines[k].top)
+    return len(steps) < 2 or max(steps) - min(steps) <= 1.5
 
 
 def _description_x(lines: Sequence[Line], k: int) -> float | None:
