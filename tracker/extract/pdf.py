@@ -2,7 +2,8 @@
 
 pdfplumber (the tool of record) lays out only:
 
-* pages 1 and 2: title, metadata and the document's font sizes;
+* the first two pages with text (pages 1 and 2 unless a blank page opens the file): title,
+  metadata and the document's font sizes;
 * each page where the pypdfium2 pass found a tracked code (literally or in a range);
 * the pages back to the last top-level heading before the hit, skipping pages that hold
   nothing but plain text (no heading-sized or bold text, no rulings), since those cannot
@@ -77,8 +78,8 @@ class Pages:
         self.pdf, self.found = pdf, found
         self.cache: dict[int, list[Block]] = {}
         self.turned: dict[int, Any] = {}
-        sample = [self._words(n) for n in (1, 2) if n <= found.pages]
-        self.style: Style = measure_style(sample)
+        self.sample = first_text_pages(found)
+        self.style: Style = measure_style([self._words(n) for n in self.sample], *self.sample[:1])
 
     def _words(self, number: int) -> list[dict[str, Any]]:
         words: list[dict[str, Any]] = self.page(number).extract_words(extra_attrs=["size"])
@@ -117,6 +118,13 @@ class Pages:
         return LEVEL_BOLD if fonts.bold else LEVEL_LABEL + 1
 
 
+def first_text_pages(found: Scan) -> list[int]:
+    """The first two pages with text (pages 1 and 2 unless the producer opened with a blank page):
+    they give the title, the metadata and the document's font sizes."""
+    texts = [n for n in range(1, found.pages + 1) if found.fonts[n - 1].largest > 0][:2]
+    return texts or [n for n in (1, 2) if n <= found.pages]
+
+
 def upright_page(pdf: Any, number: int, upright: int) -> Any:
     """Page ``number`` displayed under the /Rotate that sets its text upright.
 
@@ -145,7 +153,9 @@ def without_phantom_spaces(page: Any) -> Any:
     phantom = {
         id(char)
         for char, after in zip(chars, chars[1:], strict=False)
-        if char["text"] == " " and abs(after["top"] - char["top"]) < 1 and after["x0"] < (char["x0"] + char["x1"]) / 2
+        if char["text"].isspace()
+        and abs(after["top"] - char["top"]) < 1
+        and after["x0"] < (char["x0"] + char["x1"]) / 2
     }
     return page.filter(lambda obj: id(obj) not in phantom) if phantom else page
 
@@ -234,7 +244,7 @@ def pages_to_read(pages: Pages, codes: Sequence[str], full: bool) -> list[int]:
     """Page numbers to lay out, in order (every page when ``full``)."""
     if full:
         return list(range(1, pages.found.pages + 1))
-    wanted = {n for n in (1, 2) if n <= pages.found.pages}
+    wanted = set(pages.sample)
     for hit in pages.found.hits:
         wanted |= context_pages(pages, hit, codes)
     return sorted(wanted)
@@ -258,7 +268,7 @@ def read_pdf(body: bytes, codes: Sequence[str], *, full: bool = False) -> Extrac
     found = scan(body, codes)
     with _opened(body) as pdf:
         pages = Pages(pdf, found)
-        first = pages.blocks(1) if found.pages else []
+        first = pages.blocks(pages.style.first) if found.pages else []
         reader = Reader(codes)
         numbers = pages_to_read(pages, codes, full)
         reader.read(finish_blocks(join_pages((n, pages.blocks(n)) for n in numbers)))

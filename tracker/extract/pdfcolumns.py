@@ -93,19 +93,34 @@ def reading_groups(lines: Sequence[Line], width: float) -> list[Group]:
         return [Group(0, 0, tuple(lines))]
     band = 1
     columns: dict[tuple[int, int], list[Line]] = {(0, 0): head} if head else {}
+    whole: dict[int, list[Line]] = {}
     for line in body:
         if _crosses(line, gutter):
             columns[(band + 1, 0)] = [line]
             band += 2
             continue
+        whole.setdefault(band, []).append(line)
         left = [w for w in line.words if w["x1"] <= gutter]
         right = [w for w in line.words if w["x0"] >= gutter]
         for column, words in ((0, left), (1, right)):
             if words:
                 columns.setdefault((band, column), []).append(line_of(words) if len(words) < len(line.words) else line)
+    for number, lines_of_band in whole.items():
+        if not _side_by_side(columns.get((number, 0), []), columns.get((number, 1), [])):
+            columns.pop((number, 1), None)
+            columns[(number, 0)] = lines_of_band
     if foot:
         columns[(band + 1, 0)] = foot
     return [Group(b, c, tuple(group)) for (b, c), group in sorted(columns.items())]
+
+
+def _side_by_side(left: Sequence[Line], right: Sequence[Line]) -> bool:
+    """Two columns of a band start together at its top; lines right of a gap that start lines
+    below the left column's first line are the far cells of a table (or a figure's text), and
+    the band is read as one."""
+    if not left or not right:
+        return True
+    return right[0].top - left[0].top <= 2.5 * max(left[0].size, right[0].size)
 
 
 def _furniture(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:

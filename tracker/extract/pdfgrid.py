@@ -66,7 +66,38 @@ def split_column_tables(lines: list[Line], number: int) -> tuple[list[Line], lis
         del rest[len(rest) - len(head) :]
         header = _header(head, columns) if head else None
         tables.append((top, table_block(rows, number, header)))
+    dangling = _dangling_header(rest) if rest and lines and rest[-1] is lines[-1] else None
+    if dangling is not None:
+        head, header = dangling
+        del rest[len(rest) - len(head) :]
+        tables.append((head[0].top, Block("table", page=number, header=header)))
     return rest, tables
+
+
+def _dangling_header(rest: Sequence[Line]) -> tuple[list[Line], tuple[str, ...]] | None:
+    """A table's header row left at the foot of a page (or column) whose rows go on at the top of
+    the next: bold lines, no code, their boxes side by side in two or more columns (centred cells
+    wrap and interleave). It becomes a table of no rows that the next part continues (``joined``)."""
+    head: list[Line] = []
+    for line in reversed(rest[-_HEAD_LINES:]):
+        if not line.bold or (head and head[0].top - line.bottom > 0.6 * line.size):
+            break
+        head.insert(0, line)
+    if not head or any(is_code_like(w["text"]) for line in head for w in line.words):
+        return None
+    columns: list[tuple[float, float, list[str]]] = []  # x0, x1 and texts of each column
+    for line in head:
+        for box in cells(line):
+            x0, x1 = float(box[0]["x0"]), float(box[-1]["x1"])
+            k = next((k for k, c in enumerate(columns) if x0 < c[1] and x1 > c[0]), None)
+            if k is None:
+                columns.append((x0, x1, [_text(box)]))
+            else:
+                c = columns[k]
+                columns[k] = (min(c[0], x0), max(c[1], x1), [*c[2], _text(box)])
+    if len(columns) < 2 or any(len(cells(line)) > len(columns) for line in head):
+        return None
+    return head, tuple(clean(" ".join(c[2])) for c in sorted(columns))
 
 
 def _wide_columns(line: Line) -> list[float] | None:
@@ -132,7 +163,7 @@ def restack(lines: list[Line]) -> list[Line]:
         end = _centred_run(lines, i)
         if end == i:
             out.append(line)
-            row = line if _code_box(line) is not None and len(cells(line)) > 1 else None
+            row = line if _code_box(line) is not None and len(cells(line)) > _lead(line) else None
             i += 1
         else:
             out += _restacked(lines[i:end])
@@ -146,14 +177,24 @@ def _lone_code_ahead(lines: Sequence[Line], i: int, row: Line) -> bool:
     j = i
     while j < len(lines) and _near(lines[j], lines[j - 1]) and _code_box(lines[j]) is None:
         j += 1
-    if j == len(lines) or not _near(lines[j], lines[j - 1]) or len(cells(lines[j])) > 1:
+    if j == len(lines) or not _near(lines[j], lines[j - 1]) or len(cells(lines[j])) > _lead(lines[j]):
         return False
     return abs(_middle(lines[i]) - _middle(lines[j])) < abs(_middle(lines[i]) - _middle(row))
 
 
 def _code_box(line: Line) -> list[dict[str, Any]] | None:
-    first = cells(line)[0]
-    return first if _codes_box(first) else None
+    """The words of the line's code cell (with the code-type cell before it, "CPT | 64600"), or None."""
+    lead = _lead(line)
+    return [w for box in cells(line)[:lead] for w in box] if lead else None
+
+
+def _lead(line: Line) -> int:
+    """How many of the line's first boxes make its code cell: 1 (the codes), 2 (a code type, then
+    the codes) or 0 (the line does not open with codes)."""
+    boxes = cells(line)
+    if _codes_box(boxes[0]):
+        return 1
+    return 2 if len(boxes) > 1 and _CODE_TYPE.match(_text(boxes[0])) and _codes_box(boxes[1]) else 0
 
 
 def _centred_run(lines: Sequence[Line], i: int) -> int:
@@ -168,8 +209,12 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
         return i
     box = _code_box(lines[k]) or lines[k].words
     edge = box[-1]["x1"] + 2
-    anchor = _description_x(lines, k)
-    if anchor is None or any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]):
+    anchor, second = lines[i].x0, _description_x(lines, k)
+    # The code line's second box is the description's middle line, or (an even number of
+    # description lines) a cell further right, centred like the code.
+    if second is None or second < anchor - 2:
+        return i
+    if any(line.x0 <= edge or abs(line.x0 - anchor) > 2 for line in lines[i:k]) or not _one_cell(lines, i, k):
         return i
     end = k + 1
     while end < len(lines) and _near(lines[end], lines[end - 1]):
@@ -180,12 +225,25 @@ def _centred_run(lines: Sequence[Line], i: int) -> int:
     return end
 
 
+def _one_cell(lines: Sequence[Line], i: int, k: int) -> bool:
+    """The lines from ``i`` run on into code line ``k``'s own description line at one line pitch, as
+    the lines of one cell do (the tail of a row cut by a page break, at the top of the next page,
+    is a cell padding further up)."""
+    anchor = lines[i].x0
+    if not any(abs(box[0]["x0"] - anchor) <= 2 for box in cells(lines[k])[_lead(lines[k]) :]):
+        return True  # the code sits between two description lines: no pitch to compare
+    steps = [lines[j + 1].top - lines[j].top for j in range(i, k)]
+    if k + 1 < len(lines) and abs(lines[k + 1].x0 - anchor) <= 2 and _near(lines[k + 1], lines[k]):
+        steps.append(lines[k + 1].top - lines[k].top)
+    return len(steps) < 2 or max(steps) - min(steps) <= 1.5
+
+
 def _description_x(lines: Sequence[Line], k: int) -> float | None:
     """Where the description column of code line ``k`` starts: its second box, or the line
     after it."""
-    boxes = cells(lines[k])
-    if len(boxes) > 1:
-        return float(boxes[1][0]["x0"])
+    boxes = cells(lines[k])[_lead(lines[k]) or 1 :]
+    if boxes:
+        return float(boxes[0][0]["x0"])
     if k + 1 < len(lines) and _near(lines[k + 1], lines[k]) and _code_box(lines[k + 1]) is None:
         return lines[k + 1].x0
     return None
@@ -194,23 +252,30 @@ def _description_x(lines: Sequence[Line], k: int) -> float | None:
 def _restacked(run: Sequence[Line]) -> list[Line]:
     codes = [k for k, line in enumerate(run) if _code_box(line) is not None]
     parts: dict[int, list[Line]] = {k: [] for k in codes}
+    far: dict[int, list[dict[str, Any]]] = {k: [] for k in codes}
     for j, line in enumerate(run):
         if j in parts:
-            rest = [w for box in cells(line)[1:] for w in box]
-            if rest:
-                parts[j].append(line_of(rest))
+            # The code line's second box is the description's middle line; boxes further right
+            # are cells centred like the code (a status or prior-authorization column): they
+            # belong on the row's first line.
+            boxes = cells(line)[_lead(line) :]
+            middle = [box for box in boxes if abs(box[0]["x0"] - run[0].x0) <= 2]
+            if middle:
+                parts[j].append(line_of(middle[0]))
+            far[j] = [w for box in boxes if box not in middle for w in box]
         else:
             parts[min(codes, key=lambda c: abs(_middle(run[c]) - _middle(line)))].append(line)
     out: list[Line] = []
     for k in codes:
-        code = [*cells(run[k])[0]]
+        code = [*(_code_box(run[k]) or [])]
         code[-1] = {**code[-1], "tail": True}
         beside = sorted(parts[k], key=lambda line: line.top)
         if not beside:
-            out.append(line_of(code))
+            out.append(line_of([*code, *far[k]]))
             continue
         first = [{**w, "box": True} if n == 0 else w for n, w in enumerate(beside[0].words)]
-        out += [line_of([*code, *first]), *beside[1:]]
+        first[-1] = {**first[-1], "tail": True}
+        out += [line_of([*code, *first, *far[k]]), *beside[1:]]
     return out
 
 
@@ -265,7 +330,7 @@ def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -
         gap = below.top - line.bottom
         if gap > _HEAD_GAP * line.size or _code_columns(line) or not _fits(line, columns):
             break
-        if gap > 0.6 * line.size and not _aligned(line, columns):
+        if gap > 0.6 * line.size and not _titles(line, first, columns):
             break
         if line.bold or len(cells(line)) > 1:
             head.insert(0, line)
@@ -282,6 +347,28 @@ def _header_lines(rest: Sequence[Line], first: Line, columns: Sequence[float]) -
 def _aligned(line: Line, columns: Sequence[float]) -> bool:
     """Every box of the line starts where a column starts (a left-aligned header row)."""
     return all(any(abs(box[0]["x0"] - c) <= 2 for c in columns) for box in cells(line))
+
+
+def _titles(line: Line, row: Line, columns: Sequence[float]) -> bool:
+    """The line titles the columns: a bold title in each of several columns, or every box starting
+    where a column starts or centred over the cell of ``row`` in its column (``<th>``'s default
+    alignment)."""
+    boxes = cells(line)
+    spread = [_column_of(box[0]["x0"], columns) for box in boxes]
+    if line.bold and len(set(spread)) == len(boxes) and (len(boxes) > 1 or spread[0] > 0):
+        return True  # bold titles, each in a column of its own (a caption starts in the first), however aligned
+    below = {_column_of(box[0]["x0"], columns): box for box in cells(row)}
+    for box in boxes:
+        if any(abs(box[0]["x0"] - c) <= 2 for c in columns):
+            continue
+        cell = below.get(_column_of(box[0]["x0"], columns))
+        if cell is None or abs(_centre(box) - _centre(cell)) > 2:
+            return False
+    return True
+
+
+def _centre(box: Sequence[dict[str, Any]]) -> float:
+    return float(box[0]["x0"] + box[-1]["x1"]) / 2
 
 
 def _header(head: Sequence[Line], columns: Sequence[float]) -> tuple[str, ...]:

@@ -66,7 +66,9 @@ class Style:
     top: float
     """Smallest size of a top-level heading (a heading this big closes every open heading)."""
     title: float
-    """Font size of the title on page 1."""
+    """Font size of the title on the first page with text."""
+    first: int = 1
+    """The first page with text (a producer may open with a blank page): the title's page."""
 
 
 def font_sizes(words: Iterable[dict[str, Any]]) -> Counter[float]:
@@ -77,30 +79,61 @@ def font_sizes(words: Iterable[dict[str, Any]]) -> Counter[float]:
     return sizes
 
 
-def measure_style(sample: Sequence[Sequence[dict[str, Any]]]) -> Style:
-    """Body, top-heading and title sizes from the words of the sample pages (page 1 first)."""
+def measure_style(sample: Sequence[Sequence[dict[str, Any]]], first: int = 1) -> Style:
+    """Body, top-heading and title sizes from the words of the sample pages (the first page with
+    text, ``first``, first)."""
     sizes: Counter[float] = Counter()
     for words in sample:
         sizes.update(font_sizes(words))
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     title = max(font_sizes(sample[0]) or [body]) if sample else body
     headings = [s for s in sizes if body + 1.5 <= s < title]
-    return Style(body=body, top=max(headings) if headings else title, title=title)
+    return Style(body=body, top=max(headings) if headings else title, title=title, first=first)
 
 
 def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bool:
     """Running header/footer (repeated text in the top or bottom band) or page furniture."""
     if CHROME.search(line.text):
         return True
-    in_band = line.bottom <= page_height * BAND + 4 or line.top >= page_height * (1 - BAND) - 4
-    return in_band and (key(line.text) in chrome_keys or bool(PAGE_NUMBER.match(line.text)))
+    return in_band(line, page_height) and (key(line.text) in chrome_keys or bool(PAGE_NUMBER.match(line.text)))
+
+
+def in_band(line: Line, page_height: float) -> bool:
+    return line.bottom <= page_height * BAND + 4 or line.top >= page_height * (1 - BAND) - 4
+
+
+def body_lines(lines: Sequence[Line], page_height: float, chrome_keys: frozenset[str]) -> list[Line]:
+    """The page's lines less its furniture (``is_chrome``). A line in the band that is set close
+    to the body, line after line, is body, not a running header: a table header repeated at the
+    top of each page (its words repeat like a running header's), a footnote near the bottom."""
+    ordered = sorted(lines, key=lambda ln: ln.top)
+    return [
+        line
+        for i, line in enumerate(ordered)
+        if not is_chrome(line, page_height, chrome_keys)
+        or (not CHROME.search(line.text) and _attached(ordered, i, page_height))
+    ]
+
+
+def _attached(lines: Sequence[Line], i: int, page_height: float) -> bool:
+    """Line ``i`` (in a band) reaches the body through lines each within a line's spacing of the one before."""
+    step = 1 if lines[i].top < page_height / 2 else -1
+    j = i
+    while 0 <= j + step < len(lines):
+        near, far = (lines[j], lines[j + step]) if step > 0 else (lines[j + step], lines[j])
+        if far.top - near.bottom > 0.6 * max(near.size, far.size):
+            return False
+        j += step
+        if not in_band(lines[j], page_height):
+            return True
+    return False
 
 
 def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str]) -> list[Block]:
     """Blocks of one page in reading order."""
     words, tables = page_words(page)
     words += drawn_bullets(page, words)
-    lines = [ln for ln in make_lines(words) if not is_chrome(ln, float(page.height), chrome_keys)]
+    lines = body_lines(make_lines(words), float(page.height), chrome_keys)
     groups = reading_groups(lines, float(page.width))
     placed: list[tuple[tuple[int, float], Block]] = []
     for t in tables:
@@ -115,7 +148,7 @@ def read_page(page: Any, number: int, style: Style, chrome_keys: frozenset[str])
         mine = [block for (g, _), block in placed if g == i and (block.text or block.rows or block.header)]
         same_band = i > 0 and groups[i - 1].band == group.band
         blocks = joined(blocks, mine) if same_band else [*blocks, *mine]  # a column runs on into the next
-    return one_title(blocks) if number == 1 else blocks
+    return one_title(blocks) if number == style.first else blocks
 
 
 def joined(before: Sequence[Block], after: Sequence[Block]) -> list[Block]:
@@ -161,8 +194,10 @@ def ruled_table(table: Any, number: int) -> Block:
 def text_blocks(lines: Sequence[Line], number: int, style: Style) -> Iterable[tuple[float, Block]]:
     """Headings, paragraphs, list items and TOC lines from the page's text lines."""
     group: list[Line] = []
+    # Where the text's lines end at most (lines in a smaller size, a browser's running footer, may reach further).
+    right = max((ln.words[-1]["x1"] for ln in lines if ln.size >= style.body - 0.5), default=0.0)
     for line in lines:
-        if group and _breaks(group, line, style):
+        if group and _breaks(group, line, style, right):
             yield group[0].top, _block(group, number, style)
             group = []
         group.append(line)
@@ -208,18 +243,34 @@ def capitals_heading(line: Line) -> bool:
     return all(c.isupper() for c in letters)
 
 
-def _breaks(group: Sequence[Line], line: Line, style: Style) -> bool:
-    """True when ``line`` starts a new block after the lines in ``group``."""
+def _breaks(group: Sequence[Line], line: Line, style: Style, right: float) -> bool:
+    """True when ``line`` starts a new block after the lines in ``group`` (``right``: where the
+    column's longest line ends)."""
     first, last = _kind(group[0], style), _kind(line, style)
-    if last in _ALONE or first in _ALONE:
+    if last in _ALONE or (first in _ALONE and first != "item"):
         return True
     if first.startswith("heading") or last.startswith("heading"):
         return first != last or line.top - group[-1].bottom > 0.6 * line.size
     if line.top - group[-1].bottom > 0.45 * style.body:
         return True
+    if line.bold != group[-1].bold:
+        return True
     if first == "item":
-        return line.x0 < _text_x(group[0]) - 2 or line.bold != group[-1].bold
-    return line.bold != group[-1].bold
+        # A list item's text wraps under its own text (a hanging indent) or, without one, back to
+        # the margin; a line at the margin goes on with the item only when the item's line before
+        # was wrapped (see ``wrapped``).
+        return line.x0 < _text_x(group[0]) - 2 and not wrapped(group[-1], line, right)
+    return False
+
+
+def wrapped(before: Line, line: Line, right: float) -> bool:
+    """Whether the line break between ``before`` and ``line`` is a soft wrap: ``line``'s first word
+    would not have fitted after ``before``'s last one before the column's right edge (every
+    producer breaks a line only where the next word does not fit; a hard break, the end of a
+    paragraph or item, leaves room)."""
+    first = line.words[0]
+    space = 0.25 * line.size
+    return float(before.words[-1]["x1"]) + space + float(first["x1"] - first["x0"]) > right + 1
 
 
 def _text_x(line: Line) -> float:
@@ -233,7 +284,7 @@ def _block(group: Sequence[Line], number: int, style: Style) -> Block:
     if kind == "toc":
         return Block("toc", text=text, page=number)
     if kind.startswith("heading"):
-        if number == 1 and group[0].size >= style.title:
+        if number == style.first and group[0].size >= style.title:
             return Block("title", text=text, page=number)
         return Block("heading", text=text, level=1 if group[0].size >= style.top else 2, page=number)
     if kind == "item":

@@ -48,7 +48,8 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
     space glyph between words and none between table cells (browsers' print-to-PDF) gives
     each cell its own run even when the cells almost touch. A word opening such a run is
     marked ``box``, a word closing one ``tail``; on a page without space glyphs the marks
-    say nothing and are left off.
+    say nothing and are left off. A space glyph is any glyph that reads as white space: Qt's
+    PDF printer (wkhtmltopdf) maps its space to a tab.
     """
     tables = [t for t in page.find_tables() if len(t.rows) >= 2 or len(t.rows[0].cells) >= 2]
     chars = page.chars
@@ -58,7 +59,7 @@ def page_words(page: Any) -> tuple[list[dict[str, Any]], list[Any]]:
         runs = page.extract_words(
             extra_attrs=["size", "fontname"], keep_blank_chars=True, x_tolerance_ratio=RUN_GAP, return_chars=True
         )
-    spaced = any(c["text"] == " " for c in chars)
+    spaced = any(c["text"].isspace() for c in chars)  # wkhtmltopdf's (Qt's) space glyph reads as a tab
     words = [w for run in runs for w in run_words(run, spaced)]
     boxes = [t.bbox for t in tables]
     outside = [w for w in words if not any(_inside(w, box) for box in boxes)]
@@ -170,12 +171,14 @@ def _boxes(words: Sequence[dict[str, Any]], size: float) -> list[list[dict[str, 
 
 
 def drawn_bullets(page: Any, words: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """List bullets a producer drew as small filled shapes (browsers' discs and squares), as
-    bullet words, where a line of text starts just right of them."""
+    """List bullets a producer drew as small shapes (browsers' discs and squares, filled; a
+    sub-list's circles, stroked), as bullet words, where a line of text starts just right of them."""
     out: list[dict[str, Any]] = []
     for shape in [*page.curves, *page.rects]:
         width, height = shape["x1"] - shape["x0"], shape["bottom"] - shape["top"]
-        if not shape.get("fill") or not 1 <= width <= 8 or not 0.6 <= width / max(height, 0.1) <= 1.6:
+        if not (shape.get("fill") or shape.get("stroke")) or not 1 <= width <= 8:
+            continue  # a disc or square is filled, a sub-list's circle stroked
+        if not 0.6 <= width / max(height, 0.1) <= 1.6:
             continue
         middle = (shape["top"] + shape["bottom"]) / 2
         right = [w for w in words if w["top"] <= middle <= w["bottom"] and 0 < w["x0"] - shape["x1"] <= 3 * w["size"]]
