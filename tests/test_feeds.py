@@ -15,6 +15,7 @@ from tracker.feeds.parse import parse_feed
 from tracker.run.job import run_once
 from tracker.store import feeds as feed_rows
 from tracker.store import open_store
+from tracker.vocab import STATUS_LABELS
 
 DEMO = Path(__file__).parents[1] / "tracker" / "demo" / "data"
 UHC_SLUG = F.UHC_TRACKED_SLUG
@@ -133,7 +134,7 @@ def test_uhc_feeds_announce_suggest_link_fault_and_retire_once(server: PolicySer
     from tracker.report.write import write_report
 
     page = write_report(open_store(work.data), work.path / "report", clock=ticking(START)).read_text()
-    assert 'Retired (no longer applies)</span> <span class="muted">since 2026-12-06' in page
+    assert f'{STATUS_LABELS["retired"]}</span> <span class="muted">since 2026-12-06' in page
     assert '<span class="muted">commercial</span>' in page
     calendar = page[page.index('id="calendar"') : page.index('id="timeline"')]
     assert "<caption>2027-03</caption>" in calendar and "2025T0080G — revised, effective 2027-03-01" in calendar

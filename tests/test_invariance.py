@@ -265,9 +265,20 @@ TRANSFORMS: dict[str, Callable[[bytes], bytes]] = {
 }
 COLUMNS = [*TRANSFORMS, "chromium_pdf", "two_columns_pdf", "second_producer", "third_producer"]
 
-KNOWN_GAPS: set[tuple[str, str]] = set()
-"""(fixture, transformation) pairs that still read differently: none today. The suite fails if one
-of them starts to agree (remove it) or if any other pair differs; a new transformation that
+_CHECK_COLUMNS = (
+    "adjacent check-mark status columns under wrapped headers merge into one column in the PDF grid "
+    "(tracker/extract/pdfgrid.py): the ✓ no longer says which status; open"
+)
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("bsca_check_columns", "chromium_pdf"): _CHECK_COLUMNS,
+    ("bsca_check_columns", "two_columns_pdf"): _CHECK_COLUMNS,
+    ("wellmark_preservice_column", "two_columns_pdf"): (
+        "a prior-authorization cell spanning rows (rowspan) is printed once; in a two-row gap of a narrow "
+        "two-column page the reader cannot tell a spanned cell from an empty one; open"
+    ),
+}
+"""(fixture, transformation) pairs that still read differently, with the reason. The suite fails if
+one of them starts to agree (remove it) or if any other pair differs; a new transformation that
 teaches a gap lists it here until the reader is fixed."""
 
 
@@ -374,7 +385,7 @@ def test_invariance_matrix(pdf_cache: Path, capsys: pytest.CaptureFixture[str]) 
     with capsys.disabled():
         print("\n" + matrix)
     unexpected = {k: v for k, v in differences.items() if k not in KNOWN_GAPS}
-    fixed = sorted(KNOWN_GAPS - set(differences))
+    fixed = sorted(set(KNOWN_GAPS) - set(differences))
     report = "\n".join(f"{f} × {c}: {d}" for (f, c), d in sorted(unexpected.items()))
     assert not unexpected, f"{matrix}\n\ndifferences:\n{report}"
     assert not fixed, f"now invariant, remove from KNOWN_GAPS: {fixed}"

@@ -37,7 +37,7 @@ _FILLER = frozenset(
     experimental investigational investigative insufficient evidence efficacy safety criteria meet meets met
     indication indications individuals individual patients patient members member treating treatment treat
     policy listed list see refer following reasonable appropriate indicated established eligible
-    eg ie etc area areas minutes unit units
+    eg ie etc area areas minutes unit units coding information applicable description descriptor
     a an as at be by do does did in is it of on or so to up we due our out own same some too very what why how
     his her him she they them you your yours ours off again further once during until while whereas however
     just now also yet if else otherwise because since though although

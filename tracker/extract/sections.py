@@ -158,6 +158,16 @@ class _Links:
     def _governing(self) -> str:
         return self.recent[-1].text if self.recent else ""
 
+    def _keep_key(self, first: int, group: str, row: Sequence[str]) -> None:
+        """Sections ``first`` onwards (one row's) link by their group and descriptor."""
+        key = " ".join([group, *(c for c in row if not only_codes(c))]) if row else ""
+        self.keys.update(dict.fromkeys(range(first, len(self.sections)), (group, key)))
+
+    def _subheading(self) -> str:
+        """The innermost heading, when no paragraph stands between it and here: it names what follows
+        (a bold group line over a code table in a PDF) and is the group for linking."""
+        return "" if self.recent or not self.path() else self.path()[-1]
+
     def _link(self) -> None:
         """Codes whose own chain is neutral take the stance (and prior auth) of the statement naming their procedure."""
         pa = self.document_pa[0] if self.document_pa and len(set(self.document_pa)) == 1 else None
@@ -273,7 +283,7 @@ class Reader(_Links):
         disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
-        whole = block
+        whole = replace(block, rows=_spanned_down(block.rows, pa_col)) if pa_col is not None else block
         for row, group in _grouped_rows(whole):
             block = replace(whole, group=group) if group != whole.group else whole
             extra = [strip_label(block.caption), strip_label(group)]
@@ -286,8 +296,7 @@ class Reader(_Links):
             text, parts = _row_passage(block, row, lead, mine)
             first = len(self.sections)
             self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
-            key = "" if related else " ".join([block.group, *(c for c in row if not only_codes(c))])
-            self.keys.update(dict.fromkeys(range(first, len(self.sections)), (block.group, key)))
+            self._keep_key(first, block.group or self._subheading(), "" if related else row)
             if self.sections[-1].basis == NO_STANCE and not related:
                 self.inheritable.extend((i, disclaimed) for i in range(first, len(self.sections)))
 
@@ -493,6 +502,20 @@ def _inherit(sections: list[Section], indices: Sequence[int], status: Status, ba
 def _names_codes(text: str) -> bool:
     """True when the text names a code-shaped token (a statement about those codes, not a scope's)."""
     return any(is_code_like(t) for t in _TOKEN.findall(text))
+
+
+def _spanned_down(rows: tuple[tuple[str, ...], ...], column: int) -> tuple[tuple[str, ...], ...]:
+    """A prior-authorization column filled in every row but some, each gap right under a value: the
+    value spans the gap (a PDF prints a ``rowspan`` cell once; the HTML grid has already repeated it)."""
+    cells = [row[column] if column < len(row) else "" for row in rows]
+    coded = [i for i, row in enumerate(rows) if _names_codes(" ".join(row))]
+    gaps = [i for i in coded if not cells[i]]
+    if not gaps or len(gaps) * 2 >= len(coded) or any(i == 0 or not cells[i - 1] for i in gaps):
+        return rows
+    out = [list(row) for row in rows]
+    for i in gaps:
+        out[i][column] = cells[i - 1]
+    return tuple(tuple(row) for row in out)
 
 
 def _row_pa(row: Sequence[str], column: int | None) -> list[bool]:
