@@ -103,15 +103,17 @@ def in_band(line: Line, page_height: float) -> bool:
 
 
 def body_lines(lines: Sequence[Line], page_height: float, chrome_keys: frozenset[str]) -> list[Line]:
-    """The page's lines less its furniture (``is_chrome``). A line in the band that is set close
+    """The page's lines less its furniture (``is_chrome``). A line in the top band that is set close
     to the body, line after line, is body, not a running header: a table header repeated at the
-    top of each page (its words repeat like a running header's), a footnote near the bottom."""
+    top of each page (its words repeat like a running header's). In the bottom band a line that
+    repeats page after page is a running footer however close the body ends above it (Cigna's
+    "Medical Coverage Policy: 0525" under a table that runs on to the next page)."""
     ordered = sorted(lines, key=lambda ln: ln.top)
     return [
         line
         for i, line in enumerate(ordered)
         if not is_chrome(line, page_height, chrome_keys)
-        or (not CHROME.search(line.text) and _attached(ordered, i, page_height))
+        or (not CHROME.search(line.text) and line.top < page_height / 2 and _attached(ordered, i, page_height))
     ]
 
 
