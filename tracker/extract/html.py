@@ -229,7 +229,7 @@ class _Walker:
         if not runs:
             return
         kind = self.kind[-1]
-        broken = kind == "paragraph" and (("\n", True) in runs or ("\n", False) in runs)
+        broken = kind == "paragraph" and any(t is BR for t, _ in runs)
         for part in _br_paragraphs(runs) if broken else [runs]:
             text = clean(part[0][0] if len(part) == 1 else "".join(t for t, _ in part))
             if text:
@@ -290,7 +290,7 @@ class _Walker:
         attrs = tag.attrs
         role = str(attrs.get("role", "")).lower() if attrs else ""
         if name == "br":
-            self.runs.append(("\n", self.bold > 0))
+            self.runs.append((BR, self.bold > 0))
             return None
         level = _heading_level(tag, role)
         if level is not None:
@@ -354,6 +354,8 @@ class _Walker:
         return None
 
 
+BR = "\n"
+"""The run a <br> adds (compared by identity: a whitespace text node "\n" between tags is not a break)."""
 _OUTLINE = re.compile(r"^\s*(?:[IVX]{1,5}\.|[A-Za-z][.)]|\d{1,2}[.)]|[•·▪◦\-–*])\s")
 
 
@@ -364,7 +366,7 @@ def _br_paragraphs(runs: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]
     pages write whole policies as one run of <br>-separated lines)."""
     lines: list[list[tuple[str, bool]]] = [[]]
     for run in runs:
-        if run[0] == "\n":
+        if run[0] is BR:
             lines.append([])
         else:
             lines[-1].append(run)
@@ -382,7 +384,7 @@ def _br_paragraphs(runs: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]
         if current and (label or after_label or _OUTLINE.match(text)):
             out.append(current)
             current = []
-        current = [*current, ("\n", False), *line] if current else list(line)
+        current = [*current, (BR, False), *line] if current else list(line)
         after_label = label
     if current:
         out.append(current)

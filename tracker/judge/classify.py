@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from tracker.judge.stance import TERMS, text_stance
@@ -200,6 +201,7 @@ _HEADING_NUMBER = re.compile(
 _HEADING_PARTS = re.compile(r"\s*(?:/|&|,|\band\b|\s[-\u2013\u2014]\s)\s*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def is_not_policy_heading(heading: str) -> bool:
     """True when a heading *is* a role that carries no policy: "References", "Policy History/Revision
     Information", "Background and Rationale" — every part of it a role, never a word inside a longer
@@ -260,10 +262,14 @@ def describe_basis(basis: Mapping[str, str] | None, status: str | None = None) -
 def classify_prior_auth(*parts: str) -> bool | None:
     """True if the texts require prior authorization, False if they say none is needed, else None."""
     for part in parts:
-        rule = match_rule(PRIOR_AUTH_RULES, part)
+        rule = match_rule(PRIOR_AUTH_RULES, part) if _PA_STEM.search(part) else None
         if rule is not None:
             return rule.value
     return None
+
+
+_PA_STEM = re.compile(r"auth|cert|approval|review", re.IGNORECASE)
+"""A stem of every prior-authorization rule: a text without one states none (most text), read at once."""
 
 
 _INCIDENTAL = re.compile(r"(?:description|description\s+of\s+(?:services?|procedures?|technology|the\s+\w+))")

@@ -388,8 +388,18 @@ def clause_stance(clause: str) -> Hit | None:
     return best or cancel
 
 
+_ANY_TERM = re.compile(
+    r"cover|necess|appropriate|indicated|eligib|establish|proven|experiment|investigat|evidence|criteria"
+    r"|provided|available",
+    re.IGNORECASE,
+)
+"""A stem of every term: a text without one takes no stance (most of a policy's prose), read at once."""
+
+
 def text_stance(text: str) -> Hit | None:
     """The stance of a text: its first clause that takes one (a cancelling clause only when no clause does)."""
+    if not _ANY_TERM.search(text):
+        return None
     cancel: Hit | None = None
     for clause in clauses(text):
         hit = clause_stance(clause)
