@@ -148,9 +148,19 @@ def test_schedule_and_notify_errors_carry_their_line(tmp_path: Path) -> None:
 def test_an_unknown_plan_names_the_allowed_ones(tmp_path: Path) -> None:
     text = ONE.replace('payer = "aetna"', 'payer = "bcbs"\nplan = "anthm"')
     message = _error(tmp_path, text)
-    assert ":6: " in message and "'anthm' is not a bcbs plan; allowed: anthem, horizon-nj, bcbs-al" in message
+    assert (
+        ":6: " in message and "'anthm' is not a bcbs plan; did you mean 'anthem'? known: anthem, horizon-nj" in message
+    )
     medicare = _error(tmp_path, text.replace('payer = "bcbs"', 'payer = "medicare"'))
-    assert "allowed: ngs, first-coast, noridian" in medicare
+    assert "known: ngs, first-coast, noridian" in medicare
+    # BCBS has three dozen companies: one the tracker does not list is still a plan, and keeps its slug.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sources.toml").write_text(
+        textwrap.dedent(text.replace('plan = "anthm"', 'plan = "blue-example"')), encoding="utf-8"
+    )
+    config = load_config(other / "sources.toml", {})
+    assert [s.plan for s in config.sources] == ["blue-example"]
 
 
 def test_a_selector_on_a_pdf_source_is_an_error(tmp_path: Path) -> None:

@@ -51,12 +51,51 @@ OPTION_METAVARS = {"--code": "C", "--source": "ID", "--since": "DATE", "--at": "
 
 PAYER_NAMES = {"aetna": "Aetna", "bcbs": "BCBS", "cigna": "Cigna", "uhc": "UnitedHealthcare", "medicare": "Medicare"}
 
-PLAN_NAMES = {
+BCBS_PLANS = {
     "anthem": "Anthem",
     "horizon-nj": "Horizon BCBSNJ",
     "bcbs-al": "BCBS of Alabama",
     "florida-blue": "Florida Blue",
     "premera": "Premera Blue Cross",
+    "arkansas-blue": "Arkansas Blue Cross",
+    "bcbs-az": "BCBS of Arizona",
+    "blue-shield-ca": "Blue Shield of California",
+    "capital-blue": "Capital Blue Cross",
+    "carefirst": "CareFirst",
+    "empire": "Empire BCBS",
+    "excellus": "Excellus BCBS",
+    "fep": "Federal Employee Program",
+    "highmark": "Highmark",
+    "hmsa": "HMSA",
+    "blue-cross-idaho": "Blue Cross of Idaho",
+    "ibx": "Independence Blue Cross",
+    "bcbs-il": "BCBS of Illinois",
+    "bcbs-ks": "BCBS of Kansas",
+    "bcbs-kc": "BCBS of Kansas City",
+    "bcbs-la": "BCBS of Louisiana",
+    "bcbs-ma": "BCBS of Massachusetts",
+    "bcbs-mi": "BCBS of Michigan",
+    "bcbs-mn": "BCBS of Minnesota",
+    "bcbs-ms": "BCBS of Mississippi",
+    "bcbs-mt": "BCBS of Montana",
+    "bcbs-nc": "BCBS of North Carolina",
+    "bcbs-nd": "BCBS of North Dakota",
+    "bcbs-ne": "BCBS of Nebraska",
+    "bcbs-nm": "BCBS of New Mexico",
+    "bcbs-ok": "BCBS of Oklahoma",
+    "regence": "Regence",
+    "bcbs-ri": "BCBS of Rhode Island",
+    "bcbs-sc": "BCBS of South Carolina",
+    "bcbs-tn": "BCBS of Tennessee",
+    "bcbs-tx": "BCBS of Texas",
+    "bcbs-vt": "BCBS of Vermont",
+    "wellmark": "Wellmark",
+    "bcbs-wy": "BCBS of Wyoming",
+}
+"""The Blue Cross Blue Shield companies by the slug sources.toml uses, with their display names."""
+
+PLAN_NAMES = {
+    **BCBS_PLANS,
     "ngs": "NGS",
     "first-coast": "First Coast",
     "noridian": "Noridian",
@@ -68,10 +107,14 @@ PLAN_NAMES = {
 """Display names of the plan slugs used in sources.toml (BCBS plans, Medicare contractors)."""
 
 PLANS_BY_PAYER: dict[str, tuple[str, ...]] = {
-    "bcbs": ("anthem", "horizon-nj", "bcbs-al", "florida-blue", "premera"),
+    "bcbs": tuple(BCBS_PLANS),
     "medicare": ("ngs", "first-coast", "noridian", "novitas", "palmetto", "cgs", "wps"),
 }
-"""The plans sources.toml allows, by payer (BCBS plans; Medicare Administrative Contractors)."""
+"""The plans the tracker knows, by payer (BCBS companies; Medicare Administrative Contractors). A
+Medicare contractor must be one of them; a BCBS plan may be another company's slug, unless it is
+a near miss of a known one (a typo: "anthm")."""
+CLOSED_PLANS = frozenset({"medicare"})
+"""Payers whose plan list is complete: any other plan is an error."""
 
 
 def code_label(code: str) -> str:

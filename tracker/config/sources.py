@@ -6,6 +6,7 @@ allowed, so that a typo is fixed in one look.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import tomllib
@@ -20,7 +21,7 @@ from tracker.config.notify import NotifySettings, notify_settings
 from tracker.config.schedule import ScheduleSettings, schedule_settings
 from tracker.errors import ConfigError
 from tracker.models import PAYERS, Kind, Payer
-from tracker.vocab import DEFAULT_CODE, PLANS_BY_PAYER
+from tracker.vocab import CLOSED_PLANS, DEFAULT_CODE, PLANS_BY_PAYER
 
 SourceKind = Literal["html", "pdf", "mcd-article"]
 """What a source may declare itself to be."""
@@ -353,11 +354,16 @@ def _text(value: Any) -> bool:
 
 
 def _plan(payer: str, plan: str | None, where: str, loc: _Locator, index: int) -> str | None:
-    """A BCBS plan or a Medicare contractor must be one the tracker knows (its name shows in digests and reports)."""
-    allowed = PLANS_BY_PAYER.get(payer)
-    if plan is not None and allowed is not None and plan not in allowed:
+    """A plan the tracker knows, or (BCBS) another company's slug that is not a near miss of a known
+    one: a typo ("anthm") is an error naming the known plans; a Medicare contractor must be known."""
+    known = PLANS_BY_PAYER.get(payer)
+    if plan is None or known is None or plan in known:
+        return plan
+    near = difflib.get_close_matches(plan, known, n=1, cutoff=0.75)
+    if payer in CLOSED_PLANS or near:
+        hint = f"did you mean {near[0]!r}? " if near else ""
         raise loc.error(
-            f"{where}: key 'plan': {plan!r} is not a {payer} plan; allowed: {', '.join(allowed)}", index, "plan"
+            f"{where}: key 'plan': {plan!r} is not a {payer} plan; {hint}known: {', '.join(known)}", index, "plan"
         )
     return plan
 
