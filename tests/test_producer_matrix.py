@@ -23,23 +23,12 @@ from tests.producers import PRODUCERS, convert, missing_programs
 from tests.test_invariance import HTML, _diff, original, panels_opened, read
 from tracker.extract import extract
 
-_NO_TITLE = (
-    "the page has no <h1>: its largest text is the <h2> 'Policy Position', which the PDF reader takes for "
-    "the document's title (the first title-sized block of the first page), so the statement under it is "
-    "outside any heading and 'Nervous System' (<h3>) ranks as a top-level heading: the statement no longer "
-    "governs the code tables. Type alone does not tell a title from a top-level heading here; fix either "
-    "the PDF title rule or let the reader treat a title that names a policy scope as one. (Chromium's copy "
-    "reads right only because its running header prints the page's <title>, 'Experimental/Investigational "
-    "Services'.)"
-)
 _CHECK_COLUMNS = (
     "two adjacent check-mark columns under wrapped headers ('Medically necessary' | 'Investigational') are "
     "read as one column in the PDF (the header lines merge and each row's ✓ lands in it), so the ✓ no "
     "longer says which status: a PDF grid problem (tracker/extract/pdfgrid.py), open"
 )
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("highmark_policy_position_subtables", "weasyprint"): _NO_TITLE,
-    ("highmark_policy_position_subtables", "wkhtmltopdf"): _NO_TITLE,
     **{("bsca_check_columns", producer): _CHECK_COLUMNS for producer in PRODUCERS},
 }
 """(fixture, producer) cells that still read differently from the HTML, with the reason. The test

@@ -80,6 +80,13 @@ _CONTINUES = re.compile(
 # A caption that lists codes as related, not as governed: Aetna "Other CPT codes related to the CPB:".
 _RELATED_CAPTION = re.compile(r"\b(?:related|other\s+(?:cpt|hcpcs)?\s*codes)\b", re.IGNORECASE)
 # Sections whose statements speak for the whole document (Premera "Policy", Highmark "Policy Position").
+# A "title" that is the name of a policy section (a PDF of a page without <h1> takes its first <h2>,
+# "Policy Position", for the title): the section it opens governs what follows.
+_SECTION_TITLE = re.compile(
+    r"(?:(?:medical\s+|coverage\s+|clinical\s+)?policy(?:\s+(?:position|statement|criteria))?|coverage\s+(?:rationale|policy)"
+    r"|position\s+statement|criteria|indications|clinical\s+indications)",
+    re.I,
+)
 _POLICY_SCOPE = re.compile(r"\b(?:policy|position|criteria|coverage\s+rationale|statement|indications)\b", re.I)
 
 
@@ -199,8 +206,8 @@ class Reader(_Links):
     def read(self, blocks: Iterable[Block]) -> None:
         """Feed blocks in document order."""
         for block in blocks:
-            if block.kind == "heading":
-                self._heading(block)
+            if block.kind == "heading" or _opens_section(block):
+                self._heading(replace(block, kind="heading") if block.kind == "title" else block)
             elif block.kind in ("paragraph", "item"):
                 self._text(block)
                 if block.kind == "paragraph":
@@ -416,6 +423,12 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
         if current:
             own.append(part)
     return own
+
+
+def _opens_section(block: Block) -> bool:
+    """A "title" that is the name of a policy section opens that section, above every heading (level
+    0): a page without <h1> printed to PDF has its first <h2>, "Policy Position", for its title."""
+    return block.kind == "title" and _SECTION_TITLE.fullmatch(block.text.strip(" :")) is not None
 
 
 def _grouped_rows(block: Block) -> list[tuple[tuple[str, ...], str]]:
