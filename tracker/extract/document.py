@@ -103,16 +103,20 @@ class Outline:
     """The heading stack while reading blocks in order."""
 
     stack: list[Block] = field(default_factory=list)
+    _path: list[str] | None = field(default=None, repr=False, compare=False)
 
     def push(self, heading: Block) -> None:
         """Enter a heading: it closes every heading at its level or below."""
         while self.stack and self.stack[-1].level >= heading.level:
             self.stack.pop()
         self.stack.append(heading)
+        self._path = None
 
     def path(self) -> list[str]:
-        """Heading texts from the outermost in."""
-        return [strip_label(h.text) for h in self.stack]
+        """Heading texts from the outermost in (computed once per heading entered; do not mutate)."""
+        if self._path is None:
+            self._path = [strip_label(h.text) for h in self.stack]
+        return self._path
 
 
 def text_lines(blocks: Iterable[Block]) -> Iterator[str]:

@@ -221,6 +221,8 @@ class _Walker:
     _cells: list[Tag] | None = field(default=None, repr=False, compare=False)
     """The cells of the layout table just entered: what the walk visits next instead of its children."""
     _cell_ids: set[int] = field(default_factory=set, repr=False, compare=False)
+    broken: bool = False
+    """The runs collected since the last flush hold a <br>."""
 
     def flush(self) -> None:
         """Emit the inline text collected so far as one paragraph or list item (or several, where
@@ -229,13 +231,12 @@ class _Walker:
         if not runs:
             return
         kind = self.kind[-1]
-        broken = kind == "paragraph" and any(t is BR for t, _ in runs)
-        for part in _br_paragraphs(runs) if broken else [runs]:
+        for part in _br_paragraphs(runs) if self.broken and kind == "paragraph" else (runs,):
             text = clean(part[0][0] if len(part) == 1 else "".join(t for t, _ in part))
             if text:
-                label = all(b for t, b in part if t.strip())
-                self.blocks.append(Block(kind, text=text, label=label))  # type: ignore[arg-type]
+                self.blocks.append(Block(kind, text=text, label=_all_bold(part)))  # type: ignore[arg-type]
         runs.clear()
+        self.broken = False
 
     def walk(self, node: Tag) -> None:
         """Visit the children of ``node`` in document order."""
@@ -291,6 +292,7 @@ class _Walker:
         role = str(attrs.get("role", "")).lower() if attrs else ""
         if name == "br":
             self.runs.append((BR, self.bold > 0))
+            self.broken = True
             return None
         level = _heading_level(tag, role)
         if level is not None:
@@ -352,6 +354,11 @@ class _Walker:
             return _NOTHING
         self.blocks.extend(_data_tables(table, rows, self))
         return None
+
+
+def _all_bold(runs: list[tuple[str, bool]]) -> bool:
+    """Every visible run is bold: a label."""
+    return all(b for t, b in runs if t.strip())
 
 
 BR = "\n"
