@@ -279,3 +279,11 @@ def test_run_calls_a_javascript_shell_a_fault_and_keeps_the_last_good_version(
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert [c["kind"] for c in work.json("changes", "--source", "shell")] == ["new"]
     assert work.json("status")[0]["status"] == "covered"
+
+
+def test_a_page_whose_markup_hides_its_text_says_so() -> None:
+    """An unclosed <script> swallows the page, as a browser shows it: a fault that names the cause."""
+    words = " ".join(["Neurolysis of the supraorbital branch (CPT 64600) is medically necessary."] * 12)
+    page = f"<html><head><script>var x = 1;</scri+t></head><body><p>{words}</p></body></html>".encode()
+    with pytest.raises(ExtractError, match="markup hides its text"):
+        extract(page, "html", ["64600"])

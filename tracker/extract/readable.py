@@ -20,8 +20,17 @@ _APP_ROOT = re.compile(
     rb"<(?:div|main|section)[^>]+id\s*=\s*[\"']?(?:root|app|__next|__nuxt)\b|type\s*=\s*[\"']application/(?:ld\+)?json",
     re.IGNORECASE,
 )
+HIDDEN_WORDS = 60
+"""Words of text between the tags of the raw markup (scripts and styles aside) from which a page that
+shows none is one whose markup hides its text, not a JavaScript shell."""
+_NOT_TEXT = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
 MIN_WORDS = 12
 """Fewer words than this in a whole page: nothing a person could read there."""
+
+
+def _raw_words(body: bytes) -> int:
+    """Words between the raw markup's tags, closed scripts, styles and comments left out."""
+    return len(_NOT_TEXT.sub(b" ", body[:2_000_000]).split())
 
 
 def refuse_format(body: bytes) -> None:
@@ -42,6 +51,11 @@ def refuse_textless_html(body: bytes, blocks: Iterable[Block]) -> None:
         words += len(line.split())
         if words >= MIN_WORDS:
             return
+    if _raw_words(body) >= HIDDEN_WORDS:
+        raise ExtractError(
+            "no readable text: the page's markup hides its text (an unclosed <script>, <style>, <textarea> or "
+            "comment swallows the rest of the page, as a browser would show it): a damaged or truncated page?"
+        )
     if _SCRIPT.search(body) or _APP_ROOT.search(body):
         raise ExtractError(
             "no readable text: the page is rendered by JavaScript (its content is in scripts, not in the HTML)"
