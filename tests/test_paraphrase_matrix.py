@@ -557,3 +557,15 @@ def test_prior_authorization_on_a_range_includes_the_codes_inside_it(sentence: s
     result = extract(page, "html", CODES)
     for code in CODES:
         assert summarize(result.for_code(code))[1] is True, code
+
+
+def test_a_sentence_going_on_about_another_procedure_gives_no_second_stance() -> None:
+    """ "This does not apply to …, which is investigational" speaks of another procedure, not the code's
+    "otherwise": the code keeps its one stance and asks for no review."""
+    page = (
+        "<!DOCTYPE html><html><body><main><h1>Nerve Destruction</h1><h2>Policy</h2>"
+        f"<p>{escape(_cap(CITED))} is medically necessary for trigeminal neuralgia. This does not apply to "
+        "pulsed radiofrequency, which is investigational.</p></main></body></html>"
+    ).encode()
+    sections = extract(page, "html", CODES).for_code("64600")
+    assert {s.status for s in sections} == {"covered"} and not needs_review(sections)

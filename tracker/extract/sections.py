@@ -73,6 +73,7 @@ _PA_HEADING = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notifi
 # A statement that speaks of the document's codes as such ("the codes listed in Attachment A", "procedure
 # codes identified within this policy"): it governs a code list that names no stance of its own.
 _CODE_REF = re.compile(r"\bcodes?\b|\blisted\b|\b(?:this|the)\s+(?:policy|table|list|attachment)\b", re.I)
+_OTHERWISE = re.compile(r"^\W*(?:otherwise|else|if\s+not|in\s+(?:all\s+)?other\s+cases)\b", re.I)
 # A clause with no code of its own that goes on about the same subject: "otherwise, it is ...".
 _CONTINUES = re.compile(
     r"^\W*(?:otherwise|else|if\s+not|it|they|this|these|such|the\s+(?:same|procedure|service))\b", re.I
@@ -272,11 +273,8 @@ class Reader(_Links):
             self._other_stances(code, own, intro, block)
 
     def _other_stances(self, code: str, own: list[str], intro: str, block: Block) -> None:
-        """ "Only when …; otherwise …": a code whose clauses take two stances gets a section for each."""
-        found = [h for c in own for h in stances(c) if h.status is not None]
-        first = self.sections[-1].status
-        for status in dict.fromkeys(h.status for h in found if h.status != first):
-            clause = next(c for c in own if any(h.status == status for h in stances(c)))
+        """ "Only when …; otherwise …": a code whose "otherwise" clause takes another stance gets a section for it."""
+        for clause in _otherwise_clauses(own, self.sections[-1].status):
             self._emit([code], [], [intro, block.text], [("statement", clause)], block.page, lead_text=block.text)
 
     def _scope_parts(self) -> list[tuple[str, str]]:
@@ -423,6 +421,18 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
         if current:
             own.append(part)
     return own
+
+
+def _otherwise_clauses(own: list[str], first: Status) -> list[str]:
+    """One clause per stance other than ``first`` among a code's first clause and its "otherwise …"
+    clauses (a clause that only goes on about the code, "This does not apply to …", is not one)."""
+    candidates = [own[0], *(c for c in own[1:] if _OTHERWISE.match(c))] if own else []
+    out: dict[Status, str] = {}
+    for clause in candidates:
+        for hit in stances(clause):
+            if hit.status is not None and hit.status != first:
+                out.setdefault(hit.status, clause)
+    return list(out.values())
 
 
 def _opens_section(block: Block) -> bool:
