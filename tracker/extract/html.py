@@ -16,79 +16,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from bs4 import BeautifulSoup, UnicodeDammit
-from bs4.element import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from bs4.element import NavigableString, Tag
 
 from tracker.errors import ExtractError
-from tracker.extract.codes import is_code_like
 from tracker.extract.document import Block
+from tracker.extract.htmlnodes import BLOCK_TAGS, DROP, HEADINGS, SKIP_STRINGS, STRONG, TABLE_ROLES, hidden, inline_text
+from tracker.extract.htmltables import data_tables, is_layout, rows_of
 from tracker.extract.normalize import clean
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
 from tracker.judge.classify import CODE_LIST
 
-DROP = frozenset(
-    {
-        "script",
-        "style",
-        "nav",
-        "header",
-        "footer",
-        "noscript",
-        "template",
-        "svg",
-        "iframe",
-        "button",
-        "select",
-        "textarea",
-        "head",
-        "object",
-        "canvas",
-        "map",
-    }
-)
-"""Elements that are page chrome or not text at all."""
-HEADINGS = {f"h{n}": n for n in range(1, 7)}
-BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "aside",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "table",
-        "dl",
-        "dt",
-        "dd",
-        "form",
-        "center",
-        "pre",
-        "figure",
-        "figcaption",
-        "fieldset",
-        "address",
-        "body",
-        "html",
-        "hr",
-        "details",
-        "summary",
-        *HEADINGS,
-    }
-)
-_STRONG = frozenset({"b", "strong"})
-_SKIP_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CSS_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.IGNORECASE)
 _PANEL_CLASS = re.compile(r"accordion|collaps|panel|tab-?pane|tabcontent|expand|toggle", re.IGNORECASE)
-_TABLE_ROLES = frozenset({"table", "grid", "treegrid"})
-_GRID_ROLE = re.compile("^(?:table|grid|treegrid)$")
-_ROW_ROLES = frozenset({"row"})
-_CELL_ROLES = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
-_LAYOUT_CHILD = frozenset({"table", "form", "h1", "h2", "h3", "h4", "h5", "h6"})
-_PARA_CHILD = frozenset({"p", "div", "ul", "ol", "dl", "blockquote", "section", "article"})
 DT_LEVEL = 6
 """A definition term (<dt>) heads its <dd>: the lowest sized heading level."""
 
@@ -257,7 +196,7 @@ class _Walker:
                 entered = self._enter(child)
                 if entered is not None:
                     stack.append((self._inside(child), entered))
-            elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
+            elif isinstance(child, NavigableString) and not isinstance(child, SKIP_STRINGS):
                 runs.append((child, self.bold > 0))
 
     def visit(self, tag: Tag) -> None:
@@ -296,18 +235,18 @@ class _Walker:
             return None
         level = _heading_level(tag, role)
         if level is not None:
-            self._heading(tag, level)
+            self.enter_heading(tag, level)
             return None
         if self._cell_ids and id(tag) in self._cell_ids:
             return self._nested("paragraph")  # a layout table's cell: a block of its own
-        if name == "table" or role in _TABLE_ROLES:
+        if name == "table" or role in TABLE_ROLES:
             self.flush()
             return self._table(tag)
         if name == "li":
             return self._nested("item")
         if name in BLOCK_TAGS:
             return self._nested(self.kind[-1] if name in ("ul", "ol") else "paragraph")
-        if name in _STRONG or (attrs and _CSS_BOLD.search(str(attrs.get("style", "")))):
+        if name in STRONG or (attrs and _CSS_BOLD.search(str(attrs.get("style", "")))):
             self.bold += 1
             return _BOLD
         return _NOTHING
@@ -321,7 +260,7 @@ class _Walker:
         """Chrome, non-text, and hidden elements (an openable panel is not hidden)."""
         if tag.name in DROP:
             return True
-        return _hidden(tag) and not self._openable(tag)
+        return hidden(tag) and not self._openable(tag)
 
     def _openable(self, tag: Tag) -> bool:
         if self._controlled is None:
@@ -332,7 +271,7 @@ class _Walker:
         names: list[str] = [str(c) for c in classes] if isinstance(classes, list) else [str(classes or "")]
         return any(_PANEL_CLASS.search(c) for c in names)
 
-    def _heading(self, tag: Tag, level: int) -> None:
+    def enter_heading(self, tag: Tag, level: int) -> None:
         self.flush()
         text = clean(inline_text(tag, self))
         if not text:  # an accordion heading is its control: <h3><button aria-controls=…>Policy</button></h3>
@@ -347,12 +286,12 @@ class _Walker:
 
     def _table(self, table: Tag) -> _Exit | None:
         """A data table becomes table blocks; a layout table's cells are walked next, each a block."""
-        rows = _rows(table)
-        if _is_layout(rows):
+        rows = rows_of(table)
+        if is_layout(rows):
             self._cells = [cell for row in rows for cell in row]
             self._cell_ids.update(id(cell) for cell in self._cells)
             return _NOTHING
-        self.blocks.extend(_data_tables(table, rows, self))
+        self.blocks.extend(data_tables(table, rows, self))
         return None
 
 
@@ -398,16 +337,6 @@ def _br_paragraphs(runs: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]
     return out
 
 
-def _caption_heading(walker: _Walker, caption: Tag) -> bool:
-    """A table caption that holds a heading (Aetna: <caption><h2>CPT Codes / …</h2></caption>) is
-    that heading, entered before the table; True when it was."""
-    found = caption.find(list(HEADINGS))
-    if not isinstance(found, Tag):
-        return False
-    walker._heading(found, HEADINGS[found.name])
-    return True
-
-
 def _heading_level(tag: Tag, role: str) -> int | None:
     """The heading level of ``tag``: <hN>, role="heading" (aria-level, default 2), <dt>; else None."""
     if tag.name in HEADINGS:
@@ -429,256 +358,6 @@ def _control_title(tag: Tag) -> str:
     if str(tag.get("role", "")).lower() == "tab":
         return ""  # a tab strip repeats the panels' own titles
     return clean(tag.get_text(" "))
-
-
-def _hidden(tag: Tag) -> bool:
-    if not tag.attrs:
-        return False
-    return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN.search(str(tag.get("style", ""))))
-
-
-def _rows(grid: Tag) -> list[list[Tag]]:
-    """The table's own rows (not those of nested tables or grids), as lists of cells: <tr> and
-    role="row" alike, one look at each element on the way down."""
-    rows: list[list[Tag]] = []
-    stack: list[Tag] = [c for c in reversed(grid.contents) if isinstance(c, Tag)]
-    while stack:
-        tag = stack.pop()
-        role = str(tag.get("role", "")).lower()
-        if role in _ROW_ROLES or tag.name == "tr":
-            rows.append([c for c in tag.find_all(True, recursive=False) if _is_cell(c)])
-        elif role not in _TABLE_ROLES and tag.name != "table":
-            stack.extend(c for c in reversed(tag.contents) if isinstance(c, Tag))
-    return rows
-
-
-def _is_cell(tag: Tag) -> bool:
-    return tag.name in ("td", "th") or str(tag.get("role", "")).lower() in _CELL_ROLES
-
-
-def _is_header_cell(cell: Tag) -> bool:
-    return cell.name == "th" or str(cell.get("role", "")).lower() in ("columnheader",)
-
-
-def _is_layout(rows: list[list[Tag]]) -> bool:
-    """A table used for page layout: a cell holds whole sections (headings, nested tables, several paragraphs).
-
-    A cell whose text is wrapped in one <p>, <div> or <span> is still a data cell.
-    """
-    width = max((len(row) for row in rows), default=0)
-    for row in rows:
-        group_row = width > 1 and len(row) == 1
-        for cell in row:
-            if not any(isinstance(c, Tag) for c in cell.contents):
-                continue  # text only: the common case, no search needed (a 20,000-column table stays fast)
-            holds, blocks = _scan_cell(cell, headings=not group_row)
-            if holds:
-                return True
-            if blocks >= 2 and _paragraphs(cell) >= 2:
-                if sum(1 for c in cell.find_all(_PARA_CHILD) if c.get_text(strip=True)) >= 2:
-                    return True
-    return False
-
-
-_CELL_SCAN = 2000
-"""Elements looked at inside one cell: a cell holding more is page layout (it holds sections)."""
-
-
-def _scan_cell(cell: Tag, *, headings: bool = True) -> tuple[bool, int]:
-    """Whether the cell holds a section (a heading, a nested table or grid, a form), and how many
-    paragraph-like elements it holds; one pass with an early end, however deep the markup.
-
-    ``headings=False``: a heading alone does not make a section (the one cell of a full-width group
-    row: Aetna's "<td colspan=2><h3>CPT codes covered if …</h3></td>" heads the rows below it)."""
-    stack = [c for c in cell.contents if isinstance(c, Tag)]
-    seen = blocks = 0
-    while stack:
-        tag = stack.pop()
-        seen += 1
-        role = str(tag.get("role", "")).lower() if tag.attrs else ""
-        if seen > _CELL_SCAN or _GRID_ROLE.match(role):
-            return True, blocks
-        if (tag.name in _LAYOUT_CHILD or role == "heading") and (headings or tag.name in ("table", "form")):
-            return True, blocks
-        blocks += tag.name in _PARA_CHILD
-        stack.extend(c for c in tag.contents if isinstance(c, Tag))
-    return False, blocks
-
-
-def _paragraphs(cell: Tag) -> int:
-    """Sibling paragraphs with text at the top of a cell's block structure (wrappers unwrapped)."""
-    node = cell
-    while True:
-        blocks = [c for c in node.find_all(True, recursive=False) if c.get_text(strip=True)]
-        if len(blocks) == 1 and blocks[0].name in _PARA_CHILD and not _own_text(node):
-            node = blocks[0]
-            continue
-        return sum(1 for b in blocks if b.name in _PARA_CHILD)
-
-
-def _own_text(tag: Tag) -> bool:
-    return any(isinstance(c, NavigableString) and c.strip() for c in tag.children)
-
-
-def _data_tables(table: Tag, rows: list[list[Tag]], walker: _Walker | None = None) -> list[Block]:
-    """One block per group of rows, read as a browser lays the grid out (``_grid``: a ``rowspan`` cell
-    stands in every row it spans).
-
-    A row with one filled cell and no code (a full-width row, or a row whose code cell is empty)
-    heads the rows below it: as their caption when it is a heading, takes a stance or says the
-    codes are related ("CPT codes covered if selection criteria are met:"), else as their group
-    (a procedure's name, a qualifier: "For the following CPT codes when specified as …:"), which
-    the caption above still governs.
-    """
-    width = max((sum(_span(c) for c in row) for row in rows), default=0)
-    caption_tag = table.find("caption") or table.find(True, {"role": "caption"})
-    caption = clean(inline_text(caption_tag, walker)) if isinstance(caption_tag, Tag) else ""
-    if isinstance(caption_tag, Tag) and walker is not None and _caption_heading(walker, caption_tag):
-        caption = ""
-    grid = _grid(rows)
-    texts: dict[int, str] = {}
-
-    def text(cell: Tag) -> str:
-        if id(cell) not in texts:
-            texts[id(cell)] = _cell(cell, walker)
-        return texts[id(cell)]
-
-    header: tuple[str, ...] = ()
-    if grid and grid[0] and (_is_header_row(rows[0]) or _in_thead(rows[0][0])):
-        header, grid, rows = tuple(text(c) for c in grid[0]), grid[1:], rows[1:]
-    groups: list[Block] = []
-    body: list[tuple[str, ...]] = []
-    group, more = "", False
-    for row, cells_of in zip(rows, grid, strict=True):
-        if not row:  # a row of no cells (a stray <tr></tr>): nothing to read
-            continue
-        cells = tuple(text(c) for c in cells_of)
-        filled = [c for c in (text(c) for c in row) if c]
-        spans = len(row) == 1 or _span(row[0]) > 1
-        intro = len(filled) == 1 and not text(row[0])
-        if width > 1 and len(filled) == 1 and (spans or intro) and not is_code_like(filled[0].split()[0]):
-            groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
-            body = []
-            if _heads_rows(row[-1], filled[0]):
-                caption, group, more = filled[0], "", False
-            else:  # the same caption goes on over the next group (the label above the table included)
-                group, more = filled[0], True
-        elif filled:
-            body.append(cells)
-    groups.append(Block("table", caption=caption, header=header, rows=tuple(body), group=group, continued=more))
-    return [g for g in groups if g.rows or g.caption or g.group]
-
-
-_STANCE_OR_RELATED = re.compile(
-    r"\b(?:covered|non-?covered|medically\s+necessary|experimental|investigational|unproven|related|other\s+codes)\b",
-    re.IGNORECASE,
-)
-
-
-def _heads_rows(cell: Tag, text: str) -> bool:
-    """A group row that captions the rows below (a heading, a stance, "related"), not one naming them."""
-    if cell.find(list(HEADINGS)) is not None:
-        return True
-    return _STANCE_OR_RELATED.search(text) is not None
-
-
-def _is_header_row(row: list[Tag]) -> bool:
-    """<th> cells, or cells that are all bold or empty with some text (Anthem's "CPT | &nbsp;")."""
-    if all(_is_header_cell(c) for c in row):
-        return True
-    if len(row) < 2:
-        return False
-    texts = [c.get_text(" ", strip=True) for c in row]
-    if not any(texts) or any(is_code_like(w) for t in texts for w in t.split()):
-        return False
-    return all(not t or _bold_text(c) == t for c, t in zip(row, texts, strict=True))
-
-
-def _bold_text(cell: Tag) -> str:
-    strong = cell.find(_STRONG)
-    return strong.get_text(" ", strip=True) if isinstance(strong, Tag) else ""
-
-
-def _grid(rows: list[list[Tag]]) -> list[list[Tag]]:
-    """The rows as a browser lays them out: a cell with ``rowspan`` = n stands in the n rows it spans,
-    at its column (``colspan`` counted), so a status or prior-authorization cell spanning rows
-    applies to each of them."""
-    carried: dict[int, tuple[Tag, int]] = {}  # column -> (cell, rows still to fill)
-    out: list[list[Tag]] = []
-    for row in rows:
-        laid: list[Tag] = []
-        column = 0
-        cells = iter(row)
-        while True:
-            if column in carried:
-                cell, left = carried[column]
-                laid.append(cell)
-                if left <= 1:
-                    del carried[column]
-                else:
-                    carried[column] = (cell, left - 1)
-                column += _span(cell)
-                continue
-            found = next(cells, None)
-            if found is None:
-                if any(c >= column for c in carried):
-                    column = min(c for c in carried if c >= column)
-                    continue
-                break
-            span = _rowspan(found)
-            if span > 1:
-                carried[column] = (found, span - 1)
-            laid.append(found)
-            column += _span(found)
-        out.append(laid)
-    return out
-
-
-def _rowspan(cell: Tag) -> int:
-    try:
-        return max(1, min(1000, int(str(cell.get("rowspan") or cell.get("aria-rowspan") or 1))))
-    except ValueError:
-        return 1
-
-
-def _in_thead(cell: Tag) -> bool:
-    return cell.find_parent("thead") is not None
-
-
-def _span(cell: Tag) -> int:
-    try:
-        return max(1, int(str(cell.get("colspan") or cell.get("aria-colspan") or 1)))
-    except ValueError:
-        return 1
-
-
-def _cell(cell: Tag, walker: _Walker | None = None) -> str:
-    return clean(inline_text(cell, walker))
-
-
-def inline_text(tag: Tag, walker: _Walker | None = None) -> str:
-    """Text of an element: inline markup joins without spaces ("64600<sup>*</sup>"), blocks and <br> split.
-
-    Iterative, so any depth of nesting reads. ``walker`` decides what is hidden (openable panels are not).
-    """
-    parts: list[str] = []
-    stack: list[tuple[Iterator[object], str]] = [(iter(tag.children), "")]
-    while stack:
-        children, gap = stack[-1]
-        child = next(children, None)
-        if child is None:
-            stack.pop()
-            parts.append(gap)
-        elif isinstance(child, Tag):
-            if walker.is_dropped(child) if walker is not None else child.name in DROP or _hidden(child):
-                continue
-            name = child.name
-            inner_gap = " " if name in BLOCK_TAGS or name in ("br", "td", "th", "tr") or _is_cell(child) else ""
-            parts.append(inner_gap)
-            stack.append((iter(child.children), inner_gap))
-        elif isinstance(child, NavigableString) and not isinstance(child, _SKIP_STRINGS):
-            parts.append(str(child))
-    return "".join(parts)
 
 
 def title_of(soup: BeautifulSoup, blocks: Iterable[Block]) -> str | None:
