@@ -123,3 +123,8 @@ def only_codes(text: str) -> bool:
     words = re.sub(r"\b(?:cpt|hcpcs|codes?|and|or|through|thru|to)\b", " ", clean(text), flags=re.I)
     rest = [t for t in _TOKEN.findall(words) if not is_code_like(t)]
     return not rest and bool(_TOKEN.findall(words))
+
+
+def names_codes(text: str) -> bool:
+    """True when the text names a code-shaped token (a statement about those codes, not a scope's)."""
+    return any(is_code_like(t) for t in _TOKEN.findall(text))

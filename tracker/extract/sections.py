@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from tracker.extract.codes import FOOTNOTE_MARKERS, is_code_like, mentioned, mentions, only_codes
+from tracker.extract.codes import is_code_like, mentioned, mentions, names_codes, only_codes
 from tracker.extract.document import Block, Outline, attach_captions_and_notes
 from tracker.extract.linking import Statement, best_link, words
 from tracker.extract.normalize import strip_label
+from tracker.extract.rows import PA_COLUMN, grouped_rows, pa_cell, render_row, row_notes, row_pa, spanned_down
 from tracker.judge.classify import (
     CODE_LIST,
     NO_STANCE,
@@ -28,7 +29,6 @@ LEVEL_TITLE = 8
 LEVEL_LABEL = 9
 SEP = " › "
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
-_MARKER = re.compile(rf"[A-Za-z0-9]([{FOOTNOTE_MARKERS}]+)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -61,13 +61,6 @@ def finish_blocks(blocks: Sequence[Block]) -> list[Block]:
     return out
 
 
-_PA_COLUMN = re.compile(
-    r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification|pre-?\s?service\s+review|prior\s+(?:review|approval)"
-    r"|review\s+required|^\s*PA\s*$",
-    re.IGNORECASE,
-)
-_PA_YES = re.compile(r"^(?:yes|y|x|(?:is\s+|are\s+)?required|requires?\b.*|✓|✔|☑)", re.IGNORECASE)
-_PA_NO = re.compile(r"^(?:no|n|none|n/?a|(?:is\s+|are\s+)?not\s+required|no\s+prior)\b", re.IGNORECASE)
 # A heading or table about prior authorization ("Prior Authorization Information", "Precertification").
 _PA_HEADING = re.compile(r"prior\s*auth|pre-?\s?auth|pre-?\s?cert|precert|notification\s+requirement", re.I)
 # A statement that speaks of the document's codes as such ("the codes listed in Attachment A", "procedure
@@ -240,10 +233,10 @@ class Reader(_Links):
             status, basis = decide([("statement", text)])
             if status != "mentioned":
                 self.stances.setdefault(status, basis)
-                if not _names_codes(text):
+                if not names_codes(text):
                     self.general.add(status)
                     self.stances[status] = {**self.stances[status], "sentence": text}
-        if _names_codes(text):
+        if names_codes(text):
             return
         if scope.status is None:
             status, basis = decide([("statement", text)])
@@ -282,25 +275,25 @@ class Reader(_Links):
         return [("statement", s.statement) for s in reversed(self.scopes) if s.status is not None]
 
     def _table(self, block: Block) -> None:
-        pa_col = next((i for i, h in enumerate(block.header) if _PA_COLUMN.search(h)), None)
+        pa_col = next((i for i, h in enumerate(block.header) if PA_COLUMN.search(h)), None)
         lead = self._governing() if not block.caption else ""
         related = bool(_RELATED_CAPTION.search(block.caption))
         disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
-        whole = replace(block, rows=_spanned_down(block.rows, pa_col)) if pa_col is not None else block
-        for row, group in _grouped_rows(whole):
+        whole = replace(block, rows=spanned_down(block.rows, pa_col)) if pa_col is not None else block
+        for row, group in grouped_rows(whole):
             block = replace(whole, group=group) if group != whole.group else whole
             extra = [strip_label(block.caption), strip_label(group)]
             codes = mentioned(" ".join(row), self.codes)
             if not codes:
-                self.document_pa += _row_pa(row, pa_col) if pa_table else []
+                self.document_pa += row_pa(row, pa_col) if pa_table else []
                 continue
             # A paragraph that cites other codes speaks of those only, not of this row.
-            mine = [(w, t) for w, t in governing if not _names_codes(t) or any(mentions(t, c) for c in codes)]
+            mine = [(w, t) for w, t in governing if not names_codes(t) or any(mentions(t, c) for c in codes)]
             text, parts = _row_passage(block, row, lead, mine)
             first = len(self.sections)
-            self._emit(codes, extra, text, parts, block.page, prior_auth=_pa_cell(row, pa_col), header=block.header)
+            self._emit(codes, extra, text, parts, block.page, prior_auth=pa_cell(row, pa_col), header=block.header)
             self._keep_key(first, block.group or self._subheading(), "" if related else row)
             if self.sections[-1].basis == NO_STANCE and not related:
                 self.inheritable.extend((i, disclaimed) for i in range(first, len(self.sections)))
@@ -354,7 +347,7 @@ def _as_statement(block: Block, lead: str) -> Statement | None:
         phrase=basis["phrase"],
         rule=basis["rule"],
         prior_auth=pa,
-        cites=_names_codes(block.text),
+        cites=names_codes(block.text),
     )
 
 
@@ -441,36 +434,6 @@ def _opens_section(block: Block) -> bool:
     return block.kind == "title" and _SECTION_TITLE.fullmatch(block.text.strip(" :")) is not None
 
 
-def _grouped_rows(block: Block) -> list[tuple[tuple[str, ...], str]]:
-    """The rows of a table with the group row over each (a PDF table has its group rows among its rows).
-
-    A row without a code whose only text stands left of the next coded row's description is a group
-    row ("Tenotomy Using a Waterjet Device" over "23929 | Unlisted procedure, shoulder"); text in or
-    right of the description column is that description running on, not a group.
-    """
-    out: list[tuple[tuple[str, ...], str]] = []
-    group = block.group
-    rows = block.rows
-    for i, row in enumerate(rows):
-        filled = [j for j, cell in enumerate(row) if cell]
-        if len(filled) == 1 and len(row) > 1 and len(row[filled[0]].split()) > 1 and not _names_codes(row[filled[0]]):
-            after = next((r for r in rows[i + 1 :] if _names_codes(" ".join(r))), None)
-            description = _description_column(after) if after is not None else None
-            if description is not None and filled[0] < description:
-                group = row[filled[0]]
-                continue
-        out.append((row, group))
-    return out
-
-
-def _description_column(row: Sequence[str]) -> int | None:
-    """The column of a coded row's first filled cell after its code."""
-    code = next((j for j, cell in enumerate(row) if _names_codes(cell)), None)
-    if code is None:
-        return None
-    return next((j for j in range(code + 1, len(row)) if row[j]), None)
-
-
 def _code_sentences(split: Sequence[str], code: str) -> list[str]:
     """The sentences that speak of ``code``: those naming it, and the ones right after them that go on
     about the same subject without naming a code ("… (CPT 64600) is no longer investigational. It is
@@ -481,7 +444,7 @@ def _code_sentences(split: Sequence[str], code: str) -> list[str]:
         if mentions(sentence, code):
             out.append(sentence)
             following = True
-        elif following and _CONTINUES.match(sentence) and not _names_codes(sentence):
+        elif following and _CONTINUES.match(sentence) and not names_codes(sentence):
             out.append(sentence)
         else:
             following = False
@@ -520,61 +483,6 @@ def _inherit(sections: list[Section], indices: Sequence[int], status: Status, ba
         section = sections[i]
         if CODE_LIST.search(section.heading):
             sections[i] = replace(section, status=status, basis={**basis, "from": "statement"})
-
-
-def _names_codes(text: str) -> bool:
-    """True when the text names a code-shaped token (a statement about those codes, not a scope's)."""
-    return any(is_code_like(t) for t in _TOKEN.findall(text))
-
-
-def _spanned_down(rows: tuple[tuple[str, ...], ...], column: int) -> tuple[tuple[str, ...], ...]:
-    """A prior-authorization column filled in every row but some, each gap right under a value: the
-    value spans the gap (a PDF prints a ``rowspan`` cell once; the HTML grid has already repeated it)."""
-    cells = [row[column] if column < len(row) else "" for row in rows]
-    coded = [i for i, row in enumerate(rows) if _names_codes(" ".join(row))]
-    gaps = [i for i in coded if not cells[i]]
-    if not gaps or len(gaps) * 2 >= len(coded) or any(i == 0 or not cells[i - 1] for i in gaps):
-        return rows
-    out = [list(row) for row in rows]
-    for i in gaps:
-        out[i][column] = cells[i - 1]
-    return tuple(tuple(row) for row in out)
-
-
-def _row_pa(row: Sequence[str], column: int | None) -> list[bool]:
-    """The prior authorization a code-less row of a prior-authorization table states (by product, by
-    setting): for the whole document when its rows agree."""
-    if any(is_code_like(t) for t in _TOKEN.findall(" ".join(row))):
-        return []
-    pa = _pa_cell(row, column) if column is not None else classify_prior_auth(" ".join(row))
-    return [] if pa is None else [pa]
-
-
-def _pa_cell(row: Sequence[str], column: int | None) -> bool | None:
-    """The value of a prior-authorization column ("Yes" / "Required" / "No" / "Not required")."""
-    if column is None or column >= len(row):
-        return None
-    value = row[column].strip()
-    if _PA_NO.match(value):
-        return False
-    if _PA_YES.match(value):
-        return True
-    return None
-
-
-def render_row(header: Sequence[str], row: Sequence[str]) -> str:
-    """'Header: value | Header: value'; headers are used when they line up with the cells."""
-    named = len(header) == len(row)
-    cells = [f"{header[i]}: {cell}" if named and header[i] else cell for i, cell in enumerate(row) if cell]
-    return " | ".join(cells)
-
-
-def row_notes(row: Sequence[str], notes: Sequence[str]) -> list[str]:
-    """The footnotes whose markers appear right after a value in the row ("64600*")."""
-    markers = set(_MARKER.findall(" ".join(row)))
-    return [
-        n for n in notes if any(n.startswith(m) and n[len(m) : len(m) + 1] not in FOOTNOTE_MARKERS for m in markers)
-    ]
 
 
 def dedupe(sections: Iterable[Section]) -> tuple[Section, ...]:
