@@ -25,7 +25,9 @@ from tests.helpers import RUN_2, build_history, ticking
 from tracker.errors import StoreError
 from tracker.judge.diff import DELETE, INSERT, SAME, Segment
 from tracker.notify.digest import Item
-from tracker.report.html import ChangeView, ReportData, Side, render_report, words_html
+from tracker.report.changes import words_html
+from tracker.report.html import render_report
+from tracker.report.parts import ChangeView, ReportData, Side
 from tracker.report.write import write_report
 from tracker.store.database import open_store
 

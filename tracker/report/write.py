@@ -20,7 +20,8 @@ from tracker.errors import StoreError
 from tracker.models import Clock, iso
 from tracker.notify.digest import make_item
 from tracker.report.captures import Provenance, served
-from tracker.report.html import ChangeView, ReportData, Side, render_report
+from tracker.report.html import render_report
+from tracker.report.parts import ChangeView, ReportData, Side
 from tracker.store import queries as history
 from tracker.store.database import Store
 from tracker.store.ledger import change_rows
