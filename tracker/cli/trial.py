@@ -51,7 +51,7 @@ def _stored(obj: Context, source_id: str) -> tuple[StoredDocument | None, int | 
 
 def basis(sections: tuple[Section, ...], status: str) -> str:
     """Which passage decided a code's status, and by which wording."""
-    from tracker.judge.classify import STATUS_RULES, match_rule, section_tier
+    from tracker.judge.classify import section_tier
 
     if not sections:
         return "the code is not in the document"
@@ -59,9 +59,9 @@ def basis(sections: tuple[Section, ...], status: str) -> str:
     if not deciding:
         return "no passage takes a stance"
     first = deciding[0]
-    rule = match_rule(STATUS_RULES, first.text) or match_rule(STATUS_RULES, first.heading)
+    rule = (first.basis or {}).get("rule", "")
     where = f"{TIERS[section_tier(first)]} \u201c{first.heading or '(no heading)'}\u201d"
-    return where + (f", wording rule {rule.name}" if rule else "")
+    return where + (f", wording rule {rule}" if rule and rule != "no-stance" else "")
 
 
 def _codes(source: Source, extraction: Extraction) -> list[dict[str, Any]]:

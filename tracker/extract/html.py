@@ -326,11 +326,13 @@ def _br_paragraphs(runs: list[tuple[str, bool]]) -> list[list[tuple[str, bool]]]
                 out.append(current)
             current, after_label = [], True
             continue
-        label = all(b for t, b in line if t.strip())
+        label = _all_bold(line)
         if current and (label or after_label or _OUTLINE.match(text)):
             out.append(current)
             current = []
-        current = [*current, (BR, False), *line] if current else list(line)
+        if current:
+            current.append((BR, False))
+        current.extend(line)
         after_label = label
     if current:
         out.append(current)

@@ -22,6 +22,8 @@ from tracker.extract.htmlnodes import (
     is_header_cell,
 )
 from tracker.extract.normalize import clean
+from tracker.judge.classify import RELATED_CAPTION
+from tracker.judge.stance import text_stance
 
 _GRID_ROLE = re.compile("^(?:table|grid|treegrid)$")
 _LAYOUT_CHILD = frozenset({"table", "form", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -168,17 +170,12 @@ def data_tables(table: Tag, rows: list[list[Tag]], walker: TableWalker | None = 
     return [g for g in groups if g.rows or g.caption or g.group]
 
 
-_STANCE_OR_RELATED = re.compile(
-    r"\b(?:covered|non-?covered|medically\s+necessary|experimental|investigational|unproven|related|other\s+codes)\b",
-    re.IGNORECASE,
-)
-
-
 def _heads_rows(cell: Tag, text: str) -> bool:
-    """A group row that captions the rows below (a heading, a stance, "related"), not one naming them."""
+    """A group row that captions the rows below (a heading, a stance in the lexicon's words, "related"),
+    not one naming them."""
     if cell.find(list(HEADINGS)) is not None:
         return True
-    return _STANCE_OR_RELATED.search(text) is not None
+    return text_stance(text) is not None or RELATED_CAPTION.search(text) is not None
 
 
 def _is_header_row(row: list[Tag]) -> bool:

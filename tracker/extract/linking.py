@@ -112,12 +112,11 @@ def best_link(
     that state prior authorization instead of a stance. ``group``: the group row over the code's row
     (part of ``key``); a statement that names the group's procedure well links on that alone.
     """
-    pool = [
-        s
-        for s in statements
-        if (s.prior_auth is not None if prior_auth else s.status is not None)
-        and (not s.cites or mentions(s.text, code))
-    ]
+
+    def value(statement: Statement) -> bool | Status | None:
+        return statement.prior_auth if prior_auth else statement.status
+
+    pool = [s for s in statements if value(s) is not None and (not s.cites or mentions(s.text, code))]
     mine = words(key)
     if not pool or (len(mine) < 2 and not any(s.cites for s in pool)):
         return None
@@ -142,8 +141,7 @@ def best_link(
     if not scored or scored[0][0] < WEAK:
         return None
     score, statement = scored[0]
-    value = statement.prior_auth if prior_auth else statement.status
-    rivals = [s for s, o in scored[1:] if (o.prior_auth if prior_auth else o.status) != value]
+    rivals = [s for s, o in scored[1:] if value(o) != value(statement)]
     if rivals and rivals[0] >= score - TIE:
         return None  # two statements of different stances name it equally: theirs are the sections that speak
     return Link(statement, score, bool(rivals) and rivals[0] >= score - RIVAL)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from tracker.extract.codes import is_code_like, mentioned, mentions, names_codes, only_codes
+from tracker.extract.codes import mentioned, mentions, names_codes, only_codes
 from tracker.extract.document import Block, Outline, attach_captions_and_notes
 from tracker.extract.linking import Statement, best_link, words
 from tracker.extract.normalize import strip_label
@@ -14,6 +14,7 @@ from tracker.extract.rows import PA_COLUMN, grouped_rows, pa_cell, render_row, r
 from tracker.judge.classify import (
     CODE_LIST,
     NO_STANCE,
+    RELATED_CAPTION,
     Basis,
     classify_prior_auth,
     decide,
@@ -29,7 +30,6 @@ LEVEL_TITLE = 8
 LEVEL_LABEL = 9
 SEP = " › "
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"])")
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
 def heading_level(block: Block) -> int | None:
@@ -71,8 +71,6 @@ _OTHERWISE = re.compile(r"^\W*(?:otherwise|else|if\s+not|in\s+(?:all\s+)?other\s
 _CONTINUES = re.compile(
     r"^\W*(?:otherwise|else|if\s+not|it|they|this|these|such|the\s+(?:same|procedure|service))\b", re.I
 )
-# A caption that lists codes as related, not as governed: Aetna "Other CPT codes related to the CPB:".
-_RELATED_CAPTION = re.compile(r"\b(?:related|other\s+(?:cpt|hcpcs)?\s*codes)\b", re.IGNORECASE)
 # Sections whose statements speak for the whole document (Premera "Policy", Highmark "Policy Position").
 # A "title" that is the name of a policy section (a PDF of a page without <h1> takes its first <h2>,
 # "Policy Position", for the title): the section it opens governs what follows.
@@ -105,8 +103,9 @@ class _Links:
     """Paragraphs since the last heading: candidates for a governing statement."""
     stances: dict[Status, Basis] = field(default_factory=dict)
     """Every stance the document's policy sections take (statements naming codes included)."""
-    general: set[Status] = field(default_factory=set)
-    """The stances of policy statements that name no code (only those can speak for code lists)."""
+    general: dict[Status, str] = field(default_factory=dict)
+    """The stances of policy statements that name no code (only those can speak for code lists), each
+    with the last such statement."""
     inheritable: list[tuple[int, bool]] = field(default_factory=list)
     """Indices of code-list rows with no stance of their own: they take the document's stance, if one."""
     statements: list[Statement] = field(default_factory=list)
@@ -148,13 +147,13 @@ class _Links:
 
     def _document_stance(self) -> None:
         """Code-list rows with no stance take the document's policy stance when its statements agree."""
-        if len(self.stances) == 1 and set(self.stances) == self.general:
+        if len(self.stances) == 1 and set(self.stances) == set(self.general):
             ((status, basis),) = self.stances.items()
             # Under a disclaimer ("does not imply coverage") only a statement about the codes as such
             # ("the codes listed in Attachment A are …") speaks for the list; one about a procedure does not.
-            codes = bool(_CODE_REF.search(basis.get("sentence", "")))
+            codes = bool(_CODE_REF.search(self.general[status]))
             rows = [i for i, disclaimed in self.inheritable if codes or not disclaimed]
-            _inherit(self.sections, rows, status, {k: v for k, v in basis.items() if k != "sentence"})
+            _inherit(self.sections, rows, status, basis)
 
     def _governing(self) -> str:
         return self.recent[-1].text if self.recent else ""
@@ -229,19 +228,16 @@ class Reader(_Links):
         text = block.text
         if not_policy(self.outline.path(), text):
             return
-        if any(_POLICY_SCOPE.search(h.text) for h in self.outline.stack):
-            status, basis = decide([("statement", text)])
-            if status != "mentioned":
-                self.stances.setdefault(status, basis)
-                if not names_codes(text):
-                    self.general.add(status)
-                    self.stances[status] = {**self.stances[status], "sentence": text}
-        if names_codes(text):
+        status, basis = decide([("statement", text)])
+        cites = names_codes(text)
+        if status != "mentioned" and any(_POLICY_SCOPE.search(h.text) for h in self.outline.stack):
+            self.stances.setdefault(status, basis)
+            if not cites:
+                self.general[status] = text
+        if cites:
             return
-        if scope.status is None:
-            status, basis = decide([("statement", text)])
-            if status != "mentioned":
-                scope.status, scope.statement = (status, basis), text
+        if scope.status is None and status != "mentioned":
+            scope.status, scope.statement = (status, basis), text
         if scope.prior_auth is None:
             scope.prior_auth = classify_prior_auth(text)
 
@@ -277,7 +273,7 @@ class Reader(_Links):
     def _table(self, block: Block) -> None:
         pa_col = next((i for i, h in enumerate(block.header) if PA_COLUMN.search(h)), None)
         lead = self._governing() if not block.caption else ""
-        related = bool(_RELATED_CAPTION.search(block.caption))
+        related = bool(RELATED_CAPTION.search(block.caption))
         disclaimed = is_disclaimer(block.caption) or is_disclaimer(lead)
         governing = [] if related else [*self._leads(), *self._scope_parts()]
         pa_table = pa_col is not None or bool(_PA_HEADING.search(" ".join([*self.outline.path(), block.caption])))
@@ -391,14 +387,9 @@ def _quote(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
-def _descriptor(text: str) -> str:
-    """The words of a passage that are not codes: what it says the code reports."""
-    return " ".join(t for t in text.split() if not is_code_like(t.strip("(),;:")))
-
-
 def _code_clauses(sentence: str, code: str) -> list[str]:
     """The clauses of a sentence that speak of ``code``: those naming it, and those that go on about
-    it ("…; otherwise it is …"). A sentence that gives no clause to another code speaks of it whole."""
+    it ("…; otherwise it is …"); a sentence of one clause is that clause."""
     parts = clauses(sentence)
     if len(parts) < 2:
         return [sentence]
@@ -407,9 +398,7 @@ def _code_clauses(sentence: str, code: str) -> list[str]:
     for part in parts:
         if mentions(part, code):
             current = True
-        elif any(is_code_like(t) for t in _TOKEN.findall(part)):
-            current = False
-        elif not _CONTINUES.match(part):
+        elif names_codes(part) or not _CONTINUES.match(part):
             current = False
         if current:
             own.append(part)
@@ -453,7 +442,7 @@ def _code_sentences(split: Sequence[str], code: str) -> list[str]:
 
 def _other_codes(sentence: str, code: str) -> bool:
     """True when a clause of the sentence names codes but not ``code``: the sentence speaks of several."""
-    return any(not mentions(c, code) and any(is_code_like(t) for t in _TOKEN.findall(c)) for c in clauses(sentence))
+    return any(not mentions(c, code) and names_codes(c) for c in clauses(sentence))
 
 
 def _judge(

@@ -1,17 +1,10 @@
-"""Coverage status and prior authorization of a section, decided by wording rules.
+"""Coverage status and prior authorization of a section, what is not policy, and a code's summary.
 
-The rules are tables, read top to bottom; the first rule that matches decides. Their order
-is the precedence, and it matters:
-
-* "unproven and not medically necessary" (UHC) and "investigational and not medically
-  necessary" (Anthem) come before "not medically necessary": the payer is saying the
-  evidence is insufficient, which is the ``experimental`` status, not a plain denial.
-  Judgement call: UHC's "unproven" means "not supported by clinical evidence", the same
-  stance Cigna calls "Experimental/Investigational/Unproven", so both map to experimental.
-* experimental / investigational / unproven come before every "not covered" wording, so
-  "not covered because it is investigational" is experimental.
-* every negative ("not medically necessary", "not covered", "non-covered") comes before
-  its positive ("medically necessary", "covered"), which it contains.
+A text's stance comes from the stance lexicon, clause by clause with negation
+(``tracker.judge.stance``: UHC's "unproven and not medically necessary" is experimental, not a
+plain denial — the same stance Cigna calls "Experimental/Investigational/Unproven"; within a
+clause experimental beats not covered beats covered). Prior authorization comes from a table of
+rules read top to bottom, negatives first (they contain their positives).
 
 A section is classified from several texts, most specific first (the sentence or row that
 names the code, then the caption / governing statement, then the heading path from the
@@ -52,7 +45,7 @@ def _rule(name: str, pattern: str, value: V, example: str) -> Rule[V]:
 
 
 STATUS_RULES: tuple[Rule[Status], ...] = tuple(Rule(t.name, t.pattern, t.value, t.example) for t in TERMS)
-"""The stance lexicon (tracker.judge.stance.TERMS) as rules: what ``match_rule`` and ``tracker test`` show."""
+"""The stance lexicon (tracker.judge.stance.TERMS) as rules, each with its documented example."""
 
 _PA = r"(?:prior\s+authori[sz]ation|pre-?\s?authori[sz]ation|pre-?\s?certification|precert|prior\s+approval)"
 PRIOR_AUTH_RULES: tuple[Rule[bool], ...] = (
@@ -122,14 +115,6 @@ class _Neutral:
 
 
 _NEUTRAL = _Neutral()
-# "no longer considered experimental", "is not investigational": a stance *against* E/I/U, so the
-# keyword must not decide; the rest of the sentence ("... and is medically necessary") does.
-_EIU = r"(?:experimental|investigational|unproven)"
-_NEGATED_EIU = re.compile(
-    rf"\b(?:no\s+longer|not)\s+(?:(?:be|being|considered|deemed|regarded\s+as)\s+)*{_EIU}"
-    rf"(?:\s*(?:,|/|\bor\b|\band\b)\s*{_EIU})*\b",
-    re.IGNORECASE,
-)
 
 
 def is_disclaimer(text: str) -> bool:
@@ -138,8 +123,9 @@ def is_disclaimer(text: str) -> bool:
 
 
 def match_rule(rules: Iterable[Rule[V]], text: str) -> Rule[V] | None:
-    """The first rule of ``rules`` that matches ``text`` (disclaimers and negated E/I/U removed), or None."""
-    text = _NEGATED_EIU.sub(" ", _NEUTRAL.sub(" ", text))
+    """The first rule of ``rules`` that matches ``text`` (disclaimers removed), or None. Negation is the
+    stance engine's (``decide``); prior-authorization rules carry theirs in their patterns."""
+    text = _NEUTRAL.sub(" ", text)
     return next((rule for rule in rules if rule.pattern.search(text)), None)
 
 
@@ -274,6 +260,8 @@ _PA_STEM = re.compile(r"auth|cert|approval|review", re.IGNORECASE)
 
 _INCIDENTAL = re.compile(r"(?:description|description\s+of\s+(?:services?|procedures?|technology|the\s+\w+))")
 """Incidental headings that are still policy documents' own text (a description of the service)."""
+RELATED_CAPTION = re.compile(r"\b(?:related|other\s+(?:cpt|hcpcs)?\s*codes)\b", re.IGNORECASE)
+"""A caption that lists codes as related, not as governed: Aetna "Other CPT codes related to the CPB:"."""
 _CODE_LIST = re.compile(r"\b(?:cod(?:e|es|ing)|billing|cpt|hcpcs|group\s+\d+)\b", re.IGNORECASE)
 CODE_LIST = _CODE_LIST
 """Heading words of a code list or code table."""

@@ -282,11 +282,12 @@ _TERMINATE = re.compile(
 _CONSIDER = re.compile(r"\b(?:does|do|did|will|would|can)\s+not\s+(?:consider|deem|regard)\b", re.IGNORECASE)
 """A negated verb of judgement negates its complement at the end of its object, past the window."""
 _WINDOW = 5
+"""Words between a trigger and the term it negates."""
 _COORDINATED = re.compile(r"\s*(?:,|/|\bor\b|\bnor\b|\band/or\b)\s*", re.IGNORECASE)
+"""What stands between two coordinated terms that share one trigger."""
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _LEADING = re.compile(r"^\s*(?:while|whereas|although|though)\b[^,;]*,\s*", re.IGNORECASE)
 """A leading subordinate clause ("While X remains investigational, Y is …") is a clause of its own."""
-"""Words between a trigger and the term it negates."""
 _WORD = re.compile(r"\S+")
 
 # Clause boundaries: ";", and the contrastive / coordinating connectives that start a new assertion.
@@ -340,8 +341,7 @@ def _negation(clause: str, start: int, end: int, term: Term, floor: int = 0) -> 
         return start
     before = clause[:start]
     bare = _PARENS.sub(lambda m: " " * len(m.group(0)), before)  # "(CPT 64600, 64605)" ends no scope
-    cut = max((m.end() for m in _TERMINATE.finditer(bare)), default=floor)
-    cut = max(cut, floor)
+    cut = max([floor, *(m.end() for m in _TERMINATE.finditer(bare))])
     scope = _PSEUDO.sub(lambda m: " " * len(m.group(0)), before[cut:])
     considers = _CONSIDER.search(scope)
     if considers:  # "does not consider <the procedure, however long> medically necessary": the verb's object
@@ -359,14 +359,14 @@ def hits(clause: str) -> Iterator[Hit]:
     A longer formula earlier in the lexicon keeps its words from the plainer terms inside it; a
     trigger's scope ends at the first stance term after it ("Not covered – investigational": the
     "not" is spent on "covered")."""
-    taken: list[tuple[int, int, Term, str]] = []
+    taken: list[tuple[int, int, Term]] = []
     for term in TERMS:
         for found in term.pattern.finditer(clause):
             start, end = found.span()
-            if not any(s <= start < e or s < end <= e for s, e, _, _ in taken):
-                taken.append((start, end, term, found.group(0)))
+            if not any(s <= start < e or s < end <= e for s, e, _ in taken):
+                taken.append((start, end, term))
     floor = previous = 0
-    for start, end, term, _ in sorted(taken, key=lambda t: t[0]):
+    for start, end, term in sorted(taken, key=lambda t: t[0]):
         if not _COORDINATED.fullmatch(clause[previous:start]):
             floor = previous  # "not experimental or investigational": a coordination shares the trigger
         trigger = _negation(clause, start, end, term, floor)
