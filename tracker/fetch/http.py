@@ -2,8 +2,9 @@
 
 Retries with exponential backoff (connection errors, 429, 5xx, honouring
 Retry-After) are urllib3's ``Retry``; this module adds conditional GET, the size
-cap, the per-document deadline (``[fetch] deadline``, retries included: a server
-that drips one byte every few seconds is cut off), the check that a body arrived
+cap, the per-document deadline (``[fetch] deadline``, retries included, from the
+connect to the body's last byte: a server that drips one byte every few seconds,
+headers included, is cut off by the watchdog, ``watched``), the check that a body arrived
 whole (its Content-Length, its chunked end, its gzip trailer) and the redirect
 guard (``guard``), then asks ``verdict`` whether the body is a usable document.
 A failure raises FetchError with an ``error_class`` for the fetch log.
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
@@ -37,6 +37,7 @@ from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.guard import Resolver, check_redirect, system_resolver
 from tracker.fetch.verdict import check_body
+from tracker.fetch.watched import WatchedAdapter, watching
 from tracker.models import ErrorClass, Fetched, Kind
 
 __all__ = [
@@ -61,11 +62,16 @@ _DEADLINE = threading.local()
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Within the block, this thread's fetch must end ``seconds`` from now, retries included."""
+    """Within the block, this thread's fetch must end ``seconds`` from now, retries included.
+
+    Checked between reads, and enforced by the watchdog (``watched``): when the seconds are up, the
+    fetch's sockets are shut, so that a server dripping its status line or headers is cut off too.
+    """
     previous = getattr(_DEADLINE, "state", None)
     _DEADLINE.state = (time.monotonic() + seconds, seconds)
     try:
-        yield
+        with watching(seconds):
+            yield
     finally:
         _DEADLINE.state = previous
 
@@ -174,7 +180,7 @@ def make_session(settings: FetchSettings, resolve: Resolver = system_resolver) -
         raise_on_status=False,
     )
     session = GuardedSession(resolve)
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = WatchedAdapter(max_retries=retry)  # a ``deadline`` block shuts its connections when it ends
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.user_agent
