@@ -3,22 +3,30 @@
 A socket read waits at most its timeout, but a server that drips one byte a second never lets
 a per-read timeout fire: only a clock running beside the work can end it. ``Watchdog`` is one
 daemon thread holding the alarms of every thread, soonest first; ``arm`` sets one, ``disarm``
-takes it back. An action (shutting a socket, say) runs in the watchdog's thread, at most once,
-and never after ``disarm`` returned: ``disarm`` waits for an action in progress. Actions must
-be short and must not raise (what one raises is dropped, so that the watchdog lives on).
-Imports nothing of the tracker.
+takes it back. An action runs in the watchdog's thread, at most once, and never after
+``disarm`` returned: ``disarm`` waits for an action in progress. Actions must be short and must
+not raise (what one raises is dropped, so that the watchdog lives on).
+
+``watching(seconds)`` is the common use: within the block, every socket the thread hands to
+``watch_socket`` (the fetch's HTTP connections, the SMTP connection) is shut when the seconds are
+up. ``shutdown`` wakes a read blocked in another thread at once; the socket is watched through a
+duplicate of its descriptor, which outlives the original being wrapped in TLS (``wrap_socket``
+detaches it), so a TLS handshake or a STARTTLS session is shut too. The duplicates are closed when
+the block ends. Imports nothing of the tracker.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-__all__ = ["WATCHDOG", "Alarm", "Watchdog", "alarm"]
+__all__ = ["WATCHDOG", "Alarm", "Watch", "Watchdog", "alarm", "current", "watch_socket", "watching"]
 
 
 class Alarm:
@@ -93,3 +101,97 @@ def alarm(seconds: float, action: Callable[[], None], watchdog: Watchdog = WATCH
         yield armed
     finally:
         watchdog.disarm(armed)
+
+
+# --- sockets shut at a deadline -------------------------------------------------------------------
+
+_CURRENT = threading.local()
+
+
+class Watch:
+    """The sockets of one watched block; ``expire`` shuts them, and any handed over later."""
+
+    def __init__(self) -> None:
+        self._held: list[socket.socket] = []
+        self._inodes: set[int] = set()
+        self._lock = threading.Lock()
+        self.expired = False
+        self.closed = False
+
+    def add(self, sock: socket.socket) -> None:
+        """Watch ``sock`` (shut at once when the deadline has passed)."""
+        with self._lock:
+            try:
+                inode = os.fstat(sock.fileno()).st_ino  # one socket, however many objects wrap it
+                if self.closed or inode in self._inodes:
+                    return
+                held = _duplicate(sock)
+            except OSError:
+                return  # already closed: nothing to wait for
+            if self.expired:
+                _shut(held)
+            self._held.append(held)
+            self._inodes.add(inode)
+
+    def expire(self) -> None:
+        """The deadline has passed: shut every socket watched."""
+        with self._lock:
+            self.expired = True
+            for held in self._held:
+                _shut(held)
+
+    def close(self) -> None:
+        """The block has ended: let go of the duplicates (the sockets themselves are their owners')."""
+        with self._lock:
+            self.closed = True
+            for held in self._held:
+                held.close()
+            self._held.clear()
+            self._inodes.clear()
+
+
+def _duplicate(sock: socket.socket) -> socket.socket:
+    """A plain socket on a duplicate of ``sock``'s descriptor (an SSLSocket refuses ``dup``)."""
+    fd = os.dup(sock.fileno())
+    try:
+        return socket.socket(sock.family, sock.type, sock.proto, fileno=fd)
+    except OSError:
+        os.close(fd)
+        raise
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut the connection both ways, waking a read blocked on it in another thread."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the peer has gone already
+
+
+def current() -> Watch | None:
+    """This thread's watch, while a ``watching`` block is in progress."""
+    return getattr(_CURRENT, "watch", None)
+
+
+def watch_socket(sock: object) -> None:
+    """Hand ``sock`` to this thread's watch, if a ``watching`` block is in progress (else nothing)."""
+    watch = current()
+    if watch is not None and isinstance(sock, socket.socket) and sock.fileno() >= 0:
+        watch.add(sock)
+
+
+@contextmanager
+def watching(seconds: float, watchdog: Watchdog = WATCHDOG) -> Iterator[Alarm]:
+    """Within the block, the sockets handed to ``watch_socket`` are shut ``seconds`` from now.
+
+    The alarm says afterwards whether that happened (``fired``). A nested block watches its own.
+    """
+    previous = current()
+    watch = Watch()
+    _CURRENT.watch = watch
+    try:
+        with alarm(seconds, watch.expire, watchdog) as armed:
+            yield armed
+    finally:
+        _CURRENT.watch = previous
+        watch.close()

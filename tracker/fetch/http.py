@@ -7,7 +7,8 @@ connect to the body's last byte: a server that drips one byte every few seconds,
 headers included, is cut off by the watchdog, ``watched``), the check that a body arrived
 whole (its Content-Length, its chunked end, its gzip trailer) and the redirect
 guard (``guard``), then asks ``verdict`` whether the body is a usable document.
-A failure raises FetchError with an ``error_class`` for the fetch log.
+A failure raises FetchError with an ``error_class`` for the fetch log. What the
+server said (reason, headers, location) is cleaned of escapes first (``hygiene``).
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from urllib3.util.retry import Retry
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.guard import Resolver, check_redirect, system_resolver
+from tracker.fetch.hygiene import VALIDATOR_LIMIT, clean_error, clean_fetched, header, reason
 from tracker.fetch.verdict import check_body
-from tracker.fetch.watched import WatchedAdapter, watching
+from tracker.fetch.watched import WatchedAdapter
 from tracker.models import ErrorClass, Fetched, Kind
+from tracker.watchdog import watching
 
 __all__ = [
     "Fetched",
@@ -197,7 +200,10 @@ def fetch(
         guarded.written_url = source.url
     try:
         with deadline(settings.deadline):
-            return _fetch(source, session, settings, validators)
+            return clean_fetched(_fetch(source, session, settings, validators))
+    except FetchError as exc:  # a server's words may be in it: a reason phrase, a header, a location
+        clean_error(exc)
+        raise
     finally:
         if guarded:
             guarded.written_url = None
@@ -234,13 +240,13 @@ def _fetch(
             return _fetched(source, response, b"", None, not_modified=True)
         if response.status_code >= 400:
             raise FetchError(
-                f"{source.url}: HTTP {response.status_code} {response.reason}",
+                f"{source.url}: HTTP {response.status_code} {reason(response)}",
                 error_class="http-status",
                 http_status=response.status_code,
             )
         body = read_capped(source, response, settings.max_bytes)
     try:
-        kind = check_body(source, body, response.headers.get("Content-Type"))
+        kind = check_body(source, body, header(response.headers.get("Content-Type"), VALIDATOR_LIMIT))
     except FetchError as exc:
         exc.body = body
         raise
