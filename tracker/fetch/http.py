@@ -153,7 +153,15 @@ class GuardedSession(requests.Session):
         """The URL as written in sources.toml, for the request in progress: its host is the operator's choice."""
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
-        location = super().get_redirect_target(resp)
+        try:
+            location = super().get_redirect_target(resp)
+        except UnicodeDecodeError:  # requests reads a Location header as UTF-8
+            resp.close()
+            raise FetchError(
+                f"HTTP {resp.status_code} redirect to a location that is not UTF-8 text ({reason(resp)}), refused",
+                error_class="http-status",
+                http_status=resp.status_code,
+            ) from None
         if location:
             try:
                 check_redirect(self.written_url or resp.url, resp.url, location, self.resolve)
