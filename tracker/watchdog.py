@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import signal
 import socket
 import threading
 import time
@@ -57,8 +58,7 @@ class Watchdog:
         with self._changed:
             heapq.heappush(self._due, (armed.at, next(self._order), armed))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, name="tracker-watchdog", daemon=True)
-                self._thread.start()
+                self._thread = _start(self._watch)
             self._changed.notify()
         return armed
 
@@ -87,6 +87,22 @@ class Watchdog:
                 armed.action()
             except Exception:  # noqa: BLE001, S110 - an action's failure must not stop every other alarm
                 pass
+
+
+def _start(target: Callable[[], None]) -> threading.Thread:
+    """A daemon thread that takes no signal, from its first instruction on.
+
+    A signal delivered to it would never wake the main thread blocked in a wait (a Ctrl-C noticed
+    only when the source in progress ends, seen in tests/test_terminal.py): the mask is set here,
+    around the start, so that the thread inherits it at birth rather than setting it a moment late.
+    """
+    thread = threading.Thread(target=target, name="tracker-watchdog", daemon=True)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return thread
 
 
 WATCHDOG = Watchdog()
