@@ -40,8 +40,8 @@ def cannot_write(directory: Path, why: str) -> StoreError:
     """The error of a data directory that refuses writes (``why``: "read-only", "permission denied"), naming it."""
     return StoreError(
         f"cannot write to {directory}: {why}. Read commands (status, changes, runs, history, report ...) still "
-        "work; run, reextract and prune need to write there: remount it read-write, fix its permissions, or "
-        "point --data / TRACKER_DATA at a writable directory. Nothing stored was lost"
+        "work; those that record (run, reextract, prune, confirm) need to write there: remount it read-write, "
+        "fix its permissions, or point --data / TRACKER_DATA at a writable directory. Nothing stored was lost"
     )
 
 
