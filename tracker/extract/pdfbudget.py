@@ -1,0 +1,290 @@
+"""How much a PDF may inflate to, checked before any PDF parser opens it (issue 23).
+
+A 399 kB PDF whose streams inflate (a Flate bomb) took 862 MB in pdfminer and pypdfium2, which
+decode a stream whole. Before either sees a PDF, ``check_budget`` walks the file's streams in
+their bytes — every ``<< … >> stream`` — and decodes each through its filter chain incrementally
+(``zlib.decompressobj`` with ``max_length``; LZW and run-length as generators), discarding the
+output and counting it, and refuses the document once the total passes its budget:
+``min(256 MiB, max(32 MiB, 20 × its size))``. Real policies inflate 2 to 10 times their size.
+
+Filters decoded: FlateDecode, LZWDecode, RunLengthDecode, ASCIIHexDecode, ASCII85Decode (and their
+abbreviations); an image filter (DCT, JPX, JBIG2, CCITT) ends the chain, since reading text never
+decodes images. An encrypted PDF's streams are deciphered first (pdfminer's security handler, the
+empty user password), as the parsers would. Pure: bytes in, ExtractError out.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from io import BytesIO
+from typing import Any
+
+from tracker.errors import ExtractError
+
+MIB = 1024 * 1024
+FLOOR = 32 * MIB
+CEILING = 256 * MIB
+RATIO = 20
+CHUNK = 256 * 1024
+"""The most one step of a decoder may produce (and the size of the pieces fed to it)."""
+
+_STREAM = re.compile(rb">>[\x00\t\n\f\r ]*stream(?:\r\n|\r|\n)")
+_OBJ_HEAD = re.compile(rb"(\d+)[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+obj[\x00\t\n\f\r ]*$")
+_NESTED = re.compile(rb"<<(?:(?!<<|>>).)*>>", re.S)
+_FILTER = re.compile(rb"/Filter[\x00\t\n\f\r ]*(\[[^\]]*\]|/[^\x00\t\n\f\r /\[\]<>()]+|\d+\s+\d+\s+R)")
+_LENGTH = re.compile(rb"/Length[\x00\t\n\f\r ]+(\d+)(?:[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+R)?")
+_NAME = re.compile(rb"/([^\x00\t\n\f\r /\[\]<>()]+)")
+_ENDSTREAM = re.compile(rb"endstream")
+_ALIASES = {
+    "Fl": "FlateDecode",
+    "LZW": "LZWDecode",
+    "RL": "RunLengthDecode",
+    "AHx": "ASCIIHexDecode",
+    "A85": "ASCII85Decode",
+}
+
+Buffer = bytes | memoryview
+Chunks = Iterator[bytes]
+Decoder = Callable[[Chunks], Chunks]
+
+
+def budget_of(size: int) -> int:
+    """The most a document of ``size`` bytes may inflate to: 20 × its size, at least 32 MiB, at most 256 MiB."""
+    return min(CEILING, max(FLOOR, RATIO * size))
+
+
+def check_budget(body: bytes, budget: int | None = None) -> int:
+    """Refuse (ExtractError) a PDF whose streams inflate past ``budget`` (default ``budget_of(len(body))``).
+
+    Returns how many bytes its streams inflate to (every filter's output counted).
+    """
+    meter = _Meter(budget_of(len(body)) if budget is None else budget)
+    decipher = _decipher_of(body) if b"/Encrypt" in body else None
+    for match in _STREAM.finditer(body):
+        dictionary = _dictionary_before(body, match.start() + 2)
+        if dictionary is None:
+            continue
+        chain = _filters(dictionary)
+        if chain and chain[0] in _DECODERS:
+            for _piece in _decoded(_raw_data(body, match.end(), dictionary, chain, decipher), chain, meter):
+                pass
+    return meter.total
+
+
+class _Meter:
+    """The bytes inflated so far, against the budget."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.total = limit, 0
+
+    def count(self, pieces: Chunks) -> Chunks:
+        for piece in pieces:
+            self.total += len(piece)
+            if self.total > self.limit:
+                raise ExtractError(
+                    f"PDF refused: its compressed streams inflate past {self.limit // MIB} MiB "
+                    f"({RATIO} times its size, at least {FLOOR // MIB} MiB, at most {CEILING // MIB} MiB): "
+                    "a decompression bomb?"
+                )
+            yield piece
+
+
+def _dictionary_before(body: bytes, end: int) -> bytes | None:
+    """The dictionary that ends at ``end`` (just past its ``>>``), nested ones included."""
+    depth, at, low = 0, end, max(0, end - 65536)
+    while at > low:
+        opening, closing = body.rfind(b"<<", low, at), body.rfind(b">>", low, at)
+        if closing > opening:
+            depth, at = depth + 1, closing
+        elif opening >= 0:
+            depth, at = depth - 1, opening
+            if depth == 0:
+                return body[max(0, at - 32) : end]  # with the "N G obj" before it
+        else:
+            return None
+    return None
+
+
+def _top_level(dictionary: bytes) -> bytes:
+    """The dictionary's own keys: nested dictionaries (decode parameters, …) removed."""
+    start = dictionary.find(b"<<")
+    inner = dictionary[start + 2 : -2]
+    while True:
+        flat = _NESTED.sub(b" ", inner)
+        if flat == inner:
+            return flat
+        inner = flat
+
+
+def _filters(dictionary: bytes) -> list[str]:
+    """The stream's filter chain, by full name; an indirect /Filter reads as Flate (tried, and stopped if not)."""
+    found = _FILTER.search(_top_level(dictionary))
+    if found is None:
+        return []
+    value = found.group(1)
+    if value.endswith(b"R"):
+        return ["FlateDecode"]
+    names = [_unescape(n) for n in _NAME.findall(value)]
+    return [_ALIASES.get(n, n) for n in names]
+
+
+def _unescape(name: bytes) -> str:
+    """A PDF name with its #xx escapes decoded."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name).decode("latin-1")
+
+
+def _raw_data(
+    body: bytes, start: int, dictionary: bytes, chain: list[str], decipher: Callable[[bytes, bytes], bytes] | None
+) -> Buffer:
+    """The stream's bytes. Unencrypted and Flate first: to the end of the file (the inflater stops at the end
+    of its data, whatever /Length says). Otherwise: to the farthest of its ``endstream`` and its /Length,
+    deciphered when the PDF is encrypted."""
+    view = memoryview(body)[start:]
+    if decipher is None and chain[0] == "FlateDecode":
+        return view  # never copied
+    found = _ENDSTREAM.search(body, start)
+    end = max(found.start() if found else len(body), start + _length(body, dictionary))
+    data = view[: end - start]
+    return decipher(bytes(data), dictionary) if decipher else data
+
+
+def _length(body: bytes, dictionary: bytes) -> int:
+    """The stream's /Length, direct or resolved by searching its object; 0 when unknown."""
+    found = _LENGTH.search(_top_level(dictionary))
+    if found is None:
+        return 0
+    if found.group(2) is None:
+        return int(found.group(1))
+    target = re.search(rb"(?<!\d)" + found.group(1) + rb"\s+" + found.group(2) + rb"\s+obj\s*(\d+)", body)
+    return int(target.group(1)) if target else 0
+
+
+def _decipher_of(body: bytes) -> Callable[[bytes, bytes], bytes] | None:
+    """A function deciphering one stream's bytes of an encrypted PDF; None when the PDF cannot be opened."""
+    import pdfminer.pdfdocument
+    import pdfminer.pdfparser
+
+    try:
+        document = pdfminer.pdfdocument.PDFDocument(pdfminer.pdfparser.PDFParser(BytesIO(body)))
+    except Exception:  # noqa: BLE001 - the parsers will say what is wrong with it
+        return None
+    handler = document.decipher
+    if handler is None:
+        return None
+
+    def decipher(data: bytes, dictionary: bytes) -> bytes:
+        head = _OBJ_HEAD.search(dictionary[: dictionary.find(b"<<")])
+        if head is None or b"/XRef" in _top_level(dictionary):
+            return data  # a cross-reference stream is never encrypted
+        attrs: dict[str, Any] = {}
+        try:
+            return handler(int(head.group(1)), int(head.group(2)), data, attrs)
+        except Exception:  # noqa: BLE001 - undecipherable: the parsers cannot inflate it either
+            return b""
+
+    return decipher
+
+
+def _decoded(data: Buffer, chain: list[str], meter: _Meter) -> Chunks:
+    """The stream's data through its filter chain, in pieces of at most ``CHUNK`` bytes per step, each filter's
+    output counted."""
+    pieces: Chunks = _pieces(data)
+    for name in chain:
+        decoder = _DECODERS.get(name)
+        if decoder is None:
+            break  # an image filter: reading text never decodes it
+        pieces = meter.count(decoder(pieces))
+    return pieces
+
+
+def _pieces(data: Buffer) -> Chunks:
+    for at in range(0, len(data), CHUNK):
+        yield bytes(data[at : at + CHUNK])
+
+
+def _flate(pieces: Chunks) -> Chunks:
+    inflater = zlib.decompressobj()
+    try:
+        for piece in pieces:
+            out = inflater.decompress(piece, CHUNK)
+            while out:
+                yield out
+                out = inflater.decompress(inflater.unconsumed_tail, CHUNK) if inflater.unconsumed_tail else b""
+            if inflater.eof:
+                return
+    except zlib.error:
+        return  # damaged: the parsers stop there too
+
+
+def _ascii85(pieces: Chunks) -> Chunks:
+    data = _whole_stream(pieces)
+    data = re.sub(rb"[\x00\t\n\f\r ]", b"", data[: data.find(b"~>")] if b"~>" in data else data)
+    try:
+        yield base64.a85decode(data.removeprefix(b"<~"))
+    except ValueError:
+        return
+
+
+def _asciihex(pieces: Chunks) -> Chunks:
+    data = _whole_stream(pieces)
+    data = re.sub(rb"[^0-9A-Fa-f]", b"", data[: data.find(b">")] if b">" in data else data)
+    yield bytes.fromhex(data.decode("ascii") + ("0" if len(data) % 2 else ""))
+
+
+def _runlength(pieces: Chunks) -> Chunks:
+    data = _whole_stream(pieces)
+    at, out = 0, bytearray()
+    while at < len(data) and data[at] != 128:
+        length = data[at]
+        if length < 128:
+            out += data[at + 1 : at + 2 + length]
+            at += 2 + length
+        else:
+            out += data[at + 1 : at + 2] * (257 - length)
+            at += 2
+        if len(out) >= CHUNK:
+            yield bytes(out)
+            out.clear()
+    yield bytes(out)
+
+
+def _lzw(pieces: Chunks) -> Chunks:
+    from pdfminer.lzw import CorruptDataError, LZWDecoder
+
+    class UntilEnd(LZWDecoder):
+        def feed(self, code: int) -> bytes:
+            if code == 257:
+                raise CorruptDataError  # the end of data: pdfminer's run() stops there
+            return super().feed(code)
+
+    out = bytearray()
+    for code in UntilEnd(BytesIO(_whole_stream(pieces))).run():
+        out += code
+        if len(out) >= CHUNK:
+            yield bytes(out)
+            out.clear()
+    yield bytes(out)
+
+
+def _whole_stream(pieces: Chunks) -> bytes:
+    """The input of a filter that cannot tell its end from the bytes: the input joined, at most ``CEILING`` bytes
+    (the previous filter's output is counted already; a first filter's input is the file)."""
+    parts, seen = [], 0
+    for piece in pieces:
+        parts.append(bytes(piece))
+        seen += len(piece)
+        if seen > CEILING:
+            break
+    return b"".join(parts)
+
+
+_DECODERS: dict[str, Decoder] = {
+    "FlateDecode": _flate,
+    "LZWDecode": _lzw,
+    "RunLengthDecode": _runlength,
+    "ASCIIHexDecode": _asciihex,
+    "ASCII85Decode": _ascii85,
+}
