@@ -330,3 +330,17 @@ def test_a_bomb_served_in_place_of_a_policy_is_that_sources_failure_and_the_last
     assert again.exit_code == 0, again.output
     assert work.json("runs", "--limit", "1")[0]["sources"][0]["outcome"] == "unchanged"
     assert {c["kind"] for c in work.json("changes", "--source", "cigna-0525")} == {"new"}
+
+
+def test_the_fast_ascii85_decoder_agrees_with_the_standard_library() -> None:
+    import base64
+    import random
+
+    from tracker.extract.pdfbudget import a85decode
+
+    rng = random.Random(23)
+    for size in [*range(12), 1000, 65_537]:
+        data = bytes(rng.randrange(256) for _ in range(size)) + bytes(rng.randrange(9))
+        assert a85decode(base64.a85encode(data).replace(b"z", b"!!!!!")) == data
+    assert a85decode(b"87cURD]j7BEbo80") == b"Hello world!"
+    assert a85decode(b"87cURD]j7B\x7fEbo80") == b"Hello wo"  # a character outside ASCII85 ends the data

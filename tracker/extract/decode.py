@@ -8,9 +8,10 @@ UTF-16 in bytes that are not is UTF-8). A single-byte Western label on bytes tha
 with non-ASCII characters is a mis-declaration (the page would show mojibake): read as UTF-8.
 Undecodable bytes become U+FFFD, as in a browser.
 
-NUL characters are removed: a browser drops them from a page's text (and shows U+FFFD in a title),
-so a page with NUL bytes between or inside its tags reads as the same page without them, never as
-UTF-16 guessed from the NULs. Pure: bytes in, text out.
+NUL characters are removed. A browser drops them from a page's text; where it would show U+FFFD
+instead (a title, a tag's name) or break a tag (``<\0script>``), the tracker reads the page as if
+the NUL were not there: a NUL is never content, so NULs that come and go are never a change, and
+they never make a page UTF-16 (bs4's guess, formerly). Pure: bytes in, text out.
 """
 
 from __future__ import annotations

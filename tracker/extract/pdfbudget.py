@@ -15,8 +15,9 @@ empty user password), as the parsers would. Pure: bytes in, ExtractError out.
 
 from __future__ import annotations
 
-import base64
+import operator
 import re
+import struct
 import zlib
 from collections.abc import Callable, Iterator
 from io import BytesIO
@@ -221,11 +222,30 @@ def _flate(pieces: Chunks) -> Chunks:
 
 def _ascii85(pieces: Chunks) -> Chunks:
     data = _whole_stream(pieces)
-    data = re.sub(rb"[\x00\t\n\f\r ]", b"", data[: data.find(b"~>")] if b"~>" in data else data)
-    try:
-        yield base64.a85decode(data.removeprefix(b"<~"))
-    except ValueError:
-        return
+    data = data[: data.find(b"~>")] if b"~>" in data else data
+    data = re.sub(rb"[\x00\t\n\f\r ]", b"", data).removeprefix(b"<~").replace(b"z", b"!!!!!")
+    yield a85decode(data)
+
+
+def a85decode(data: bytes) -> bytes:
+    """ASCII85 (whitespace and ``z`` already expanded) decoded with C-level iteration only: ~10 times faster
+    than ``base64.a85decode`` (a ReportLab PDF writes every stream so). Stops at a group that overflows."""
+    pad = -len(data) % 5
+    digits = (data + b"u" * pad).translate(_A85_DIGITS)
+    if b"\xff" in digits:
+        digits = digits[: digits.find(b"\xff") // 5 * 5]  # a character outside ASCII85: the data ends there
+        pad = 0
+    groups = len(digits) // 5
+    weighted = [map(table.__getitem__, digits[k::5]) for k, table in enumerate(_A85_WEIGHTS)]
+    values = map(operator.add, map(operator.add, map(operator.add, *weighted[:2]), weighted[2]), weighted[3])
+    words = list(map(operator.add, values, digits[4::5]))
+    good = next((n for n, word in enumerate(words) if word > 0xFFFFFFFF), groups)
+    out = struct.pack(f">{good}I", *words[:good])
+    return out[: len(out) - pad] if good == groups else out
+
+
+_A85_DIGITS = bytes(c - 33 if 33 <= c <= 117 else 0xFF for c in range(256))
+_A85_WEIGHTS = tuple([d * 85**k for d in range(85)] for k in (4, 3, 2, 1))
 
 
 def _asciihex(pieces: Chunks) -> Chunks:
