@@ -344,3 +344,18 @@ def test_the_fast_ascii85_decoder_agrees_with_the_standard_library() -> None:
         assert a85decode(base64.a85encode(data).replace(b"z", b"!!!!!")) == data
     assert a85decode(b"87cURD]j7BEbo80") == b"Hello world!"
     assert a85decode(b"87cURD]j7B\x7fEbo80") == b"Hello wo"  # a character outside ASCII85 ends the data
+
+
+def test_the_budget_check_is_linear_whatever_the_bytes() -> None:
+    deflated = zlib.compress(TEXT)
+    hostile = {
+        "stream keywords without dictionaries": b"%PDF-1.7\n" + b">>stream\n" * 1_000_000 + b"%%EOF",
+        "nesting 30,000 deep": b"%PDF-1.7\n1 0 obj\n" + b"<<" * 30_000 + b">>" * 30_000 + b"\nstream\nx\nendstream",
+        "100,000 small streams": b"%PDF-1.7\n"
+        + stream(deflated, b"/Filter /FlateDecode").join([b"1 0 obj\n", b"\nendobj\n"]) * 100_000,
+    }
+    for name, body in hostile.items():
+        started = time.monotonic()
+        check_budget(body)
+        assert time.monotonic() - started < 10, name  # about half a second each on an idle machine
+    assert check_budget(hostile["100,000 small streams"]) == 100_000 * len(TEXT)

@@ -34,7 +34,6 @@ CHUNK = 256 * 1024
 
 _STREAM = re.compile(rb">>[\x00\t\n\f\r ]*stream(?:\r\n|\r|\n)")
 _OBJ_HEAD = re.compile(rb"(\d+)[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+obj[\x00\t\n\f\r ]*$")
-_NESTED = re.compile(rb"<<(?:(?!<<|>>).)*>>", re.S)
 _FILTER = re.compile(rb"/Filter[\x00\t\n\f\r ]*(\[[^\]]*\]|/[^\x00\t\n\f\r /\[\]<>()]+|\d+\s+\d+\s+R)")
 _LENGTH = re.compile(rb"/Length[\x00\t\n\f\r ]+(\d+)(?:[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+R)?")
 _NAME = re.compile(rb"/([^\x00\t\n\f\r /\[\]<>()]+)")
@@ -60,17 +59,23 @@ def budget_of(size: int) -> int:
 def check_budget(body: bytes, budget: int | None = None) -> int:
     """Refuse (ExtractError) a PDF whose streams inflate past ``budget`` (default ``budget_of(len(body))``).
 
-    Returns how many bytes its streams inflate to (every filter's output counted).
+    Returns how many bytes its streams inflate to (every filter's output counted). Linear in the file's
+    size whatever its bytes: each stream's dictionary is looked for after the previous ``stream`` keyword.
     """
     meter = _Meter(budget_of(len(body)) if budget is None else budget)
     decipher = _decipher_of(body) if b"/Encrypt" in body else None
+    lengths = _Lengths(body)
+    previous = 0
     for match in _STREAM.finditer(body):
-        dictionary = _dictionary_before(body, match.start() + 2)
+        dictionary = _dictionary_before(body, match.start() + 2, previous)
+        previous = match.end()
         if dictionary is None:
             continue
-        chain = _filters(dictionary)
+        top = _top_level(dictionary)
+        chain = _filters(top)
         if chain and chain[0] in _DECODERS:
-            for _piece in _decoded(_raw_data(body, match.end(), dictionary, chain, decipher), chain, meter):
+            data = _raw_data(body, match.end(), dictionary, top, chain, decipher, lengths)
+            for _piece in _decoded(data, chain, meter):
                 pass
     return meter.total
 
@@ -93,9 +98,9 @@ class _Meter:
             yield piece
 
 
-def _dictionary_before(body: bytes, end: int) -> bytes | None:
-    """The dictionary that ends at ``end`` (just past its ``>>``), nested ones included."""
-    depth, at, low = 0, end, max(0, end - 65536)
+def _dictionary_before(body: bytes, end: int, low: int) -> bytes | None:
+    """The dictionary that ends at ``end`` (just past its ``>>``), nested ones included, starting after ``low``."""
+    depth, at, low = 0, end, max(low, end - 65536)
     while at > low:
         opening, closing = body.rfind(b"<<", low, at), body.rfind(b">>", low, at)
         if closing > opening:
@@ -103,26 +108,30 @@ def _dictionary_before(body: bytes, end: int) -> bytes | None:
         elif opening >= 0:
             depth, at = depth - 1, opening
             if depth == 0:
-                return body[max(0, at - 32) : end]  # with the "N G obj" before it
+                return body[max(low, at - 32) : end]  # with the "N G obj" before it
         else:
             return None
     return None
 
 
+_BRACKETS = re.compile(rb"<<|>>")
+
+
 def _top_level(dictionary: bytes) -> bytes:
-    """The dictionary's own keys: nested dictionaries (decode parameters, …) removed."""
+    """The dictionary's own keys and values: nested dictionaries (decode parameters, …) left out, in one pass."""
     start = dictionary.find(b"<<")
-    inner = dictionary[start + 2 : -2]
-    while True:
-        flat = _NESTED.sub(b" ", inner)
-        if flat == inner:
-            return flat
-        inner = flat
+    parts, depth, at = [], 0, start
+    for bracket in _BRACKETS.finditer(dictionary, start):
+        if depth == 1:
+            parts.append(dictionary[at : bracket.start()])
+        depth += 1 if bracket.group() == b"<<" else -1
+        at = bracket.end()
+    return b" ".join(parts)
 
 
-def _filters(dictionary: bytes) -> list[str]:
+def _filters(top: bytes) -> list[str]:
     """The stream's filter chain, by full name; an indirect /Filter reads as Flate (tried, and stopped if not)."""
-    found = _FILTER.search(_top_level(dictionary))
+    found = _FILTER.search(top)
     if found is None:
         return []
     value = found.group(1)
@@ -138,7 +147,13 @@ def _unescape(name: bytes) -> str:
 
 
 def _raw_data(
-    body: bytes, start: int, dictionary: bytes, chain: list[str], decipher: Callable[[bytes, bytes], bytes] | None
+    body: bytes,
+    start: int,
+    dictionary: bytes,
+    top: bytes,
+    chain: list[str],
+    decipher: Callable[[bytes, bytes], bytes] | None,
+    lengths: _Lengths,
 ) -> Buffer:
     """The stream's bytes. Unencrypted and Flate first: to the end of the file (the inflater stops at the end
     of its data, whatever /Length says). Otherwise: to the farthest of its ``endstream`` and its /Length,
@@ -147,20 +162,30 @@ def _raw_data(
     if decipher is None and chain[0] == "FlateDecode":
         return view  # never copied
     found = _ENDSTREAM.search(body, start)
-    end = max(found.start() if found else len(body), start + _length(body, dictionary))
+    end = max(found.start() if found else len(body), start + lengths.of(top))
     data = view[: end - start]
     return decipher(bytes(data), dictionary) if decipher else data
 
 
-def _length(body: bytes, dictionary: bytes) -> int:
-    """The stream's /Length, direct or resolved by searching its object; 0 when unknown."""
-    found = _LENGTH.search(_top_level(dictionary))
-    if found is None:
-        return 0
-    if found.group(2) is None:
-        return int(found.group(1))
-    target = re.search(rb"(?<!\d)" + found.group(1) + rb"\s+" + found.group(2) + rb"\s+obj\s*(\d+)", body)
-    return int(target.group(1)) if target else 0
+class _Lengths:
+    """A stream's /Length, direct or indirect (the file's integer objects indexed once, when first needed)."""
+
+    _OBJECT = re.compile(rb"(?<!\d)(\d+)\s+(\d+)\s+obj\s*(\d+)\s*endobj")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.index: dict[tuple[bytes, bytes], int] | None = None
+
+    def of(self, top: bytes) -> int:
+        """The /Length of a stream dictionary's top level; 0 when it is not given or not found."""
+        found = _LENGTH.search(top)
+        if found is None:
+            return 0
+        if found.group(2) is None:
+            return int(found.group(1))
+        if self.index is None:
+            self.index = {(m.group(1), m.group(2)): int(m.group(3)) for m in self._OBJECT.finditer(self.body)}
+        return self.index.get((found.group(1), found.group(2)), 0)
 
 
 def _decipher_of(body: bytes) -> Callable[[bytes, bytes], bytes] | None:
@@ -202,8 +227,11 @@ def _decoded(data: Buffer, chain: list[str], meter: _Meter) -> Chunks:
 
 
 def _pieces(data: Buffer) -> Chunks:
-    for at in range(0, len(data), CHUNK):
-        yield bytes(data[at : at + CHUNK])
+    """The data in pieces from 8 kB up to ``CHUNK`` (most streams are small; the data may run to the end)."""
+    at, size = 0, 8192
+    while at < len(data):
+        yield bytes(data[at : at + size])
+        at, size = at + size, min(CHUNK, size * 2)
 
 
 def _flate(pieces: Chunks) -> Chunks:
