@@ -359,3 +359,20 @@ def test_the_budget_check_is_linear_whatever_the_bytes() -> None:
         check_budget(body)
         assert time.monotonic() - started < 10, name  # about half a second each on an idle machine
     assert check_budget(hostile["100,000 small streams"]) == 100_000 * len(TEXT)
+
+
+def _misleading_dictionary() -> bytes:
+    """A string with an unbalanced ``<<`` in the stream's dictionary, and blanks after ``stream``."""
+    page = one_page(deflated_zeros(40_000), b"/FlateDecode /X (<<)")
+    return page.replace(b">>\nstream\n", b">>\nstream  \r\n", 1)
+
+
+def _lying_dictionary() -> bytes:
+    """The dictionary names an image filter; the data is deflated zeros (sniffed, counted)."""
+    return one_page(deflated_zeros(40_000), b"/DCTDecode")
+
+
+def test_a_bomb_behind_a_dictionary_the_walk_cannot_read_is_still_refused() -> None:
+    for body in (_misleading_dictionary(), _lying_dictionary()):
+        with pytest.raises(ExtractError, match="decompression bomb"):
+            check_budget(body)

@@ -32,7 +32,8 @@ RATIO = 20
 CHUNK = 256 * 1024
 """The most one step of a decoder may produce (and the size of the pieces fed to it)."""
 
-_STREAM = re.compile(rb">>[\x00\t\n\f\r ]*stream(?:\r\n|\r|\n)")
+_STREAM = re.compile(rb"(?<![A-Za-z])stream[\x00\t\f ]*(?:\r\n|\r|\n)")
+"""The ``stream`` keyword (not ``endstream``), blanks allowed before its end of line as the parsers allow."""
 _OBJ_HEAD = re.compile(rb"(\d+)[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+obj[\x00\t\n\f\r ]*$")
 _FILTER = re.compile(rb"/Filter[\x00\t\n\f\r ]*(\[[^\]]*\]|/[^\x00\t\n\f\r /\[\]<>()]+|\d+\s+\d+\s+R)")
 _LENGTH = re.compile(rb"/Length[\x00\t\n\f\r ]+(\d+)(?:[\x00\t\n\f\r ]+(\d+)[\x00\t\n\f\r ]+R)?")
@@ -67,17 +68,38 @@ def check_budget(body: bytes, budget: int | None = None) -> int:
     lengths = _Lengths(body)
     previous = 0
     for match in _STREAM.finditer(body):
-        dictionary = _dictionary_before(body, match.start() + 2, previous)
+        closing = body.rfind(b">>", max(previous, match.start() - 4096), match.start())
+        found = _dictionary_before(body, closing + 2, previous) if closing >= 0 else None
+        dictionary = found or b"<<>>"
         previous = match.end()
-        if dictionary is None:
-            continue
         top = _top_level(dictionary)
         chain = _filters(top)
-        if chain and chain[0] in _DECODERS:
+        if not chain or chain[0] not in _DECODERS:
+            chain = _sniffed(body, match.end())  # a dictionary this walk misread cannot hide a Flate stream
+        if chain:
             data = _raw_data(body, match.end(), dictionary, top, chain, decipher, lengths)
             for _piece in _decoded(data, chain, meter):
                 pass
     return meter.total
+
+
+def _sniffed(body: bytes, start: int) -> list[str]:
+    """The filters a stream's first bytes show: a zlib header (Flate), ASCII85 or hex of one, an LZW clear code."""
+    head = body[start : start + 16]
+    if _is_zlib(head):
+        return ["FlateDecode"]
+    ascii85 = re.sub(rb"[\x00\t\n\f\r ]", b"", head).removeprefix(b"<~")[:5]
+    if len(ascii85) == 5 and _is_zlib(a85decode(ascii85.replace(b"z", b"!!!!!"))):
+        return ["ASCII85Decode", "FlateDecode"]
+    hexadecimal = re.sub(rb"[^0-9A-Fa-f]", b"", head)[:4]
+    if len(hexadecimal) == 4 and _is_zlib(bytes.fromhex(hexadecimal.decode("ascii"))):
+        return ["ASCIIHexDecode", "FlateDecode"]
+    return ["LZWDecode"] if head[:1] == b"\x80" and len(head) > 1 and head[1] < 0x80 else []
+
+
+def _is_zlib(head: bytes) -> bool:
+    """A zlib stream's two-byte header: deflate, a window of at most 32 kB, the check bits right."""
+    return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
 
 
 class _Meter:
