@@ -2,15 +2,18 @@
 
 A 399 kB PDF whose streams inflate (a Flate bomb) took 862 MB in pdfminer and pypdfium2, which
 decode a stream whole. Before either sees a PDF, ``check_budget`` walks the file's streams in
-their bytes — every ``<< … >> stream`` — and decodes each through its filter chain incrementally
-(``zlib.decompressobj`` with ``max_length``; LZW and run-length as generators), discarding the
-output and counting it, and refuses the document once the total passes its budget:
+their bytes — every ``stream`` keyword and the dictionary before it — and decodes each through
+its filter chain incrementally (``zlib.decompressobj`` with ``max_length``; LZW and run-length as
+generators), discarding the output and counting it, and refuses the document once the total passes its budget:
 ``min(256 MiB, max(32 MiB, 20 × its size))``. Real policies inflate 2 to 10 times their size.
 
 Filters decoded: FlateDecode, LZWDecode, RunLengthDecode, ASCIIHexDecode, ASCII85Decode (and their
 abbreviations); an image filter (DCT, JPX, JBIG2, CCITT) ends the chain, since reading text never
-decodes images. An encrypted PDF's streams are deciphered first (pdfminer's security handler, the
-empty user password), as the parsers would. Pure: bytes in, ExtractError out.
+decodes images. A stream whose dictionary names no filter the walk decodes (or that the walk cannot
+read: a string with an unbalanced ``<<``) is judged by its first bytes: a zlib header, ASCII85 or hex
+of one, an LZW clear code. An encrypted PDF's streams are deciphered first (pdfminer's security
+handler, the empty user password), as the parsers would. Linear in the file's size whatever its
+bytes. Pure: bytes in, ExtractError out.
 """
 
 from __future__ import annotations
