@@ -349,16 +349,26 @@ def test_the_fast_ascii85_decoder_agrees_with_the_standard_library() -> None:
 def test_the_budget_check_is_linear_whatever_the_bytes() -> None:
     deflated = zlib.compress(TEXT)
     hostile = {
-        "stream keywords without dictionaries": b"%PDF-1.7\n" + b">>stream\n" * 1_000_000 + b"%%EOF",
+        "stream keywords without dictionaries": b"%PDF-1.7\n" + b">>stream\n" * 500_000 + b"%%EOF",
         "nesting 30,000 deep": b"%PDF-1.7\n1 0 obj\n" + b"<<" * 30_000 + b">>" * 30_000 + b"\nstream\nx\nendstream",
         "100,000 small streams": b"%PDF-1.7\n"
         + stream(deflated, b"/Filter /FlateDecode").join([b"1 0 obj\n", b"\nendobj\n"]) * 100_000,
     }
+    hostile["ASCII85-looking data after every keyword"] = b"%PDF-1.7\n" + b"stream\nGb!!!" * 500_000 + b"%%EOF"
     for name, body in hostile.items():
         started = time.monotonic()
         check_budget(body)
-        assert time.monotonic() - started < 10, name  # about half a second each on an idle machine
+        assert time.monotonic() - started < 10, name  # one to three seconds each on an idle machine
     assert check_budget(hostile["100,000 small streams"]) == 100_000 * len(TEXT)
+
+
+def test_streams_whose_length_overlaps_the_rest_of_the_file_are_refused_at_once() -> None:
+    overlapping = stream(b"\x80", b"/Filter /RunLengthDecode").replace(b"/Length 1", b"/Length 99999999")
+    body = pdf_of([b"<< /Type /Catalog >>", *[overlapping] * 50_000])
+    started = time.monotonic()
+    with pytest.raises(ExtractError, match="streams overlap"):
+        check_budget(body)
+    assert time.monotonic() - started < 5
 
 
 def _misleading_dictionary() -> bytes:

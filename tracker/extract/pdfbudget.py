@@ -18,6 +18,7 @@ bytes. Pure: bytes in, ExtractError out.
 
 from __future__ import annotations
 
+import bisect
 import operator
 import re
 import struct
@@ -68,36 +69,50 @@ def check_budget(body: bytes, budget: int | None = None) -> int:
     """
     meter = _Meter(budget_of(len(body)) if budget is None else budget)
     decipher = _decipher_of(body) if b"/Encrypt" in body else None
-    lengths = _Lengths(body)
-    previous = 0
+    layout = _Layout(body)
+    previous = covered = 0
     for match in _STREAM.finditer(body):
+        if match.start() < covered:
+            continue  # inside the data of a stream already read
+        start = match.end()
         closing = body.rfind(b">>", max(previous, match.start() - 4096), match.start())
-        found = _dictionary_before(body, closing + 2, previous) if closing >= 0 else None
-        dictionary = found or b"<<>>"
-        previous = match.end()
-        top = _top_level(dictionary)
-        chain = _filters(top)
+        dictionary = _dictionary_before(body, closing + 2, previous) if closing >= 0 else None
+        previous = start
+        top = _top_level(dictionary) if dictionary else b""
+        chain = _filters(top) if top else []
         if not chain or chain[0] not in _DECODERS:
-            chain = _sniffed(body, match.end())  # a dictionary this walk misread cannot hide a Flate stream
+            chain = _sniffed(body[start : start + 16])  # a dictionary this walk misread cannot hide a Flate stream
         if chain:
-            data = _raw_data(body, match.end(), dictionary, top, chain, decipher, lengths)
+            data, covered = _raw_data(body, start, dictionary or b"<<>>", top, chain, decipher, layout)
+            if covered:
+                meter.read(len(data), len(body))
             for _piece in _decoded(data, chain, meter):
                 pass
     return meter.total
 
 
-def _sniffed(body: bytes, start: int) -> list[str]:
+_BLANKS = b"\x00\t\n\f\r "
+
+
+def _sniffed(head: bytes) -> list[str]:
     """The filters a stream's first bytes show: a zlib header (Flate), ASCII85 or hex of one, an LZW clear code."""
-    head = body[start : start + 16]
     if _is_zlib(head):
         return ["FlateDecode"]
-    ascii85 = re.sub(rb"[\x00\t\n\f\r ]", b"", head).removeprefix(b"<~")[:5]
-    if len(ascii85) == 5 and _is_zlib(a85decode(ascii85.replace(b"z", b"!!!!!"))):
-        return ["ASCII85Decode", "FlateDecode"]
-    hexadecimal = re.sub(rb"[^0-9A-Fa-f]", b"", head)[:4]
-    if len(hexadecimal) == 4 and _is_zlib(bytes.fromhex(hexadecimal.decode("ascii"))):
+    if head[:1] == b"\x80" and len(head) > 1 and head[1] < 0x80:
+        return ["LZWDecode"]
+    text = head.translate(None, _BLANKS).removeprefix(b"<~")
+    if len(text) >= 5 and all(33 <= c <= 117 for c in text[:5]):
+        value = 0
+        for c in text[:5]:
+            value = value * 85 + c - 33
+        if value <= 0xFFFFFFFF and _is_zlib(bytes((value >> 24, value >> 16 & 0xFF))):
+            return ["ASCII85Decode", "FlateDecode"]
+    if len(text) >= 4 and _is_zlib(bytes.fromhex(text[:4].decode("latin-1")) if _HEX.fullmatch(text[:4]) else b""):
         return ["ASCIIHexDecode", "FlateDecode"]
-    return ["LZWDecode"] if head[:1] == b"\x80" and len(head) > 1 and head[1] < 0x80 else []
+    return []
+
+
+_HEX = re.compile(rb"[0-9A-Fa-f]{4}")
 
 
 def _is_zlib(head: bytes) -> bool:
@@ -109,7 +124,15 @@ class _Meter:
     """The bytes inflated so far, against the budget."""
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.total = limit, 0
+        self.limit, self.total, self.input = limit, 0, 0
+
+    def read(self, size: int, file_size: int) -> None:
+        """Count the bytes a stream's first filter reads whole: streams do not overlap, so at most the file twice."""
+        self.input += size
+        if self.input > 2 * file_size + MIB:
+            raise ExtractError(
+                "PDF refused: its streams overlap (a /Length past the end of its data?): a damaged or hostile file"
+            )
 
     def count(self, pieces: Chunks) -> Chunks:
         for piece in pieces:
@@ -178,39 +201,48 @@ def _raw_data(
     top: bytes,
     chain: list[str],
     decipher: Callable[[bytes, bytes], bytes] | None,
-    lengths: _Lengths,
-) -> Buffer:
-    """The stream's bytes. Unencrypted and Flate first: to the end of the file (the inflater stops at the end
-    of its data, whatever /Length says). Otherwise: to the farthest of its ``endstream`` and its /Length,
-    deciphered when the PDF is encrypted."""
+    layout: _Layout,
+) -> tuple[Buffer, int]:
+    """The stream's bytes, and where its ``endstream`` is (0: not known). Unencrypted and Flate first: to the
+    end of the file (the inflater stops at the end of its data, whatever /Length says). Otherwise: to the
+    farthest of its ``endstream`` and its /Length, deciphered when the PDF is encrypted."""
     view = memoryview(body)[start:]
     if decipher is None and chain[0] == "FlateDecode":
-        return view  # never copied
-    found = _ENDSTREAM.search(body, start)
-    end = max(found.start() if found else len(body), start + lengths.of(top))
+        return view, 0  # never copied
+    covered = layout.end_after(start)
+    end = max(covered, start + layout.length(top))
     data = view[: end - start]
-    return decipher(bytes(data), dictionary) if decipher else data
+    return (decipher(bytes(data), dictionary) if decipher else data), covered
 
 
-class _Lengths:
-    """A stream's /Length, direct or indirect (the file's integer objects indexed once, when first needed)."""
+class _Layout:
+    """Where a PDF's streams end: ``endstream`` keywords and /Length values (direct or indirect), each index
+    built once, when first needed."""
 
     _OBJECT = re.compile(rb"(?<!\d)(\d+)\s+(\d+)\s+obj\s*(\d+)\s*endobj")
 
     def __init__(self, body: bytes) -> None:
         self.body = body
-        self.index: dict[tuple[bytes, bytes], int] | None = None
+        self.objects: dict[tuple[bytes, bytes], int] | None = None
+        self.ends: list[int] | None = None
 
-    def of(self, top: bytes) -> int:
+    def end_after(self, start: int) -> int:
+        """Where the first ``endstream`` after ``start`` is; the file's end when there is none."""
+        if self.ends is None:
+            self.ends = [m.start() for m in _ENDSTREAM.finditer(self.body)]
+        at = bisect.bisect_left(self.ends, start)
+        return self.ends[at] if at < len(self.ends) else len(self.body)
+
+    def length(self, top: bytes) -> int:
         """The /Length of a stream dictionary's top level; 0 when it is not given or not found."""
         found = _LENGTH.search(top)
         if found is None:
             return 0
         if found.group(2) is None:
             return int(found.group(1))
-        if self.index is None:
-            self.index = {(m.group(1), m.group(2)): int(m.group(3)) for m in self._OBJECT.finditer(self.body)}
-        return self.index.get((found.group(1), found.group(2)), 0)
+        if self.objects is None:
+            self.objects = {(m.group(1), m.group(2)): int(m.group(3)) for m in self._OBJECT.finditer(self.body)}
+        return self.objects.get((found.group(1), found.group(2)), 0)
 
 
 def _decipher_of(body: bytes) -> Callable[[bytes, bytes], bytes] | None:
