@@ -39,7 +39,7 @@ def reextract(obj: Context, source_ids: tuple[str, ...], dry_run: bool, jobs: in
     (the old ones are kept, superseded), so history, show, search, status, the report and
     Datasette read them; the change log is never rewritten (`tracker changes --rederived`
     lists what the current extractor would have reported). Exit status 1 if some versions
-    could not be read (their capture is gone, or it no longer parses).
+    could not be read (their capture is missing or damaged, or it no longer parses); the rest are read.
 
     Example:
 
@@ -72,9 +72,10 @@ def reextract(obj: Context, source_ids: tuple[str, ...], dry_run: bool, jobs: in
         differ = len({(d.source, d.version) for d in report.differences})
         readings = plural(report.stored, "new reading")
         stored = f"would store {readings} (dry run: nothing stored)" if dry_run else f"stored {readings}"
+        unread = f"; {len(report.failures)} could not be read" if report.failures else ""
         click.echo(
             f"Re-read {plural(report.versions, 'version')} of {plural(len(ids), 'source')} with extractor "
-            f"{report.extractor}: {differ} read differently; {stored}."
+            f"{report.extractor}: {differ} read differently; {stored}{unread}."
         )
     if report.failures:
         sys.exit(EXIT_SOURCES_FAILED)

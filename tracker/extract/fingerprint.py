@@ -62,8 +62,10 @@ def _html_text(body: bytes, encoding: str | None) -> str:
 def _pdf_text(body: bytes) -> str:
     import pypdfium2
 
+    from tracker.extract.pdfbudget import check_budget
     from tracker.extract.pdfscan import PDFIUM_LOCK
 
+    check_budget(body)  # a decompression bomb is refused before pypdfium2 inflates it (issue 23)
     with PDFIUM_LOCK:
         pdf = pypdfium2.PdfDocument(body)
         try:

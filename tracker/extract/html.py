@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from bs4 import BeautifulSoup, UnicodeDammit
+from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
 from tracker.errors import ExtractError
+from tracker.extract.decode import decode_html
 from tracker.extract.document import Block
 from tracker.extract.htmlnodes import BLOCK_TAGS, DROP, HEADINGS, SKIP_STRINGS, STRONG, TABLE_ROLES, hidden, inline_text
 from tracker.extract.htmltables import data_tables, is_layout, rows_of
@@ -44,7 +45,7 @@ def parse(body: bytes, encoding: str | None = None) -> BeautifulSoup:
     if declared in _WESTERN and _is_utf8(body):
         encoding = "utf-8"
     try:
-        text = UnicodeDammit(body, [encoding] if encoding else [], is_html=True).unicode_markup or ""
+        text = decode_html(body, encoding)  # as a browser decodes it: BOM, HTTP, <meta>, UTF-8, windows-1252; no NUL
         return BeautifulSoup(html5_markup(text), "lxml")
     except Exception as exc:  # lxml raises assorted errors on garbage input
         raise ExtractError(f"HTML could not be parsed: {exc}") from exc

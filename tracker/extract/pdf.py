@@ -31,6 +31,7 @@ from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
 from tracker.extract.normalize import key
+from tracker.extract.pdfbudget import check_budget
 from tracker.extract.pdflayout import (
     CHROME,
     NUMBERED_TOP,
@@ -55,6 +56,7 @@ def check_bytes(body: bytes) -> None:
         raise ExtractError("not a PDF: the %PDF- header is missing (an HTML error page?)")
     if b"%%EOF" not in body[-2048:]:
         raise ExtractError("PDF is truncated: no %%EOF marker at its end (interrupted download?)")
+    check_budget(body)  # a decompression bomb is refused before a parser inflates it (issue 23)
 
 
 @contextmanager

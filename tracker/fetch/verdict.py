@@ -4,7 +4,7 @@ A 200 that is not a policy (a bot challenge, an empty body, HTML where a PDF was
 promised, a truncated PDF) is a FetchError; so is a page without the tracked codes
 that is not recognisably the same policy (a login page, a redirect elsewhere, another
 policy number). Never "removed" for those: the last good version stays.
-May import: tracker.errors, tracker.models, tracker.config.
+May import: tracker.errors, tracker.models, tracker.config, tracker.extract.decode (pure: how a browser decodes a page).
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ def refuse_blank(source: Source, fetched: Fetched, old: Version | None, new: Ver
 
 
 _CLOSING = re.compile(rb"</\s*(?:body|html)\s*>", re.I)
+_CLOSING_TEXT = re.compile(r"</\s*(?:body|html)\s*>", re.I)
 SHORT = 0.5
 """A body under this fraction of the last good one's size that also lost tracked codes was cut short."""
 
@@ -116,11 +117,21 @@ def refuse_unclosed(source: Source, fetched: Fetched, old_body: Callable[[], byt
     "unreadable" (incomplete), never a removal or a change, even when what is left reads the same.
     ``old_body`` loads the last good body (None when there is none, or it is gone), only when needed.
     """
-    if fetched.kind != "html" or _CLOSING.search(fetched.body):
+    if fetched.kind != "html" or _closes(fetched.body, charset_of(fetched.content_type)):
         return
     before = old_body()
-    if before is not None and _CLOSING.search(before):
+    if before is not None and _closes(before):
         _incomplete(source, "the page ends without the closing </body> or </html> that the last version had")
+
+
+def _closes(body: bytes, charset: str | None = None) -> bool:
+    """The page closes its ``<body>`` or ``<html>``, read as a browser decodes it (a UTF-16 page's bytes hold no
+    ASCII ``</body>``; a NUL inside the tag is dropped): the bytes first, the decoded text when they do not."""
+    if _CLOSING.search(body):
+        return True
+    from tracker.extract.decode import decode_html  # only here: the fetch stage stays light
+
+    return bool(_CLOSING_TEXT.search(decode_html(body, charset)))
 
 
 def refuse_shrunk(

@@ -47,13 +47,19 @@ class Task:
 
 
 def read_task(task: Task, extractor: Extractor | None = None) -> Extraction | str:
-    """Read one version (in a worker process), by default with the installed extractor; the error if it cannot be."""
+    """Read one version (in a worker process), by default with the installed extractor; the error if it cannot be.
+
+    A capture missing or damaged, a body that no longer parses, or a crash of the extractor on it costs this one
+    version, never the batch (issue 23).
+    """
     reader = extractor or current_extractor()
     try:
         body = RawStore(Path(task.raw_dir)).load(task.sha256)
         return reader(body, task.kind, task.codes, selector=task.selector, encoding=task.encoding)
     except (StoreError, ExtractError) as exc:
         return exc.message
+    except Exception as exc:  # noqa: BLE001 - a bug of ours on one version must not stop the batch
+        return f"unexpected {type(exc).__name__}: {exc}"
 
 
 @dataclass(frozen=True)

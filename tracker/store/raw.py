@@ -8,8 +8,10 @@ written atomically. No database here (what a version needs is the Store's to say
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -62,11 +64,18 @@ class RawStore:
         return count, size
 
     def load(self, sha256: str) -> bytes:
-        """The body with this sha256; StoreError if it was pruned or lost."""
+        """The body with this sha256; StoreError ("missing or damaged") if it was pruned, lost or corrupted.
+
+        Damage is a gzip stream that does not inflate (zlib), is cut short, or inflates to a body whose
+        sha256 is not the one it is stored under (issue 23).
+        """
         try:
-            return gzip.decompress(self.path(sha256).read_bytes())
-        except (OSError, EOFError) as exc:
+            body = gzip.decompress(self.path(sha256).read_bytes())
+        except (OSError, EOFError, zlib.error) as exc:
             raise StoreError(f"raw capture {sha256} is missing or damaged: {exc}") from exc
+        if hashlib.sha256(body).hexdigest() != sha256:
+            raise StoreError(f"raw capture {sha256} is missing or damaged: its content no longer has this sha256")
+        return body
 
     def iterate(self) -> Iterator[str]:
         """The sha256 of every body kept, in order."""
