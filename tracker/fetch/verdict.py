@@ -160,27 +160,6 @@ def _incomplete(source: Source, why: str) -> None:
 _REVISION = re.compile(r"(?:\.[a-z0-9]{1,2}|(?<=\d)[a-z]{1,2})$")
 
 
-def refuse_other_policy(source: Source, old: Version | None, new: Version) -> None:
-    """Another policy at the same address (both its number and its title differ) is a failure, not a change.
-
-    A revision suffix (CS154TX.A → CS154TX.B, 2025T0080F → 2025T0080G) keeps the number, and a
-    new title under the same number is the same policy: those are compared as usual.
-    """
-    if old is None:
-        return
-    before, after = old.metadata, new.metadata
-    if not (before.policy_number and after.policy_number and before.title and after.title):
-        return
-    if same_number(before.policy_number, after.policy_number) or _fold(before.title) == _fold(after.title):
-        return
-    raise FetchError(
-        f"{source.url}: not the same policy; if it moved, update url (this is {after.policy_number} "
-        f"{after.title!r}, the last good version was {before.policy_number} {before.title!r}); "
-        "the last good version is kept",
-        error_class="unreadable",
-    )
-
-
 def same_number(a: str, b: str) -> bool:
     """True for one policy number, whatever its revision suffix ("CS154TX.A" and "CS154TX.B")."""
     fa, fb = ("".join(x.casefold().split()) for x in (a, b))
