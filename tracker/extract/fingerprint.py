@@ -5,9 +5,11 @@ comments — with the bare element structure and the few attributes that change 
 (role, style, class, spans), read with lxml directly (no BeautifulSoup walk). For PDF: the
 pypdfium2 text of every page. A body whose bytes differ from the last version's but whose
 fingerprint is the same shows a reader the same words (a per-request token in a script or an
-attribute, a re-rendered PDF), so the run can skip the full extraction. Any difference in
-visible text changes the fingerprint — a "page generated at" stamp included: then the full
-extraction decides. The fingerprint is only compared under the same extractor identity (the
+attribute, a re-rendered PDF), so the run can skip the full extraction. A per-request stamp in
+the visible text ("Page last updated: 11/27/2026 06:00:01 AM", "Date Printed: …": a text node
+or a PDF line that is a label and a moment, nothing else; ``normalize.is_stamp``) is left out,
+as the reader leaves it out of every section; any other difference in visible text changes the
+fingerprint: then the full extraction decides. The fingerprint is only compared under the same extractor identity (the
 run checks), and it covers the declared charset and the selector, which change what is read.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+from tracker.extract.normalize import STAMP_LENGTH, is_stamp
 from tracker.models import Kind
 
 _INVISIBLE = ("script", "style", "template", "noscript")
@@ -54,9 +57,16 @@ def _html_text(body: bytes, encoding: str | None) -> str:
             continue
         shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
-        parts.append(element.text or "")
-        parts.append(element.tail or "")
+        parts.append(_unstamped(element.text))
+        parts.append(_unstamped(element.tail))
     return " ".join(" ".join(parts).split())
+
+
+def _unstamped(text: str | None) -> str:
+    """A text node as the reader keeps it: a per-request stamp ("Page last updated: …") is left out."""
+    if not text:
+        return ""
+    return "" if len(text) <= STAMP_LENGTH and is_stamp(" ".join(text.split())) else text
 
 
 def _pdf_text(body: bytes) -> str:
@@ -76,4 +86,9 @@ def _pdf_text(body: bytes) -> str:
                 page.close()
         finally:
             pdf.close()
-    return "\f".join(" ".join(text.split()) for text in pages)
+    return "\f".join(_page_words(text) for text in pages)
+
+
+def _page_words(text: str) -> str:
+    """A page's words, its stamp lines left out (the reader drops them as page furniture)."""
+    return " ".join(" ".join(line for line in text.splitlines() if not is_stamp(line)).split())
