@@ -57,16 +57,37 @@ def _html_text(body: bytes, encoding: str | None) -> str:
             continue
         shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
-        parts.append(_unstamped(element.text))
-        parts.append(_unstamped(element.tail))
-    return " ".join(" ".join(parts).split())
+        for text in (element.text, element.tail):
+            words = _words(text) if text else ""
+            if words:
+                parts.append(words)
+    return " ".join(parts)
 
 
-def _unstamped(text: str | None) -> str:
-    """A text node as the reader keeps it: a per-request stamp ("Page last updated: …") is left out."""
-    if not text:
-        return ""
-    return "" if len(text) <= STAMP_LENGTH and is_stamp(" ".join(text.split())) else text
+def _words(text: str) -> str:
+    """A text node's words, one space apart; '' for a per-request stamp ("Page last updated: …"),
+    which the reader leaves out. A long node already spaced so is kept as it is (splitting the
+    text of a 500 kB page into words costs more than the rest of the fingerprint)."""
+    if len(text) > _LONG and _spaced(text):
+        return text
+    words = " ".join(text.split())
+    return "" if len(words) <= STAMP_LENGTH and is_stamp(words) else words
+
+
+_LONG = 256
+"""Length from which a node's spacing is checked before it is split into words."""
+
+
+def _spaced(text: str) -> bool:
+    """Whether ``text`` (ASCII) has its words one space apart already: no other white space,
+    none doubled, none at either end."""
+    return (
+        text.isascii()
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and "  " not in text
+        and not any(c in text for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+    )
 
 
 def _pdf_text(body: bytes) -> str:
