@@ -34,7 +34,17 @@ def _documents() -> Iterator[tuple[str, bytes]]:
     yield "uhc", samples.uhc_policy_pdf(1)
     yield "long", samples.long_policy_pdf(12)
     yield "real-layout", real_layout_pdf(8)
-    yield "rotated", hardpdfs.render_pages([(POLICY, "upright"), (POLICY, "rotated"), (POLICY, "sideways")])
+    yield (
+        "rotated",
+        hardpdfs.render_pages(
+            [
+                (POLICY, "upright"),
+                (POLICY, "rotate90"),
+                (POLICY, "rotate90-counter-drawn"),
+                (POLICY, "landscape-sideways"),
+            ]
+        ),
+    )
     for made in layouts.LAYOUTS:
         if made.kind == "pdf" and made.other is not None:
             yield made.name, made.make()
