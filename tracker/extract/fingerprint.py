@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tracker.extract.normalize import STAMP_LENGTH, is_stamp
+from tracker.extract.normalize import STAMP_ENDS, STAMP_LENGTH, is_stamp
 from tracker.models import Kind
 
 _INVISIBLE = ("script", "style", "template", "noscript")
@@ -51,31 +51,36 @@ def _html_text(body: bytes, encoding: str | None) -> str:
     root = lxml.html.document_fromstring(body, parser=parser)
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()
-    parts = []
+    out: list[str] = []
+    parts: list[str] = []  # since the last long node: joined and split into words at once
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
         for text in (element.text, element.tail):
-            words = _words(text) if text else ""
-            if words:
-                parts.append(words)
-    return " ".join(parts)
+            if not text or (text[-1] in _MAY_END_STAMP and _stamp(text)):
+                continue
+            if len(text) > _LONG and _spaced(text):  # a long text already in words: not split again
+                out.append(" ".join(" ".join(parts).split()))
+                out.append(text)
+                parts = []
+            else:
+                parts.append(text)
+    out.append(" ".join(" ".join(parts).split()))
+    return " ".join(part for part in out if part)
 
 
-def _words(text: str) -> str:
-    """A text node's words, one space apart; '' for a per-request stamp ("Page last updated: …"),
-    which the reader leaves out. A long node already spaced so is kept as it is (splitting the
-    text of a 500 kB page into words costs more than the rest of the fingerprint)."""
-    if len(text) > _LONG and _spaced(text):
-        return text
-    words = " ".join(text.split())
-    return "" if len(words) <= STAMP_LENGTH and is_stamp(words) else words
+def _stamp(text: str) -> bool:
+    """A text node that is a per-request stamp ("Page last updated: …"), which the reader leaves out."""
+    return len(text) <= 2 * STAMP_LENGTH and is_stamp(" ".join(text.split()))
 
 
+_MAY_END_STAMP = frozenset("0123456789 \t\n\r\f\v\xa0") | STAMP_ENDS
+"""Last characters of a text node that may be a stamp (white space: it may end before it)."""
 _LONG = 256
-"""Length from which a node's spacing is checked before it is split into words."""
+"""Length from which a text node is looked at for its spacing: splitting the text of a 500 kB
+page into words costs more than the rest of the fingerprint."""
 
 
 def _spaced(text: str) -> bool:

@@ -115,6 +115,8 @@ _MOMENT = re.compile(rf"(?:[\s,;:]*(?:(?:{_MOMENT_NUMBER})(?!\d)|(?:{_MOMENT_WOR
 """A date, a time or both, in any printed shape, and nothing else (no bare number: a code is not a moment)."""
 _MOMENT_SHAPE = re.compile(r"\d:\d\d|\d[/.\-]\d{1,2}[/.\-]\d|[a-z]{3}\.?\s+\d|\d\s+[a-z]{3}", re.IGNORECASE)
 """What makes a moment of it: a time of day, a whole date, a month name beside a number."""
+STAMP_ENDS = frozenset("MmTtZzCc.")
+"""What a stamp ends with when not with a digit: AM/PM, GMT/EST, Z, UTC, "p.m."."""
 STAMP_LENGTH = 100
 """The longest text read as a stamp (a label and a moment)."""
 
@@ -129,9 +131,10 @@ def is_stamp(text: str) -> bool:
     is, never a policy date ("Effective", "Last Review", "Revised" are metadata, never stamps);
     the rest is a date, a time or both, nothing more.
     """
-    if len(text) > STAMP_LENGTH:
-        return False
-    found = _STAMP.fullmatch(text.strip())
+    text = text.strip()
+    if not text or len(text) > STAMP_LENGTH or not (text[-1].isdigit() or text[-1] in STAMP_ENDS):
+        return False  # most texts are told apart by their last character: no expression is run
+    found = _STAMP.fullmatch(text)
     if found is None or _MOMENT.fullmatch(found["moment"]) is None:
         return False
     return _MOMENT_SHAPE.search(found["moment"]) is not None
