@@ -71,6 +71,38 @@ def test_alphanumeric_codes(code: str, text: str, expected: bool) -> None:
     assert mentions(text, code) is expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Author64600",  # a reference's author glued to a number
+        "Smith J, Authoré64600",  # a letter of another script glues as an ASCII one does
+        "Straße64600",
+        "Author_64600",
+        "x64590-64610",  # a glued range end is no range end
+        "64590-64610y",
+        "\u0661\u0662" + "64600",  # digits of another script make a longer number
+    ],
+)
+def test_a_code_glued_to_letters_is_not_a_code(text: str) -> None:
+    assert not mentions(text, "64600")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Author 64600", "(64600)", "64600\u00b9", "64600\u00b2 and 64605", "\u00b964590-64610", "é 64600"],
+)
+def test_a_code_beside_a_space_sign_or_footnote_is_a_code(text: str) -> None:
+    assert mentions(text, "64600")
+
+
+@pytest.mark.parametrize(
+    "code,text,expected",
+    [("G50.1", "G50.0-G50.9", True), ("G50.1", "G50.2-G50.9", False), ("64605", "PMID 12345, 64590-64610", True)],
+)
+def test_ranges_are_found_once_per_text_whatever_the_code(code: str, text: str, expected: bool) -> None:
+    assert mentions(text, code) is expected
+
+
 def test_shape() -> None:
     assert shape("64600") == "99999"
     assert shape("0213t") == "9999T"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
-from tracker.extract.codes import _patterns, in_range, mentioned, mentions
+from tracker.extract.codes import in_range, mentioned, mentions
 
 CODES = ["64600", "0213T", "J1234", "G50.0", "C9399", "64600\u0663"]
 PIECES = [
@@ -41,16 +42,29 @@ PIECES = [
     "*",
     "\u00b9",
     "\n",
+    "\x1c",  # a separator that str.isspace and \\s count as space
+    "\u00e9",
+    "_",
 ]
 
 
+GLUE = r"[^\W\u00b2\u00b3\u00b9\u2070-\u209f]"  # a letter, digit or "_" of any script; not a superscript
+DASHES = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
+SPACE = r"[\s\u00a0\u2000-\u200a\u202f]*"
+
+
 def reference(text: str, code: str) -> bool:
-    """``mentions`` as the regular expressions alone answer it."""
-    literal, probe, ranges, _ = _patterns(code.upper())
-    if literal.search(text):
+    """``mentions`` as one code's own regular expressions answer it: the code as a token, or the
+    code inside a range whose two ends have the code's shape."""
+    code = code.upper()
+    if re.search(rf"(?<!{GLUE}){re.escape(code)}(?!{GLUE})", text, re.IGNORECASE):
         return True
-    if not probe.search(text):
-        return False
+    same = "".join(r"\d" if c.isdigit() else re.escape(c) for c in code)
+    ranges = re.compile(
+        rf"(?<!{GLUE})({same})(?!{GLUE}){SPACE}(?:[{DASHES}]|\bthrough\b|\bthru\b|\bto\b){SPACE}"
+        rf"(?=({same})(?!{GLUE}))",
+        re.IGNORECASE,
+    )
     return any(in_range(code, m[1], m[2]) for m in ranges.finditer(text))
 
 

@@ -5,6 +5,7 @@ Errors answer with the exit status of one table, ``tracker.errors.EXIT_STATUSES`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,6 +125,28 @@ class TrackerGroup(click.Group):
         except TrackerError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exit_status_of(exc))
+        except OSError as exc:
+            refused = refused_write(exc, ctx.obj.data_dir if isinstance(ctx.obj, Context) else None)
+            if refused is None:
+                raise
+            click.echo(f"Error: {refused}", err=True)
+            ctx.exit(exit_status_of(refused))
+
+
+def refused_write(exc: OSError, data_dir: Path | None) -> StoreError | None:
+    """A write in the data directory that the file system refused (read-only, permission, full), as a StoreError.
+
+    A lock file (run.lock, schedule.lock) is the first thing a run or prune writes in the data
+    directory: on a read-only mount that open is where the refusal shows. Other paths: None.
+    """
+    from tracker.store.space import WRITE_ERRNOS, write_error
+
+    if data_dir is None or exc.errno not in WRITE_ERRNOS or not exc.filename:
+        return None
+    where = Path(os.fsdecode(exc.filename)).absolute()
+    if not where.is_relative_to(data_dir.absolute()):
+        return None
+    return write_error(data_dir, exc)
 
 
 def now() -> datetime:

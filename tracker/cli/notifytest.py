@@ -11,6 +11,7 @@ import click
 from tracker.cli.base import Context, now
 from tracker.config.notify import NotifySettings
 from tracker.errors import EXIT_SOURCES_FAILED, NotifyError, UsageError
+from tracker.hygiene import one_line
 
 TEST_SUBJECT = "tracker: test message"
 TEST_TEXT = (
@@ -92,7 +93,8 @@ def notify(obj: Context, test: bool) -> None:
             click.echo(f"{target.ledger}: ok, test message {SENDERS[target.channel](target.settings)}")
         except NotifyError as exc:
             failed.append(target.ledger)
-            click.echo(f"{target.ledger}: FAILED: {settings.redact(exc.message)}")
+            shown = settings.redact(one_line(settings.redact(exc.message)))  # a server's words: printable, no secret
+            click.echo(f"{target.ledger}: FAILED: {shown}")
     if failed:
         click.echo(f"Error: the test message could not be sent on {', '.join(failed)}", err=True)
         sys.exit(EXIT_SOURCES_FAILED)

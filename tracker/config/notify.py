@@ -20,6 +20,7 @@ from tracker.errors import ConfigError
 
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+DEFAULT_SMTP_DEADLINE = 60.0
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 REDACTED = "[redacted]"
 FRAGMENT = 8
@@ -69,6 +70,9 @@ class NotifySettings:
     slack_webhook_url: str | None = field(default=None, repr=False)
     send_when_no_changes: bool = False
     timeout: float = 30.0
+    """Seconds one read from the SMTP server or a webhook may wait."""
+    smtp_deadline: float = DEFAULT_SMTP_DEADLINE
+    """``[notify] smtp_deadline``: seconds one SMTP delivery may take, from the connect to QUIT (a dripping server)."""
     webhook_url: str | None = field(default=None, repr=False)
     """TRACKER_WEBHOOK_URL: the JSON webhook (``tracker.notify.jsonhook``)."""
     webhook_secret: str | None = field(default=None, repr=False)
@@ -164,6 +168,7 @@ def notify_settings(notify: Mapping[str, Any], env: Mapping[str, str], *, where:
         slack=reader.flag("slack", default="TRACKER_SLACK_WEBHOOK_URL" in reader.present),
         slack_webhook_url=reader.webhook(),
         send_when_no_changes=reader.flag("send_when_no_changes", default=False),
+        smtp_deadline=reader.seconds("smtp_deadline", DEFAULT_SMTP_DEADLINE),
         webhook_url=reader.json_webhook(),
         webhook_secret=reader.env_text("TRACKER_WEBHOOK_SECRET"),
         apprise_urls=tuple((reader.env_text("TRACKER_APPRISE_URLS") or "").split()),
@@ -220,6 +225,12 @@ class _Reader:
         if not isinstance(value, bool):
             raise self.error(key, None, f"must be true or false, not {value!r}")
         return value
+
+    def seconds(self, key: str, default: float) -> float:
+        value = self.table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+            raise self.error(key, None, f"must be a number of seconds above 0, not {value!r}")
+        return float(value)
 
     def address(self, key: str, variable: str) -> str | None:
         value = self.text(key, variable)

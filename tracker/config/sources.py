@@ -62,6 +62,7 @@ NOTIFY_KEYS = (
     "smtp_tls",
     "slack",
     "send_when_no_changes",
+    "smtp_deadline",
     "route",
 )
 SCHEDULE_KEYS = ("time", "timezone", "days", "max_failures")

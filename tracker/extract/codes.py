@@ -1,8 +1,9 @@
 """Code matching: whole tokens and ranges ("64600-64681", "64590 to 64610").
 
-A code matches only as a whole token (never inside 2064600 or 64600123) or when it lies
-inside a range whose two ends have the same shape as the code (five digits, letter + four
-digits, four digits + letter ...).
+A code matches only as a whole token (never inside 2064600, 64600123 or Author64600: a
+letter or digit of any script glued to it makes a longer word) or when it lies inside a range
+whose two ends have the same shape as the code (five digits, letter + four digits, four
+digits + letter ...). A text's ranges are found once, whatever the codes looked up in it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,24 @@ from functools import lru_cache
 
 from tracker.extract.normalize import clean
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _DASH = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _SPACE = r"[\s\u00a0\u2000-\u200a\u202f]*"
 FOOTNOTE_MARKERS = "*†‡§¹²³"
+_SUPERSCRIPTS = "\u00b2\u00b3\u00b9\u2070-\u209f"
+_GLUE = rf"[^\W{_SUPERSCRIPTS}]"
+"""A character that glues onto a code: a letter or digit of any script or "_" ("Authoré64600",
+"Author_64600"), not a superscript footnote number ("64600¹")."""
+_ALNUM = rf"[^\W_{_SUPERSCRIPTS}]"
+_LETTER = rf"[^\W\d_{_SUPERSCRIPTS}]"
+_TOKEN = re.compile(f"{_GLUE}+")
+_CODE_TOKEN = rf"(?<!{_GLUE})({_LETTER}{{0,3}}\d{_ALNUM}{{0,8}}(?:\.{_ALNUM}{{1,4}})?)(?!{_GLUE})"
+"""A token that may be a code's end: up to three letters, a digit, then letters, digits and one
+dotted part ("64600", "0213T", "G50.0")."""
+_RANGES = re.compile(
+    rf"{_CODE_TOKEN}{_SPACE}(?:[{_DASH}]|\bthrough\b|\bthru\b|\bto\b){_SPACE}(?={_CODE_TOKEN})", re.IGNORECASE
+)
+"""Any "A-B", "A through B", "A to B" range of code-like tokens. The high end sits in a lookahead,
+so "64590-64600-64610" yields both of its ranges."""
 
 
 def shape(token: str) -> str:
@@ -34,19 +49,31 @@ def in_range(code: str, low: str, high: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _patterns(code: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], bytes | None]:
-    """The code as a whole token, any run of the code's shape, "A-B" ranges of that shape, and the
-    shape as ASCII bytes (None for a code that is not ASCII)."""
-    literal = re.compile(rf"(?<![A-Za-z0-9]){re.escape(code)}(?![A-Za-z0-9])", re.IGNORECASE)
-    same = "".join(r"\d" if c.isdigit() else re.escape(c) for c in code)
-    # The high end sits in a lookahead, so "64590-64600-64610" yields both of its ranges.
-    ranges = re.compile(
-        rf"(?<![A-Za-z0-9])({same}){_SPACE}(?:[{_DASH}]|\bthrough\b|\bthru\b|\bto\b){_SPACE}"
-        rf"(?=({same})(?![A-Za-z0-9]))",
-        re.IGNORECASE,
-    )
-    ascii_shape = shape(code).encode("ascii") if code.isascii() else None
-    return literal, re.compile(same, re.IGNORECASE), ranges, ascii_shape
+def _patterns(code: str) -> tuple[re.Pattern[str], str, bytes | None, re.Pattern[bytes] | None]:
+    """The code as a whole token, its shape, its shape as ASCII bytes, and a range's low end of
+    that shape in an ASCII text's shape (the last two None for a code that is not ASCII)."""
+    literal = re.compile(rf"(?<!{_GLUE}){re.escape(code)}(?!{_GLUE})", re.IGNORECASE)
+    form = shape(code)
+    if not code.isascii():
+        return literal, form, None, None
+    low_end = re.compile(re.escape(form.encode("ascii")) + rb"[\s\x1c-\x1f]*(?:-|TO\b|THRU\b|THROUGH\b)")
+    return literal, form, form.encode("ascii"), low_end
+
+
+@lru_cache(maxsize=256)
+def ranges_in(text: str) -> tuple[tuple[str, str, str], ...]:
+    """The ranges ``text`` names, as (shape, low, high): upper-cased ends of one shape, low below high.
+
+    Found once per text, whatever the codes looked up in it: a reference list full of
+    five-digit numbers is scanned once, not once per tracked code.
+    """
+    found = []
+    for match in _RANGES.finditer(text):
+        low, high = match[1].upper(), match[2].upper()
+        form = shape(low)
+        if low < high and form == shape(high):
+            found.append((form, low, high))
+    return tuple(found)
 
 
 _DIGITS_TO_9 = bytes.maketrans(b"0123456789", b"9999999999")
@@ -66,23 +93,27 @@ def _ascii_view(text: str) -> tuple[str, bytes] | None:
 
 
 def mentions(text: str, code: str) -> bool:
-    """True when ``text`` names ``code`` as a token or inside a range."""
+    """True when ``text`` names ``code`` as a token or inside a range.
+
+    A token stands alone: a letter or digit of any script glued to it makes it part of a
+    longer word ("Author64600", "2064600", "64600123"), never the code.
+    """
     code = code.upper()
-    literal, probe, ranges, ascii_shape = _patterns(code)
+    literal, form, ascii_shape, low_end = _patterns(code)
     view = _ascii_view(text) if ascii_shape is not None else None
     if view is not None and ascii_shape is not None:
-        # ASCII text and code: the same answers as the regular expressions, found with plain
-        # substring tests first (a token or a range end of the code's shape must occur).
+        # ASCII text and code: plain substring tests first (a token or a range end of the
+        # code's shape must occur) before any regular expression.
         upper, shaped = view
         if ascii_shape not in shaped:
             return False
         if code in upper and literal.search(text):
             return True
+        if low_end is not None and not low_end.search(shaped):
+            return False  # no range starts with an end of the code's shape
     elif literal.search(text):
         return True
-    elif not probe.search(text):
-        return False  # cheap exit: nothing shaped like the code, so no range either
-    return any(in_range(code, m[1], m[2]) for m in ranges.finditer(text))
+    return any(kind == form and low <= code <= high for kind, low, high in ranges_in(text))
 
 
 def mentioned(text: str, codes: Sequence[str]) -> list[str]:
@@ -105,7 +136,7 @@ def mentioned(text: str, codes: Sequence[str]) -> list[str]:
 @lru_cache(maxsize=64)
 def _shapes(codes: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]] | None:
     """Each code's shape as ASCII bytes, and the distinct shapes; None when a code is not ASCII."""
-    shapes = [_patterns(code.upper())[3] for code in codes]
+    shapes = [_patterns(code.upper())[2] for code in codes]
     known = [s for s in shapes if s is not None]
     if len(known) < len(shapes):
         return None

@@ -31,7 +31,9 @@ from tracker.config.sources import DEFAULT_API, FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.extract.mcd import write_document
 from tracker.fetch.http import error_class_of, read_capped, reason_of
+from tracker.fetch.hygiene import reason
 from tracker.fetch.verdict import check_body
+from tracker.hygiene import one_line
 from tracker.models import Fetched
 
 TOKEN_PATH = "/v1/metadata/license-agreement/"
@@ -178,7 +180,9 @@ def _status_error(what: str, url: str, response: requests.Response, probe: Sourc
     detail = ""
     try:  # the spec's error shape: {"message": ..., "code": ...}
         answer = json.loads(read_capped(probe, response, 64 * 1024))
-        detail = f": {answer['message']}" if isinstance(answer, dict) and answer.get("message") else ""
+        detail = (
+            f": {one_line(str(answer['message']), 500)}" if isinstance(answer, dict) and answer.get("message") else ""
+        )
     except (FetchError, ValueError, requests.RequestException):
         pass
     advice = (
@@ -187,7 +191,7 @@ def _status_error(what: str, url: str, response: requests.Response, probe: Sourc
         else "the API is failing; the last good version is kept and the next run tries again"
     )
     return FetchError(
-        f"{what}: HTTP {response.status_code} {response.reason}{detail} ({url}); {advice}",
+        f"{what}: HTTP {response.status_code} {reason(response)}{detail} ({url}); {advice}",
         error_class="http-status",
         http_status=response.status_code,
     )

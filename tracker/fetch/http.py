@@ -2,11 +2,13 @@
 
 Retries with exponential backoff (connection errors, 429, 5xx, honouring
 Retry-After) are urllib3's ``Retry``; this module adds conditional GET, the size
-cap, the per-document deadline (``[fetch] deadline``, retries included: a server
-that drips one byte every few seconds is cut off), the check that a body arrived
+cap, the per-document deadline (``[fetch] deadline``, retries included, from the
+connect to the body's last byte: a server that drips one byte every few seconds,
+headers included, is cut off by the watchdog, ``watched``), the check that a body arrived
 whole (its Content-Length, its chunked end, its gzip trailer) and the redirect
 guard (``guard``), then asks ``verdict`` whether the body is a usable document.
-A failure raises FetchError with an ``error_class`` for the fetch log.
+A failure raises FetchError with an ``error_class`` for the fetch log. What the
+server said (reason, headers, location) is cleaned of escapes first (``hygiene``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
@@ -36,8 +37,11 @@ from urllib3.util.retry import Retry
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.guard import Resolver, check_redirect, system_resolver
+from tracker.fetch.hygiene import VALIDATOR_LIMIT, clean_error, clean_fetched, header, reason
 from tracker.fetch.verdict import check_body
+from tracker.fetch.watched import WatchedAdapter
 from tracker.models import ErrorClass, Fetched, Kind
+from tracker.watchdog import watching
 
 __all__ = [
     "Fetched",
@@ -61,11 +65,16 @@ _DEADLINE = threading.local()
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Within the block, this thread's fetch must end ``seconds`` from now, retries included."""
+    """Within the block, this thread's fetch must end ``seconds`` from now, retries included.
+
+    Checked between reads, and enforced by the watchdog (``watched``): when the seconds are up, the
+    fetch's sockets are shut, so that a server dripping its status line or headers is cut off too.
+    """
     previous = getattr(_DEADLINE, "state", None)
     _DEADLINE.state = (time.monotonic() + seconds, seconds)
     try:
-        yield
+        with watching(seconds):
+            yield
     finally:
         _DEADLINE.state = previous
 
@@ -144,7 +153,15 @@ class GuardedSession(requests.Session):
         """The URL as written in sources.toml, for the request in progress: its host is the operator's choice."""
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
-        location = super().get_redirect_target(resp)
+        try:
+            location = super().get_redirect_target(resp)
+        except UnicodeDecodeError:  # requests reads a Location header as UTF-8
+            resp.close()
+            raise FetchError(
+                f"HTTP {resp.status_code} redirect to a location that is not UTF-8 text ({reason(resp)}), refused",
+                error_class="http-status",
+                http_status=resp.status_code,
+            ) from None
         if location:
             try:
                 check_redirect(self.written_url or resp.url, resp.url, location, self.resolve)
@@ -174,7 +191,7 @@ def make_session(settings: FetchSettings, resolve: Resolver = system_resolver) -
         raise_on_status=False,
     )
     session = GuardedSession(resolve)
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = WatchedAdapter(max_retries=retry)  # a ``deadline`` block shuts its connections when it ends
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.user_agent
@@ -191,7 +208,10 @@ def fetch(
         guarded.written_url = source.url
     try:
         with deadline(settings.deadline):
-            return _fetch(source, session, settings, validators)
+            return clean_fetched(_fetch(source, session, settings, validators))
+    except FetchError as exc:  # a server's words may be in it: a reason phrase, a header, a location
+        clean_error(exc)
+        raise
     finally:
         if guarded:
             guarded.written_url = None
@@ -228,13 +248,13 @@ def _fetch(
             return _fetched(source, response, b"", None, not_modified=True)
         if response.status_code >= 400:
             raise FetchError(
-                f"{source.url}: HTTP {response.status_code} {response.reason}",
+                f"{source.url}: HTTP {response.status_code} {reason(response)}",
                 error_class="http-status",
                 http_status=response.status_code,
             )
         body = read_capped(source, response, settings.max_bytes)
     try:
-        kind = check_body(source, body, response.headers.get("Content-Type"))
+        kind = check_body(source, body, header(response.headers.get("Content-Type"), VALIDATOR_LIMIT))
     except FetchError as exc:
         exc.body = body
         raise

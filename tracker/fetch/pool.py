@@ -3,7 +3,7 @@
 Yields each attempt in the caller's thread, so the caller may write to the database
 without sharing it across threads. Whatever one fetch raises becomes that source's
 FetchError ("internal" for a surprise); a worker that dies never leaves the caller waiting.
-May import: tracker.errors, tracker.models, tracker.config.
+May import: tracker.errors, tracker.models, tracker.config, tracker.fetch.hygiene.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import requests
 
 from tracker.config.sources import Source
 from tracker.errors import FetchError
+from tracker.fetch.hygiene import clean_error
 from tracker.models import Fetched
 
 FetchOne = Callable[[Source, requests.Session], Fetched]
@@ -90,7 +91,9 @@ def _attempt(fetch_one: FetchOne, source: Source, session: requests.Session, clo
     try:
         result = fetch_one(source, session)
     except FetchError as exc:
-        result = exc
+        result = clean_error(exc)  # every path (the Coverage API's too): a server's words may be in it
     except Exception as exc:  # noqa: BLE001 - one source's surprise must not stop the run
-        result = FetchError(f"{source.url}: unexpected {exc.__class__.__name__}: {exc}", error_class="internal")
+        result = clean_error(
+            FetchError(f"{source.url}: unexpected {exc.__class__.__name__}: {exc}", error_class="internal")
+        )
     return Attempt(source, result, started, int((time.monotonic() - tick) * 1000))

@@ -4,7 +4,8 @@ Pure: ``digest`` (what a message says), ``plain``/``htmlmail``/``blocks``
 (the formats). I/O: ``ledger`` (the deliveries table), ``mail`` (SMTP), ``webhook``
 (Slack), ``service`` (the entry points below). The ledger reads and writes through the store.
 May import: tracker.config, tracker.errors, tracker.models, tracker.vocab, tracker.judge.diff (word
-diffs), tracker.store; never run, report or cli.
+diffs), tracker.store, tracker.hygiene (a server's words made printable), tracker.watchdog (the
+SMTP deadline); never run, report or cli.
 """
 
 from __future__ import annotations

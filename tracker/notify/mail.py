@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from datetime import datetime
@@ -12,10 +13,14 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from tracker.config.notify import NotifySettings
 from tracker.errors import NotifyError
+from tracker.hygiene import one_line
 from tracker.notify.digest import Digest
 from tracker.notify.htmlmail import render_html
 from tracker.notify.plain import render_text
+from tracker.watchdog import watch_socket, watching
 
+REPLY_LIMIT = 300
+"""A server's reply longer than this is cut in messages."""
 SmtpFactory = Callable[[NotifySettings, ssl.SSLContext], smtplib.SMTP]
 """Opens a connection (already TLS-wrapped when ``smtp_tls = ssl``); STARTTLS and login come after."""
 
@@ -36,12 +41,29 @@ def build_message(digest: Digest, settings: NotifySettings, *, now: datetime) ->
     return message
 
 
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket the delivery's deadline may shut (``tracker.watchdog``), greeting included."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock: socket.socket = super()._get_socket(host, port, timeout)  # type: ignore[misc]  # not in typeshed
+        watch_socket(sock)  # before the greeting is read, and before a TLS wrap (which keeps the connection)
+        return sock
+
+
+class _WatchedSMTPSSL(smtplib.SMTP_SSL, _WatchedSMTP):
+    """smtplib.SMTP_SSL over a watched socket: the TLS handshake is within the deadline too."""
+
+
 def connect(settings: NotifySettings, context: ssl.SSLContext) -> smtplib.SMTP:
-    """The default SMTP factory: plain TCP, or TLS from the first byte for ``smtp_tls = ssl``."""
+    """The default SMTP factory: plain TCP, or TLS from the first byte for ``smtp_tls = ssl``.
+
+    No read waits beyond the delivery's deadline; the deadline itself is ``send_email``'s.
+    """
     host = settings.smtp_host or "localhost"
+    timeout = min(settings.timeout, settings.smtp_deadline)
     if settings.smtp_tls == "ssl":
-        return smtplib.SMTP_SSL(host, settings.smtp_port, timeout=settings.timeout, context=context)
-    return smtplib.SMTP(host, settings.smtp_port, timeout=settings.timeout)
+        return _WatchedSMTPSSL(host, settings.smtp_port, timeout=timeout, context=context)
+    return _WatchedSMTP(host, settings.smtp_port, timeout=timeout)
 
 
 def send_email(
@@ -54,26 +76,42 @@ def send_email(
     """Send ``message``; return the recipients the server refused (others got it); NotifyError if none did.
 
     The message counts as delivered once the server answered 250 to its DATA: what happens at
-    QUIT afterwards (a 421, a dropped connection) changes nothing, so it is never sent twice.
+    QUIT afterwards (a 421, a dropped connection, the deadline) changes nothing, so it is never
+    sent twice. The whole delivery, connect to QUIT, has ``[notify] smtp_deadline`` seconds: a
+    server that drips its greeting or its answers is cut off then (the read timeout is per read).
     """
     context = ssl_context or ssl.create_default_context()
     where = f"SMTP server {settings.smtp_host}:{settings.smtp_port}"
-    try:
-        smtp = smtp_factory(settings, context)
-    except (smtplib.SMTPException, OSError, UnicodeError) as exc:
-        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from None
-    try:
-        if settings.smtp_tls == "starttls":
-            # Never fall back to clear text: a server without STARTTLS is an error.
-            smtp.starttls(context=context)
-        if settings.smtp_user and settings.smtp_password:
-            login(smtp, settings.smtp_user, settings.smtp_password)
-        refused = smtp.send_message(message)
-    except (smtplib.SMTPException, OSError, UnicodeError) as exc:
-        raise NotifyError(settings.redact(f"{where}: {describe(exc)}")) from None
-    finally:
-        _quit(smtp)
-    return {addr: f"{code} {_text(reply)}" for addr, (code, reply) in refused.items()}
+    with watching(settings.smtp_deadline) as deadline:
+        try:
+            smtp = smtp_factory(settings, context)
+        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+            raise _failed(settings, where, exc, deadline.fired) from None
+        watch_socket(smtp.sock)  # a factory of the caller's own, whose socket was not watched from the start
+        try:
+            if settings.smtp_tls == "starttls":
+                # Never fall back to clear text: a server without STARTTLS is an error.
+                smtp.starttls(context=context)
+            if settings.smtp_user and settings.smtp_password:
+                login(smtp, settings.smtp_user, settings.smtp_password)
+            refused = smtp.send_message(message)
+        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+            raise _failed(settings, where, exc, deadline.fired) from None
+        finally:
+            _quit(smtp)
+    return {addr: one_line(f"{code} {_text(reply)}", REPLY_LIMIT) for addr, (code, reply) in refused.items()}
+
+
+def _failed(settings: NotifySettings, where: str, exc: BaseException, late: bool) -> NotifyError:
+    """The NotifyError of a failed delivery: the deadline when it cut the connection, else the cause; no secret."""
+    if late:
+        why = (
+            f"not done within the {settings.smtp_deadline:g}-second delivery deadline ([notify] smtp_deadline); "
+            "the server is too slow or drips its answers"
+        )
+    else:
+        why = describe(exc)
+    return NotifyError(settings.redact(one_line(settings.redact(f"{where}: {why}"))))
 
 
 def _quit(smtp: smtplib.SMTP) -> None:
@@ -120,4 +158,6 @@ def describe(exc: BaseException) -> str:
 
 
 def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    """A server's reply as one printable line, not endless (a server may send escape sequences)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return one_line(text, REPLY_LIMIT)

@@ -17,6 +17,7 @@ from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
 from tracker.feeds.upcoming import with_upcoming
+from tracker.hygiene import one_line
 from tracker.models import Clock, iso
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
@@ -273,7 +274,7 @@ def _deliver(store: Store, target: Target, digest: Digest, transport: Transport,
     try:
         detail = outgoing.send()
     except NotifyError as exc:
-        reason = settings.redact(exc.message)
+        reason = _shown(settings, exc.message)
         ledger.record(
             store,
             outgoing.change_ids,
@@ -285,4 +286,9 @@ def _deliver(store: Store, target: Target, digest: Digest, transport: Transport,
         )
         return Delivery(channel, "failed", shown, detail=reason)
     ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()), status=ledger.SENT)
-    return Delivery(channel, "sent", shown, outgoing.left_out, settings.redact(detail))
+    return Delivery(channel, "sent", shown, outgoing.left_out, _shown(settings, detail))
+
+
+def _shown(settings: NotifySettings, text: str) -> str:
+    """A server's words in a delivery's detail: one printable line, no secret (redacted before and after cleaning)."""
+    return settings.redact(one_line(settings.redact(text)))

@@ -24,7 +24,8 @@ from tracker.extract.identity import Extractor, current_extractor
 from tracker.fetch.cms import TokenCache, fetch_article
 from tracker.fetch.http import Validators, deadline, fetch, make_session
 from tracker.fetch.pool import Attempt, fetch_all
-from tracker.fetch.verdict import charset_of, refuse_blank, refuse_other_policy, refuse_shrunk, refuse_unclosed
+from tracker.fetch.sameness import redirected_to, refuse_another_policy
+from tracker.fetch.verdict import charset_of, refuse_blank, refuse_shrunk, refuse_unclosed
 from tracker.judge.classify import summarize
 from tracker.judge.diff import diff_versions, version_of
 from tracker.models import Change, Clock, ErrorClass, Extraction, Fetched, Outcome, iso
@@ -56,6 +57,8 @@ class SourceResult:
     error: str | None = None
     reread: bool = False
     """The last version was re-read with the current extractor before comparing (an upgrade; never alerted)."""
+    moved_to: str | None = None
+    """The url redirected to this new address, where the same policy was found (``fetch.sameness``)."""
 
 
 @dataclass
@@ -159,6 +162,8 @@ def _log(result: SourceResult) -> None:
         log.info("source=%s outcome=error class=%s error=%s", result.source.id, result.error_class, result.error)
     else:
         log.info("source=%s outcome=%s changes=%d", result.source.id, result.outcome, len(result.changes))
+    if result.moved_to:
+        log.info("source=%s moved: %s -> %s (the same policy)", result.source.id, result.source.url, result.moved_to)
 
 
 def _validators(store: Store, source: Source, doc: StoredDocument | None) -> Validators | None:
@@ -192,7 +197,7 @@ def check_source(attempt: Attempt, last: StoredDocument | None, run: _Run) -> So
         if isinstance(result, FetchError):
             raise result
         checked = _check_body(source, result, current, run, record)
-        return replace(checked, reread=current is not last)
+        return replace(checked, reread=current is not last, moved_to=_moved_to(source, result, current))
     except StoreError:
         raise  # the database itself failed: nothing more can be recorded, the run cannot go on
     except FetchError as exc:
@@ -202,6 +207,11 @@ def check_source(attempt: Attempt, last: StoredDocument | None, run: _Run) -> So
         message = f"{source.url}: unexpected {type(exc).__name__}: {exc}"
         internal = FetchError(message, error_class="internal")
         return _failed(source, store, record, internal, result.body if isinstance(result, Fetched) else b"")
+
+
+def _moved_to(source: Source, fetched: Fetched, last: StoredDocument | None) -> str | None:
+    """The new address a redirect led to, once the policy there was found to be the last good version's."""
+    return redirected_to(fetched) if _at_same_address(source, last) else None
 
 
 def reread(source: Source, last: StoredDocument | None, run: _Run) -> StoredDocument | None:
@@ -368,8 +378,8 @@ def _read_body(
         store.raw.save(base.sha256, fetched.body)
         store.record_fetch(replace(base, outcome="unchanged", document_id=last.id))
         return SourceResult(source, "unchanged")
-    refuse_other_policy(source, same.version if same else None, version)
     refuse_blank(source, fetched, old, version)
+    refuse_another_policy(source, fetched, same.version if same else None, version)
     refuse_shrunk(source, fetched, lambda: _body_of(store, same), old, version)
     changes = diff_versions(old, version)
     outcome: Outcome = "new" if last is None else ("changed" if changes else "unchanged")
@@ -435,4 +445,5 @@ def preview(
     if old is not None and version == old:
         return extraction, []
     refuse_blank(source, fetched, old, version)
+    refuse_another_policy(source, fetched, old if last is not None and last.url == source.url else None, version)
     return extraction, diff_versions(old, version)

@@ -99,6 +99,12 @@ def summary(result: RunResult, total: int) -> list[str]:
             f"{reread} source(s) re-read with the current extractor before comparing "
             "(an upgrade changes no policy: nothing alerted for it)."
         )
+    moved = [r for r in results if r.moved_to]
+    if moved:
+        lines.append(
+            f"Moved ({len(moved)}): the same policy answers at a new address (update url in the sources file):"
+        )
+        lines += [f"  {r.source.id}: {r.source.url} → {r.moved_to}" for r in moved]
     if result.failed:
         lines += _failure_lines(result)
     return lines

@@ -27,7 +27,7 @@ from tracker.models import Extraction, Kind, Metadata
 from tracker.store import fetchlog, lookups, writes
 from tracker.store.fetchlog import FetchRecord, FetchState
 from tracker.store.raw import RawStore
-from tracker.store.space import write_error, writing
+from tracker.store.space import unwritable, write_error, writing
 from tracker.store.writes import FetchedBody
 
 if TYPE_CHECKING:
@@ -245,12 +245,22 @@ def stored(doc: dict[str, Any], coverage: Sequence[dict[str, Any]]) -> StoredDoc
 
 
 def open_store(data_dir: Path, *, create: bool = True) -> Store:
-    """Open the data dir and its database (creating them unless ``create`` is false); bring the schema up to date."""
+    """Open the data dir and its database (creating them unless ``create`` is false); bring the schema up to date.
+
+    A data directory that cannot be written (a read-only mount, no permission) is opened read-only
+    for a reader (``create`` false): the analysts' commands work on a read-only history. A run
+    (``create`` true) needs to write: StoreError "cannot write to DIR: read-only" at once.
+    """
     if not create and not (data_dir / DB_NAME).exists():
         raise StoreError(
             f"no history database at {data_dir / DB_NAME}: run `tracker run` first, "
             "or point --data / TRACKER_DATA at the data directory"
         )
+    denied = unwritable(data_dir)
+    if denied is not None:
+        if create:
+            raise denied
+        return _open_read_only(data_dir)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(data_dir / DB_NAME, timeout=30, check_same_thread=False)
@@ -263,9 +273,47 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
         db.execute("PRAGMA foreign_keys=ON")
         migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
-        if (full := write_error(data_dir, exc)).message.startswith("no space left"):
-            raise full from None
+        written = write_error(data_dir, exc)
+        if written.message.startswith(("no space left", "cannot write to")):
+            raise written from None
         raise StoreError(
             f"cannot open the history database in {data_dir}: {exc}; check --data / TRACKER_DATA and permissions"
         ) from exc
     return Store(db, data_dir / "raw")
+
+
+READ_ONLY_MODES = ("mode=ro", "immutable=1")
+"""How a history in a directory that cannot be written is opened: read-only, using the -wal and -shm files
+when they are there; else immutable (no -wal or -shm needed, and none can be created there)."""
+
+
+def _open_read_only(data_dir: Path) -> Store:
+    """The history opened read-only; StoreError when it cannot be read, or needs an upgrade (a write)."""
+    from sqlite_utils import Database
+
+    from tracker.store.migrations import migrations
+
+    uri = (data_dir / DB_NAME).absolute().as_uri()
+    failures = []
+    for mode in READ_ONLY_MODES:
+        conn = None
+        try:
+            conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=30, check_same_thread=False)
+            conn.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            failures.append(f"{mode}: {exc}")
+            if conn is not None:
+                conn.close()
+            continue
+        db = Database(conn)
+        if migrations.pending(db):
+            conn.close()
+            raise StoreError(
+                f"the history database in {data_dir} was written by an older tracker and needs an upgrade, "
+                f"which writes to it, but {data_dir} cannot be written: run `tracker run` once where it can be"
+            )
+        return Store(db, data_dir / "raw")
+    raise StoreError(
+        f"cannot read the history database in {data_dir}, which cannot be written ({'; '.join(failures)}); "
+        "check --data / TRACKER_DATA and permissions"
+    )

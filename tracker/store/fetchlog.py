@@ -6,7 +6,7 @@ validators, the version it was read as) is kept once per distinct combination in
 both back). "Last success" is the newest non-error attempt of a source, found walking its
 ``(source_id, id)`` index backwards; the failing streak is the attempts after it. Both cost
 the length of the current failure streak, never the length of the history.
-Package-private: ``Store`` (``database``) calls these. May import: ``tracker.models``,
+Package-private: ``Store`` (``database``) calls these. May import: ``tracker.models``, ``tracker.hygiene``,
 ``tracker.store.lookups`` (never ``database``: the store imports in one direction).
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tracker.hygiene import one_line
 from tracker.models import ErrorClass, Outcome
 from tracker.store.lookups import Row, Store, select_row, select_rows, select_value
 
@@ -78,8 +79,22 @@ class FetchState:
         return self.failures[0] if self.failures else None
 
 
+SERVER_TEXT = ("error", "content_type", "etag", "last_modified", "url")
+"""The columns that may hold a server's words (a reason phrase, a header, a location): one printable line each."""
+
+
+def printable_row(row: Mapping[str, Any], columns: Iterable[str] = SERVER_TEXT) -> dict[str, Any]:
+    """The row with each of ``columns`` that holds text made one printable line (an escape never reaches a terminal)."""
+    cleaned = dict(row)
+    for column in columns:
+        if isinstance(cleaned.get(column), str):
+            cleaned[column] = one_line(cleaned[column])
+    return cleaned
+
+
 def record(store: Store, row: Mapping[str, Any]) -> None:
     """Append one attempt (a FetchRecord as a dict): its body columns by reference, the rest in the attempt row."""
+    row = printable_row(row)  # cleaned by fetch already; again here, so that no path stores an escape
     attempt = {k: v for k, v in row.items() if k not in FETCH_BODY_COLUMNS}
     body = [row.get(c) for c in FETCH_BODY_COLUMNS]
     with store._db.atomic():
@@ -99,6 +114,7 @@ def state(store: Store, source_id: str) -> FetchState:
         f"and id >= coalesce(({_LAST_SUCCESS}), 0) order by id desc",
         [source_id],
     )
+    rows = [printable_row(r, ("error",)) for r in rows]  # a history written before errors were cleaned
     if rows and rows[-1]["outcome"] != "error":
         return FetchState(rows[-1]["started_at"], tuple(rows[:-1]))
     return FetchState(None, tuple(rows))

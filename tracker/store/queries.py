@@ -17,6 +17,7 @@ from typing import Any, cast
 from tracker.errors import ConfigError
 from tracker.store import confirmations
 from tracker.store.database import PruneReport, Store
+from tracker.store.fetchlog import printable_row
 from tracker.store.lookups import (
     Row,
     as_bool,
@@ -140,7 +141,7 @@ def runs(store: Store, *, limit: int = 20) -> list[RunRow]:
                 "changes": run["changes"],
                 "only": json.loads(run["only"] or "[]"),
                 "extractor": run["extractor"],
-                "sources": cast(list[RunSourceRow], sources),
+                "sources": cast(list[RunSourceRow], [printable_row(s, ("error",)) for s in sources]),
             }
         )
     return result

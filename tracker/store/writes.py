@@ -2,7 +2,7 @@
 
 Package-private: ``Store`` (``database``) calls these inside its transactions; nothing
 else writes the run's tables. May import: ``tracker.config``, ``tracker.judge``,
-``tracker.models``.
+``tracker.models``, ``tracker.hygiene``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from tracker.config.sources import Source
+from tracker.hygiene import one_line
 from tracker.judge.diff import Change, Version
 from tracker.models import Section
 
@@ -96,11 +97,11 @@ def document_row(
         "sha256": sha256,
         "fetched_at": now,
         "url": fetched.url,
-        "content_type": fetched.content_type,
+        "content_type": _line(fetched.content_type),  # a server's words: printable, as the fetch log's
         "kind": fetched.kind,
         "size": len(fetched.body),
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
+        "etag": _line(fetched.etag),
+        "last_modified": _line(fetched.last_modified),
         "codes": json.dumps(sorted(version.codes)),
         **version.metadata.to_dict(),
     }
@@ -160,3 +161,7 @@ def change_row(change: Change, source: Source, ends: Ends) -> Row:
         "old_prior_auth": change.old.prior_auth if change.old else None,
         "new_prior_auth": change.new.prior_auth if change.new else None,
     }
+
+
+def _line(value: str | None) -> str | None:
+    return None if value is None else one_line(value)
