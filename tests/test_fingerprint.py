@@ -107,13 +107,18 @@ def test_a_one_word_status_change_on_a_token_page_is_found(server: PolicyServer,
     assert site.counting.reads == 3
 
 
-def test_a_visible_stamp_is_a_reason_to_extract_not_to_guess(server: PolicyServer, work: Workdir) -> None:
+def test_a_visible_stamp_is_no_reason_to_extract(server: PolicyServer, work: Workdir) -> None:
+    """Issue 23: a per-request stamp in the visible text is left out of the fingerprint, as the reader
+    leaves it out of every section; the stamped page that changes its wording is still read."""
     site = _Site(server, work)
     pdf = samples.cigna_policy_pdf(1)
     site.run(_page(1, visible="<p>Page generated 2026-04-21 06:00:01</p>"), pdf)
     again = site.run(_page(2, visible="<p>Page generated 2026-04-22 06:00:07</p>"), pdf)
-    assert site.counting.reads == 3  # the stamp changed what a reader sees: the full extraction decided
+    assert site.counting.reads == 2  # the same words but for the stamp: no extraction
     assert {r.outcome for r in again.results} == {"unchanged"}
+    changed = site.run(_page(3, "investigational", visible="<p>Page generated 2026-04-23 06:00:03</p>"), pdf)
+    assert [(c.code, c.new_status) for c in changed.changes] == [("64600", "experimental")]
+    assert site.counting.reads == 3
 
 
 def test_the_fingerprint_sees_words_and_structure_not_tokens() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tracker.errors import ExtractError
-from tracker.extract import html, mcd, pdf
+from tracker.extract import mcd, pdf
 from tracker.extract.document import text_lines
 from tracker.extract.metadata import metadata_from_text
 from tracker.extract.readable import refuse_format, refuse_textless_html
@@ -46,6 +46,8 @@ def extract_html(
     body: bytes, codes: Sequence[str], *, selector: str | None = None, encoding: str | None = None
 ) -> Extraction:
     """Metadata and sections of an HTML page (``selector`` limits the sections to part of it)."""
+    from tracker.extract import html  # BeautifulSoup and lxml: not on the PDF path (issue 23)
+
     if not body.strip():
         raise ExtractError("HTML document is empty")
     soup = html.parse(body, encoding)

@@ -5,9 +5,11 @@ comments — with the bare element structure and the few attributes that change 
 (role, style, class, spans), read with lxml directly (no BeautifulSoup walk). For PDF: the
 pypdfium2 text of every page. A body whose bytes differ from the last version's but whose
 fingerprint is the same shows a reader the same words (a per-request token in a script or an
-attribute, a re-rendered PDF), so the run can skip the full extraction. Any difference in
-visible text changes the fingerprint — a "page generated at" stamp included: then the full
-extraction decides. The fingerprint is only compared under the same extractor identity (the
+attribute, a re-rendered PDF), so the run can skip the full extraction. A per-request stamp in
+the visible text ("Page last updated: 11/27/2026 06:00:01 AM", "Date Printed: …": a text node
+or a PDF line that is a label and a moment, nothing else; ``normalize.is_stamp``) is left out,
+as the reader leaves it out of every section; any other difference in visible text changes the
+fingerprint: then the full extraction decides. The fingerprint is only compared under the same extractor identity (the
 run checks), and it covers the declared charset and the selector, which change what is read.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+from tracker.extract.normalize import STAMP_ENDS, STAMP_LENGTH, is_stamp
 from tracker.models import Kind
 
 _INVISIBLE = ("script", "style", "template", "noscript")
@@ -48,15 +51,48 @@ def _html_text(body: bytes, encoding: str | None) -> str:
     root = lxml.html.document_fromstring(body, parser=parser)
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()
-    parts = []
+    out: list[str] = []
+    parts: list[str] = []  # since the last long node: joined and split into words at once
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
-        parts.append(element.text or "")
-        parts.append(element.tail or "")
-    return " ".join(" ".join(parts).split())
+        for text in (element.text, element.tail):
+            if not text or (text[-1] in _MAY_END_STAMP and _stamp(text)):
+                continue
+            if len(text) > _LONG and _spaced(text):  # a long text already in words: not split again
+                out.append(" ".join(" ".join(parts).split()))
+                out.append(text)
+                parts = []
+            else:
+                parts.append(text)
+    out.append(" ".join(" ".join(parts).split()))
+    return " ".join(part for part in out if part)
+
+
+def _stamp(text: str) -> bool:
+    """A text node that is a per-request stamp ("Page last updated: …"), which the reader leaves out."""
+    return len(text) <= 2 * STAMP_LENGTH and is_stamp(" ".join(text.split()))
+
+
+_MAY_END_STAMP = frozenset("0123456789 \t\n\r\f\v\xa0") | STAMP_ENDS
+"""Last characters of a text node that may be a stamp (white space: it may end before it)."""
+_LONG = 256
+"""Length from which a text node is looked at for its spacing: splitting the text of a 500 kB
+page into words costs more than the rest of the fingerprint."""
+
+
+def _spaced(text: str) -> bool:
+    """Whether ``text`` (ASCII) has its words one space apart already: no other white space,
+    none doubled, none at either end."""
+    return (
+        text.isascii()
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and "  " not in text
+        and not any(c in text for c in "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")
+    )
 
 
 def _pdf_text(body: bytes) -> str:
@@ -78,4 +114,9 @@ def _pdf_text(body: bytes) -> str:
                 page.close()
         finally:
             pdf.close()
-    return "\f".join(" ".join(text.split()) for text in pages)
+    return "\f".join(_page_words(text) for text in pages)
+
+
+def _page_words(text: str) -> str:
+    """A page's words, its stamp lines left out (the reader drops them as page furniture)."""
+    return " ".join(" ".join(line for line in text.splitlines() if not is_stamp(line)).split())

@@ -23,7 +23,7 @@ from tracker.extract.decode import decode_html
 from tracker.extract.document import Block
 from tracker.extract.htmlnodes import BLOCK_TAGS, DROP, HEADINGS, SKIP_STRINGS, STRONG, TABLE_ROLES, hidden, inline_text
 from tracker.extract.htmltables import data_tables, is_layout, rows_of
-from tracker.extract.normalize import clean
+from tracker.extract.normalize import clean, is_stamp
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_TITLE, heading_level
 from tracker.judge.classify import CODE_LIST
 
@@ -173,7 +173,7 @@ class _Walker:
         kind = self.kind[-1]
         for part in _br_paragraphs(runs) if self.broken and kind == "paragraph" else (runs,):
             text = clean(part[0][0] if len(part) == 1 else "".join(t for t, _ in part))
-            if text:
+            if text and not is_stamp(text):  # a per-request "Page last updated: …" is no part of the policy
                 self.blocks.append(Block(kind, text=text, label=_all_bold(part)))  # type: ignore[arg-type]
         runs.clear()
         self.broken = False

@@ -90,3 +90,51 @@ def strip_label(text: str) -> str:
 def key(text: str) -> str:
     """A comparison key for repeated page furniture: digits and spacing do not matter."""
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", clean(text).lower()))
+
+
+_STAMP = re.compile(
+    r"(?:(?:this\s+)?page\s+|date\s+)?(?:(?:last|was)\s+)?"
+    r"(?:updated|generated|printed|rendered|retrieved|downloaded|print\s+date)"
+    r"(?:\s+(?:on|at))?\s*[:\-]?\s*(?P<moment>.+)",
+    re.IGNORECASE,
+)
+_MOMENT_NUMBER = (
+    r"\d{4}-\d{2}-\d{2}(?:T[\d:.]+)?(?:Z|[+-]\d{2}:?\d{2})?"  # 2026-04-21, 2026-04-21T06:00:01Z
+    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"  # 11/27/2026, 4.1.25
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"  # 06:00, 06:00:01
+    r"|(?:19|20)\d{2}|\d{1,2}(?:st|nd|rd|th)?"  # a year, a day
+    r"|[+-]\d{2}:?\d{2}"  # a UTC offset
+)
+_MOMENT_WORD = (
+    r"a\.?m\.?|p\.?m\.?|utc|gmt|z|[ecmp][sd]t|at|on|of"
+    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?"
+    r"|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+)
+_MOMENT = re.compile(rf"(?:[\s,;:]*(?:(?:{_MOMENT_NUMBER})(?!\d)|(?:{_MOMENT_WORD})\b\.?))+[\s.]*", re.IGNORECASE)
+"""A date, a time or both, in any printed shape, and nothing else (no bare number: a code is not a moment)."""
+_MOMENT_SHAPE = re.compile(r"\d:\d\d|\d[/.\-]\d{1,2}[/.\-]\d|[a-z]{3}\.?\s+\d|\d\s+[a-z]{3}", re.IGNORECASE)
+"""What makes a moment of it: a time of day, a whole date, a month name beside a number."""
+STAMP_ENDS = frozenset("MmTtZzCc.")
+"""What a stamp ends with when not with a digit: AM/PM, GMT/EST, Z, UTC, "p.m."."""
+STAMP_LENGTH = 100
+"""The longest text read as a stamp (a label and a moment)."""
+
+
+def is_stamp(text: str) -> bool:
+    """Whether ``text`` is a per-request stamp and nothing else: "Page last updated: 11/27/2026
+    06:00:01 AM", "Date Printed: November 27, 2026", "Page generated Fri, 27 Nov 2026 06:00:00 GMT".
+
+    A page answers such a line with the moment it was served or printed, so it differs on every
+    request without the policy changing: the reader drops it as it drops page furniture, and the
+    fingerprint (``tracker.extract.fingerprint``) leaves it out. The label says what the moment
+    is, never a policy date ("Effective", "Last Review", "Revised" are metadata, never stamps);
+    the rest is a date, a time or both, nothing more.
+    """
+    text = text.strip()
+    if not text or len(text) > STAMP_LENGTH or not (text[-1].isdigit() or text[-1] in STAMP_ENDS):
+        return False  # most texts are told apart by their last character: no expression is run
+    found = _STAMP.fullmatch(text)
+    if found is None or _MOMENT.fullmatch(found["moment"]) is None:
+        return False
+    return _MOMENT_SHAPE.search(found["moment"]) is not None

@@ -30,7 +30,7 @@ from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
-from tracker.extract.normalize import key
+from tracker.extract.normalize import is_stamp, key
 from tracker.extract.pdfbudget import check_budget
 from tracker.extract.pdflayout import (
     CHROME,
@@ -42,6 +42,7 @@ from tracker.extract.pdflayout import (
     measure_style,
     read_page,
 )
+from tracker.extract.pdfobjects import parse_chars_quickly
 from tracker.extract.pdfscan import Scan, scan
 from tracker.extract.sections import LEVEL_BOLD, LEVEL_LABEL, Reader, dedupe, finish_blocks, heading_level
 from tracker.models import Extraction
@@ -91,7 +92,7 @@ class Pages:
         """pdfplumber's page ``number``, turned so that its text reads upright (see ``upright_page``)."""
         if number not in self.turned:
             page = upright_page(self.pdf, number, self.found.fonts[number - 1].upright)
-            self.turned[number] = without_phantom_spaces(page)
+            self.turned[number] = without_phantom_spaces(parse_chars_quickly(page))
         return self.turned[number]
 
     def blocks(self, number: int) -> list[Block]:
@@ -214,7 +215,12 @@ def context_pages(pages: Pages, hit: int, codes: Sequence[str]) -> set[int]:
 def _body_line(lines: Sequence[str], chrome: frozenset[str]) -> str | None:
     """The first of ``lines`` that is text, not page furniture (None when there is none)."""
     return next(
-        (ln for ln in lines if key(ln) not in chrome and not CHROME.search(ln) and not PAGE_NUMBER.match(ln)), None
+        (
+            ln
+            for ln in lines
+            if key(ln) not in chrome and not CHROME.search(ln) and not PAGE_NUMBER.match(ln) and not is_stamp(ln)
+        ),
+        None,
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tracker.extract.document import Block
-from tracker.extract.normalize import join_lines, key
+from tracker.extract.normalize import is_stamp, join_lines, key
 from tracker.extract.pdfcolumns import group_of, reading_groups
 from tracker.extract.pdfgrid import split_column_tables, table_block
 from tracker.extract.pdfwords import Line, drawn_bullets, make_lines, page_words
@@ -92,8 +92,9 @@ def measure_style(sample: Sequence[Sequence[dict[str, Any]]], first: int = 1) ->
 
 
 def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bool:
-    """Running header/footer (repeated text in the top or bottom band) or page furniture."""
-    if CHROME.search(line.text):
+    """Running header/footer (repeated text in the top or bottom band) or page furniture (a
+    per-request stamp, "Page last updated: …", included)."""
+    if CHROME.search(line.text) or is_stamp(line.text):
         return True
     return in_band(line, page_height) and (key(line.text) in chrome_keys or bool(PAGE_NUMBER.match(line.text)))
 
@@ -113,7 +114,11 @@ def body_lines(lines: Sequence[Line], page_height: float, chrome_keys: frozenset
         line
         for i, line in enumerate(ordered)
         if not is_chrome(line, page_height, chrome_keys)
-        or (not CHROME.search(line.text) and line.top < page_height / 2 and _attached(ordered, i, page_height))
+        or (
+            not (CHROME.search(line.text) or is_stamp(line.text))
+            and line.top < page_height / 2
+            and _attached(ordered, i, page_height)
+        )
     ]
 
 

@@ -11,7 +11,7 @@ import ctypes
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +28,7 @@ _EDGE = 300
 """Characters at each page edge searched together, for a range split across a page break."""
 _EDGE_LINES = 3
 """Lines kept from each end of a page's body text: whether a paragraph runs on across the break."""
-_TEXT, _PATH = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH
+_TEXT, _PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
 
 
 @dataclass(frozen=True)
@@ -142,29 +142,61 @@ def _page_text(page: Any, upright: int) -> tuple[str, set[str], bool, str]:
     return clean(text), keys, numbered, body
 
 
-def _angle(m: Any) -> int:
+def _angle(b: float, a: float) -> int:
     """The text matrix's direction, to the nearest quarter turn (degrees counter-clockwise)."""
-    return round(math.degrees(math.atan2(m.b, m.a)) / 90) % 4 * 90
+    if b == 0.0 and a != 0.0:
+        return 0 if a > 0 else 180  # upright or upside down: no trigonometry needed
+    return round(math.degrees(math.atan2(b, a)) / 90) % 4 * 90
+
+
+_DEPTH = 15
+"""Form XObjects nested deeper than this are not looked into (pypdfium2's ``get_objects`` default)."""
+
+
+def _objects(page: Any) -> Iterator[tuple[int, Any]]:
+    """The type and raw handle of every object on ``page``, Form XObjects' contents included, in
+    the order of pypdfium2's ``get_objects`` (its wrappers cost more than the objects' reading)."""
+    stack: list[tuple[Any, bool, int, int]] = [(page.raw, False, 0, pdfium_c.FPDFPage_CountObjects(page.raw))]
+    while stack:
+        parent, form, index, count = stack.pop()
+        if index >= count:
+            continue
+        obj = (pdfium_c.FPDFFormObj_GetObject if form else pdfium_c.FPDFPage_GetObject)(parent, index)
+        stack.append((parent, form, index + 1, count))
+        if not obj:
+            raise pypdfium2.PdfiumError("Failed to get pageobject.")
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        yield kind, obj
+        if kind == _FORM and len(stack) < _DEPTH:
+            stack.append((obj, True, 0, pdfium_c.FPDFFormObj_CountObjects(obj)))
 
 
 def _fonts(page: Any) -> Fonts:
     largest, bold, paths = 0.0, False, 0
     angles: Counter[int] = Counter()
     size = ctypes.c_float()
+    matrix = pdfium_c.FS_MATRIX()
     name = ctypes.create_string_buffer(128)
-    for obj in page.get_objects(filter=[_TEXT, _PATH]):
-        if obj.type == _PATH:
+    for kind, obj in _objects(page):
+        if kind == _PATH:
             paths += 1
             continue
-        if not pdfium_c.FPDFTextObj_GetFontSize(obj.raw, ctypes.byref(size)):
+        if kind != _TEXT or not pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(size)):
             continue
-        m = obj.get_matrix()
-        angles[_angle(m)] += 1
-        largest = max(largest, size.value * math.sqrt(abs(m.a * m.d - m.b * m.c)))
-        font = pdfium_c.FPDFTextObj_GetFont(obj.raw)
-        if font and not bold:
-            length = pdfium_c.FPDFFont_GetBaseFontName(font, name, len(name))
-            face = name.value[: max(0, length - 1)].decode("latin-1")
-            bold = bool(BOLD_FONT.search(face)) or pdfium_c.FPDFFont_GetWeight(font) >= 600
+        if not pdfium_c.FPDFPageObj_GetMatrix(obj, matrix):
+            raise pypdfium2.PdfiumError("Failed to get matrix of pageobject.")
+        angles[_angle(matrix.b, matrix.a)] += 1
+        largest = max(largest, size.value * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)))
+        if not bold:
+            bold = _bold(pdfium_c.FPDFTextObj_GetFont(obj), name)
     upright = angles.most_common(1)[0][0] if angles else page.get_rotation()
     return Fonts(largest=round(largest, 1), bold=bold, paths=paths, upright=upright)
+
+
+def _bold(font: Any, name: Any) -> bool:
+    """Whether a text object's font is a bold face (by its name or its weight)."""
+    if not font:
+        return False
+    length = pdfium_c.FPDFFont_GetBaseFontName(font, name, len(name))
+    face = name.value[: max(0, length - 1)].decode("latin-1")
+    return bool(BOLD_FONT.search(face)) or pdfium_c.FPDFFont_GetWeight(font) >= 600
