@@ -80,6 +80,7 @@ def test_alphanumeric_codes(code: str, text: str, expected: bool) -> None:
         "Author_64600",
         "x64590-64610",  # a glued range end is no range end
         "64590-64610y",
+        "x64590-64610, 64590 and 64610",  # the same numbers standing alone elsewhere make no range
         "\u0661\u0662" + "64600",  # digits of another script make a longer number
     ],
 )

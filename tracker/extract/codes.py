@@ -32,6 +32,8 @@ _RANGES = re.compile(
 )
 """Any "A-B", "A through B", "A to B" range of code-like tokens. The high end sits in a lookahead,
 so "64590-64600-64610" yields both of its ranges."""
+_HIGH_END = re.compile(rf"{_SPACE}{_CODE_TOKEN}")
+_ASCII_GLUE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def shape(token: str) -> str:
@@ -49,15 +51,12 @@ def in_range(code: str, low: str, high: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _patterns(code: str) -> tuple[re.Pattern[str], str, bytes | None, re.Pattern[bytes] | None]:
-    """The code as a whole token, its shape, its shape as ASCII bytes, and a range's low end of
-    that shape in an ASCII text's shape (the last two None for a code that is not ASCII)."""
+def _patterns(code: str) -> tuple[re.Pattern[str], str, bytes | None]:
+    """The code as a whole token, its shape, and its shape as ASCII bytes (None for a code that
+    is not ASCII)."""
     literal = re.compile(rf"(?<!{_GLUE}){re.escape(code)}(?!{_GLUE})", re.IGNORECASE)
     form = shape(code)
-    if not code.isascii():
-        return literal, form, None, None
-    low_end = re.compile(re.escape(form.encode("ascii")) + rb"[\s\x1c-\x1f]*(?:-|TO\b|THRU\b|THROUGH\b)")
-    return literal, form, form.encode("ascii"), low_end
+    return literal, form, form.encode("ascii") if code.isascii() else None
 
 
 @lru_cache(maxsize=256)
@@ -74,6 +73,42 @@ def ranges_in(text: str) -> tuple[tuple[str, str, str], ...]:
         if low < high and form == shape(high):
             found.append((form, low, high))
     return tuple(found)
+
+
+@lru_cache(maxsize=16)
+def _shape_tokens(form: bytes) -> re.Pattern[bytes]:
+    """A token of one shape in an ASCII text's shape (its start is checked apart: a pattern that
+    opens with the shape's bytes is searched fast), and the separator after it when it opens a
+    range."""
+    return re.compile(re.escape(form) + rb"(?![A-Za-z0-9_])([\s\x1c-\x1f]*(?:-|TO\b|THRU\b|THROUGH\b))?")
+
+
+@lru_cache(maxsize=256)
+def _ascii_hits(text: str, form: bytes) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """The tokens of one shape an ASCII text names, and its ranges of that shape as upper-cased
+    (low, high) pairs.
+
+    Found in the text's shape (digits as 9) with one search for the shape's bytes: once per text
+    and shape, whatever the number of codes of that shape looked up in it (ten five-digit codes
+    share one search), and the same answers as the token and range patterns.
+    """
+    view = _ascii_view(text)
+    assert view is not None
+    upper, shaped = view
+    tokens = set()
+    found = []
+    for match in _shape_tokens(form).finditer(shaped):
+        start = match.start()
+        if start and shaped[start - 1] in _ASCII_GLUE:
+            continue  # glued to a longer word: neither a token nor a range end
+        low = upper[start : start + len(form)]
+        tokens.add(low)
+        high = _HIGH_END.match(text, match.end()) if match[1] else None
+        if high is not None and shaped[high.start(1) : high.end(1)] == form:
+            top = upper[high.start(1) : high.end(1)]
+            if low < top:
+                found.append((low, top))
+    return frozenset(tokens), tuple(found)
 
 
 _DIGITS_TO_9 = bytes.maketrans(b"0123456789", b"9999999999")
@@ -99,48 +134,55 @@ def mentions(text: str, code: str) -> bool:
     longer word ("Author64600", "2064600", "64600123"), never the code.
     """
     code = code.upper()
-    literal, form, ascii_shape, low_end = _patterns(code)
+    literal, form, ascii_shape = _patterns(code)
     view = _ascii_view(text) if ascii_shape is not None else None
     if view is not None and ascii_shape is not None:
-        # ASCII text and code: plain substring tests first (a token or a range end of the
-        # code's shape must occur) before any regular expression.
-        upper, shaped = view
-        if ascii_shape not in shaped:
-            return False
-        if code in upper and literal.search(text):
-            return True
-        if low_end is not None and not low_end.search(shaped):
-            return False  # no range starts with an end of the code's shape
-    elif literal.search(text):
+        return ascii_shape in view[1] and _names(text, code, ascii_shape)
+    if literal.search(text):
         return True
     return any(kind == form and low <= code <= high for kind, low, high in ranges_in(text))
+
+
+def _names(text: str, code: str, form: bytes) -> bool:
+    """``mentions`` for an ASCII text and code whose shape occurs in the text."""
+    tokens, ranges = _ascii_hits(text, form)
+    return code in tokens or any(low <= code <= high for low, high in ranges)
 
 
 def mentioned(text: str, codes: Sequence[str]) -> list[str]:
     """The codes of ``codes`` that ``text`` names, in their order.
 
     One substring test per code shape (ten five-digit codes share one) rules out every code
-    the text cannot name; only the others are looked up with ``mentions``.
+    the text cannot name; only the others are looked up, the text's ranges found once per shape.
     """
-    shapes = _shapes(tuple(codes))
-    view = _ascii_view(text) if shapes is not None else None
-    if shapes is None or view is None:
+    plans = _plans(tuple(codes))
+    view = _ascii_view(text) if plans is not None else None
+    if plans is None or view is None:
         return [code for code in codes if mentions(text, code)]
-    each, distinct = shapes
     shaped = view[1]
-    if not any(s in shaped for s in distinct):
+    if not any(form in shaped for form in plans[1]):
         return []
-    return [code for code, s in zip(codes, each, strict=True) if s in shaped and mentions(text, code)]
+    return [
+        given
+        for given, (code, form) in zip(codes, plans[0], strict=True)
+        if form in shaped and _names(text, code, form)
+    ]
+
+
+_Plan = tuple[str, bytes]
 
 
 @lru_cache(maxsize=64)
-def _shapes(codes: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]] | None:
-    """Each code's shape as ASCII bytes, and the distinct shapes; None when a code is not ASCII."""
-    shapes = [_patterns(code.upper())[2] for code in codes]
-    known = [s for s in shapes if s is not None]
-    if len(known) < len(shapes):
-        return None
-    return tuple(known), tuple(dict.fromkeys(known))
+def _plans(codes: tuple[str, ...]) -> tuple[tuple[_Plan, ...], tuple[bytes, ...]] | None:
+    """Each code upper-cased with its ASCII shape, and the distinct shapes; None when a code is
+    not ASCII."""
+    plans = []
+    for code in codes:
+        form = _patterns(code.upper())[2]
+        if form is None:
+            return None
+        plans.append((code.upper(), form))
+    return tuple(plans), tuple(dict.fromkeys(plan[1] for plan in plans))
 
 
 def is_code_like(token: str) -> bool:
