@@ -153,36 +153,34 @@ def mentioned(text: str, codes: Sequence[str]) -> list[str]:
     """The codes of ``codes`` that ``text`` names, in their order.
 
     One substring test per code shape (ten five-digit codes share one) rules out every code
-    the text cannot name; only the others are looked up, the text's ranges found once per shape.
+    the text cannot name; the text's tokens and ranges of a shape that occurs are found once,
+    and each code of that shape is then a set lookup and a walk over a few ranges.
     """
     plans = _plans(tuple(codes))
     view = _ascii_view(text) if plans is not None else None
     if plans is None or view is None:
         return [code for code in codes if mentions(text, code)]
     shaped = view[1]
-    if not any(form in shaped for form in plans[1]):
-        return []
-    return [
-        given
-        for given, (code, form) in zip(codes, plans[0], strict=True)
-        if form in shaped and _names(text, code, form)
-    ]
-
-
-_Plan = tuple[str, bytes]
+    named: set[int] = set()
+    for form, members in plans:
+        if form not in shaped:
+            continue
+        tokens, ranges = _ascii_hits(text, form)
+        named.update(i for i, code in members if code in tokens or any(low <= code <= high for low, high in ranges))
+    return [code for i, code in enumerate(codes) if i in named] if named else []
 
 
 @lru_cache(maxsize=64)
-def _plans(codes: tuple[str, ...]) -> tuple[tuple[_Plan, ...], tuple[bytes, ...]] | None:
-    """Each code upper-cased with its ASCII shape, and the distinct shapes; None when a code is
-    not ASCII."""
-    plans = []
-    for code in codes:
+def _plans(codes: tuple[str, ...]) -> tuple[tuple[bytes, tuple[tuple[int, str], ...]], ...] | None:
+    """The codes grouped by ASCII shape: each shape with the (position, upper-cased code) of its
+    codes; None when a code is not ASCII."""
+    groups: dict[bytes, list[tuple[int, str]]] = {}
+    for i, code in enumerate(codes):
         form = _patterns(code.upper())[2]
         if form is None:
             return None
-        plans.append((code.upper(), form))
-    return tuple(plans), tuple(dict.fromkeys(plan[1] for plan in plans))
+        groups.setdefault(form, []).append((i, code.upper()))
+    return tuple((form, tuple(members)) for form, members in groups.items())
 
 
 def is_code_like(token: str) -> bool:
