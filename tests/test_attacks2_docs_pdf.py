@@ -386,3 +386,16 @@ def test_a_bomb_behind_a_dictionary_the_walk_cannot_read_is_still_refused() -> N
     for body in (_misleading_dictionary(), _lying_dictionary()):
         with pytest.raises(ExtractError, match="decompression bomb"):
             check_budget(body)
+
+
+@pytest.mark.parametrize("parse", ["uhc_bulletin", "cigna_updates"])
+def test_a_bomb_in_a_monthly_bulletin_is_the_feeds_failure(parse: str) -> None:
+    """The feeds' PDF bulletins are opened by the same budget: a bomb is that feed's clear failure."""
+    from tracker.errors import FetchError
+    from tracker.feeds import parse as feeds
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="decompression bomb") as refused:
+        getattr(feeds, parse)(bomb(400_000), "http://127.0.0.1/bulletin.pdf")
+    assert refused.value.error_class == "unreadable"
+    assert time.monotonic() - started < 10

@@ -217,13 +217,7 @@ def _coding_only(summary: str) -> bool:
 
 def _pdf_tables(body: bytes, url: str) -> Iterator[tuple[str, list[list[str]], str]]:
     """Each table of a PDF with the last heading-like line above it (and the page's text)."""
-    import pdfplumber
-
-    try:
-        pdf = pdfplumber.open(_bytes_io(body))
-    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on a broken file
-        raise feed_fault(f"{url}: not a readable PDF: {exc}") from exc
-    with pdf:
+    with _open_pdf(body, url) as pdf:
         for page in pdf.pages:
             text = page.extract_text() or ""
             lines = page.extract_text_lines()
@@ -238,10 +232,23 @@ def _is_section_line(text: str) -> bool:
     return bool(re.search(r"\b(new|updated|revised|retired)\b", text, re.I)) and len(text) < 80
 
 
-def _bytes_io(body: bytes) -> Any:
+def _open_pdf(body: bytes, url: str) -> Any:
+    """A feed's PDF opened with pdfplumber, once its streams are known to inflate within budget
+    (``pdfbudget``: a decompression bomb is refused before pdfminer inflates it)."""
     import io
 
-    return io.BytesIO(body)
+    import pdfplumber
+
+    from tracker.errors import ExtractError
+    from tracker.extract.pdfbudget import check_budget
+
+    try:
+        check_budget(body)
+        return pdfplumber.open(io.BytesIO(body))
+    except ExtractError as exc:
+        raise feed_fault(f"{url}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on a broken file
+        raise feed_fault(f"{url}: not a readable PDF: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------- Cigna
@@ -303,13 +310,7 @@ def _html_lines(body: bytes, url: str) -> Iterator[tuple[str, list[str], str | N
 
 
 def _pdf_lines(body: bytes, url: str) -> Iterator[tuple[str, list[str], str | None]]:
-    import pdfplumber
-
-    try:
-        pdf = pdfplumber.open(_bytes_io(body))
-    except Exception as exc:  # noqa: BLE001 - pdfminer raises many types on a broken file
-        raise feed_fault(f"{url}: not a readable PDF: {exc}") from exc
-    with pdf:
+    with _open_pdf(body, url) as pdf:
         for page in pdf.pages:
             for line in (page.extract_text() or "").splitlines():
                 text = _clean(line)
