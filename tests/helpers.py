@@ -11,11 +11,13 @@ import email.policy
 import hashlib
 import json
 import socket
+import sqlite3
 import textwrap
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -28,6 +30,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner, Result
 
 from tests import samples
+from tracker.cli import cli
+from tracker.demo import DemoResult
 from tracker.run.check import Clock
 from tracker.run.job import run_once
 
@@ -394,6 +398,23 @@ class Workdir:
 CIGNA_PDF_PATH = "/coveragePolicies/medical/mm_0525.pdf"
 
 
+AETNA_PATH = "/cpb/medical/data/300_399/0374.html"
+
+
+def aetna_only(url: str, extra: str = "") -> str:
+    """A sources.toml body watching only Aetna's CPB 0374 at ``url`` (plus ``extra`` TOML)."""
+    return f"""
+        codes = ["64600"]
+
+        [[source]]
+        id = "aetna-0374"
+        payer = "aetna"
+        title = "Trigeminal Neuralgia: Treatments"
+        url = "{url}"
+        {extra}
+    """
+
+
 def cigna_only(server: PolicyServer, extra: str = "") -> str:
     """A sources.toml body watching only the Cigna 0525 PDF on the loopback server (plus ``extra`` TOML)."""
     return f"""
@@ -477,28 +498,22 @@ RawHandler = Callable[["RawHTTPServer", socket.socket], None]
 """Writes a whole answer, byte for byte, on a connection whose request has been read."""
 
 
-class RawHTTPServer(Loopback[str]):
-    """An HTTP server on 127.0.0.1 that answers each path with a handler writing raw bytes to the socket.
+class RawSocketServer(Loopback[str]):
+    """A TCP server on 127.0.0.1 that hands each connection to ``_serve`` in a thread of its own.
 
-    For answers no well-behaved server sends: a body dripped one byte at a time, a connection
-    closed early, a gzip stream without its trailer. ``log`` holds the paths requested;
-    ``stopping`` is set when the server stops, so that a dripping handler ends too.
+    ``stopping`` is set when the server stops, so that a handler that drips its answer ends too.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.routes: dict[str, RawHandler] = {}
         self.stopping = threading.Event()
         self.listener = socket.create_server((self.host, 0))
         self.listener.settimeout(0.05)
-        self.thread = threading.Thread(target=self._accept, name="RawHTTPServer", daemon=True)
+        self.thread = threading.Thread(target=self._accept, name=type(self).__name__, daemon=True)
 
     @property
     def port(self) -> int:
         return int(self.listener.getsockname()[1])
-
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
 
     def start(self) -> Self:
         self.thread.start()
@@ -518,6 +533,25 @@ class RawHTTPServer(Loopback[str]):
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    @abstractmethod
+    def _serve(self, conn: socket.socket) -> None:
+        """Talk on one accepted connection (and close it)."""
+
+
+class RawHTTPServer(RawSocketServer):
+    """An HTTP server on 127.0.0.1 that answers each path with a handler writing raw bytes to the socket.
+
+    For answers no well-behaved server sends: a body dripped one byte at a time, a connection
+    closed early, a gzip stream without its trailer. ``log`` holds the paths requested.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes: dict[str, RawHandler] = {}
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
@@ -544,3 +578,14 @@ def raw_answer(body: bytes, *, status: str = "200 OK", headers: dict[str, str] |
     """The bytes of an answer (Connection: close); Content-Length only when ``headers`` gives one."""
     lines = [f"HTTP/1.1 {status}", "Connection: close", *(f"{k}: {v}" for k, v in (headers or {}).items())]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def demo_cli(demo: DemoResult, *args: str) -> Result:
+    """The command line on a demo history (``tests/conftest.py``'s ``demo``)."""
+    return CliRunner().invoke(cli, ["--sources", str(demo.sources), "--data", str(demo.data), *args])
+
+
+def demo_rows(demo: DemoResult, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a query on a demo history's database."""
+    with closing(sqlite3.connect(demo.data / "tracker.db")) as db:
+        return db.execute(sql).fetchall()

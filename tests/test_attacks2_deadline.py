@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests import samples
-from tests.helpers import PolicyServer, RawHandler, RawHTTPServer, Workdir, raw_answer
+from tests.helpers import PolicyServer, RawHandler, RawHTTPServer, Workdir, aetna_only, raw_answer
 from tracker.config.sources import FetchSettings, Source
 from tracker.errors import FetchError
 from tracker.fetch.http import fetch, make_session
@@ -60,22 +60,17 @@ def drip_head(body: bytes, every: float) -> RawHandler:
 
 
 def sources(raw: RawHTTPServer, server: PolicyServer) -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{raw.url(PATH)}"
-
+    return aetna_only(
+        raw.url(PATH),
+        f"""
         [[source]]
         id = "horizon-142"
         payer = "bcbs"
         plan = "horizon-nj"
         title = "Percutaneous Neurolysis"
         url = "{server.url(HORIZON)}"
-    """
+        """,
+    )
 
 
 def outcome(work: Workdir, source: str) -> dict[str, Any]:

@@ -9,18 +9,13 @@ last reading stays) and exits 1 with "; N could not be read".
 from __future__ import annotations
 
 import gzip
-import shutil
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from tracker.cli import cli
-from tracker.demo import DemoResult, run_demo
+from tests.helpers import demo_cli, demo_rows
+from tracker.demo import DemoResult
 from tracker.errors import StoreError
 from tracker.store.raw import RawStore
 
@@ -60,31 +55,8 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_history(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    """The bundled demo's history, made once: six sources, two runs, ten stored versions."""
-    return run_demo(tmp_path_factory.mktemp("demo") / "demo", out=lambda _line: None)
-
-
-@pytest.fixture
-def demo(demo_history: DemoResult, tmp_path: Path) -> Iterator[DemoResult]:
-    """A copy of the demo history of the test's own."""
-    root = tmp_path / "demo"
-    shutil.copytree(demo_history.work_dir, root)
-    yield replace(demo_history, work_dir=root, sources=root / "sources.toml", data=root / "snapshots")
-
-
-def _cli(demo: DemoResult, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--sources", str(demo.sources), "--data", str(demo.data), *args])
-
-
-def _rows(demo: DemoResult, sql: str) -> list[tuple[object, ...]]:
-    with closing(sqlite3.connect(demo.data / "tracker.db")) as db:
-        return db.execute(sql).fetchall()
-
-
 def _first_capture(demo: DemoResult, source: str) -> tuple[str, Path]:
-    [(sha,)] = _rows(demo, f"select sha256 from documents where source_id = '{source}' order by id limit 1")
+    [(sha,)] = demo_rows(demo, f"select sha256 from documents where source_id = '{source}' order by id limit 1")
     assert isinstance(sha, str)
     return sha, demo.data / "raw" / sha[:2] / f"{sha}.gz"
 
@@ -107,7 +79,7 @@ def test_a_damaged_capture_reads_as_missing_or_damaged(demo: DemoResult, how: Ca
 def test_reextract_over_a_damaged_capture_reports_that_version_and_reads_the_rest(demo: DemoResult, jobs: str) -> None:
     _sha, path = _first_capture(demo, "cigna-0525")
     _damage(path, _flip_deflate_bytes)  # the case of the sweep: a zlib error in the middle of the stream
-    result = _cli(demo, "reextract", "--dry-run", "--jobs", jobs)
+    result = demo_cli(demo, "reextract", "--dry-run", "--jobs", jobs)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "zlib" not in repr(result.exception)
     assert "warning: cigna-0525 v1" in result.output and "missing or damaged" in result.output
@@ -116,26 +88,26 @@ def test_reextract_over_a_damaged_capture_reports_that_version_and_reads_the_res
 
 
 def test_several_damaged_captures_each_cost_one_version_and_the_last_readings_stay(demo: DemoResult) -> None:
-    before = _rows(demo, "select * from coverage order by document_id, code")
+    before = demo_rows(demo, "select * from coverage order by document_id, code")
     damaged = {"cigna-0525": _cut_in_half, "aetna-0374": _break_crc, "uhc-occipital-nerve": _another_body}
-    known = {str(s) for (s,) in _rows(demo, "select id from sources")}
+    known = {str(s) for (s,) in demo_rows(demo, "select id from sources")}
     assert set(damaged) <= known, known
     for source, how in damaged.items():
         _damage(_first_capture(demo, source)[1], how)
     # a real (not dry) run: a damaged version must not be stored as read from nothing
-    result = _cli(demo, "reextract", "--jobs", "2")
+    result = demo_cli(demo, "reextract", "--jobs", "2")
     assert result.exit_code == 1, result.output
     for source in damaged:
         assert f"warning: {source} v1" in result.output
     assert result.output.count("not re-read") == 3
     assert "; 3 could not be read." in result.output
-    assert _rows(demo, "select * from coverage order by document_id, code") == before
-    assert _rows(demo, "select count(*) from superseded_readings") == [(0,)]
-    again = _cli(demo, "reextract", "--dry-run", "--json", "--jobs", "1")
+    assert demo_rows(demo, "select * from coverage order by document_id, code") == before
+    assert demo_rows(demo, "select count(*) from superseded_readings") == [(0,)]
+    again = demo_cli(demo, "reextract", "--dry-run", "--json", "--jobs", "1")
     assert again.exit_code == 1 and again.stdout.strip() == "[]"  # JSON on stdout, the warnings on stderr
 
 
 def test_reextract_of_a_sound_history_says_nothing_of_unreadable_versions(demo: DemoResult) -> None:
-    result = _cli(demo, "reextract", "--dry-run", "--jobs", "1")
+    result = demo_cli(demo, "reextract", "--dry-run", "--jobs", "1")
     assert result.exit_code == 0, result.output
     assert "could not be read" not in result.output and "warning" not in result.output

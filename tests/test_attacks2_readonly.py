@@ -28,26 +28,16 @@ from typing import Any
 import pytest
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import AETNA_PATH, PolicyServer, Workdir, aetna_only
 
-AETNA = "/cpb/medical/data/300_399/0374.html"
+AETNA = AETNA_PATH
 ROOT = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 
 
 def build_history(server: PolicyServer, work: Workdir) -> None:
     """Two runs: the baseline, then a real change (covered → not covered)."""
-    work.write_sources(
-        f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(AETNA)}"
-        """
-    )
+    work.write_sources(aetna_only(server.url(AETNA)))
     for version in (1, 2):
         server.set(AETNA, samples.aetna_cpb_html(version))
         assert work.cli("run", "--no-notify").exit_code == 0

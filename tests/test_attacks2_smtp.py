@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from typing import Self
 
 import pytest
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import AETNA_PATH, PolicyServer, RawSocketServer, Workdir, aetna_only
 
-AETNA = "/cpb/medical/data/300_399/0374.html"
+AETNA = AETNA_PATH
 PASSWORD = "s3cret-Password-4711"
 USER = "billing-bot"
 DEADLINE = 3
@@ -35,38 +33,15 @@ CONTROL = "\x1b\x07\x9b"
 Conversation = Callable[["RawSMTP", socket.socket], None]
 
 
-class RawSMTP:
+class RawSMTP(RawSocketServer):
     """An SMTP server on 127.0.0.1 that speaks by hand: each connection runs one ``conversation``."""
 
     def __init__(self, conversation: Conversation) -> None:
+        super().__init__()
         self.conversation = conversation
-        self.stopping = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)
-        self.port = int(self.listener.getsockname()[1])
         self.heard: list[str] = []
-        self.thread = threading.Thread(target=self._accept, name="RawSMTP", daemon=True)
 
-    def __enter__(self) -> Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=5)
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
-
-    def _talk(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(10)
             try:
@@ -119,15 +94,9 @@ def configure(work: Workdir, server: PolicyServer, smtp: RawSMTP, monkeypatch: p
     monkeypatch.setenv("TRACKER_SMTP_PASSWORD", PASSWORD)
     server.set(AETNA, samples.aetna_cpb_html(1))
     work.write_sources(
-        f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(AETNA)}"
-
+        aetna_only(
+            server.url(AETNA),
+            f"""
         [notify]
         email_to = ["billing@example.org"]
         email_from = "tracker@example.org"
@@ -135,7 +104,8 @@ def configure(work: Workdir, server: PolicyServer, smtp: RawSMTP, monkeypatch: p
         smtp_port = {smtp.port}
         smtp_tls = "none"
         smtp_deadline = {DEADLINE}
-        """
+        """,
+        )
     )
 
 

@@ -5,18 +5,11 @@ exactly the versions a rule change affects, a real run stores them, the change l
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
-
-from tracker.cli import cli
-from tracker.demo import DemoResult, run_demo
+from tests.helpers import demo_cli, demo_rows
+from tracker.demo import DemoResult
 from tracker.extract import extract
 from tracker.extract.identity import Extractor
 from tracker.models import Extraction, Kind
@@ -37,37 +30,14 @@ def not_covered_reads_experimental(
 RULE_CHANGE = Extractor("rulechange01", not_covered_reads_experimental)
 
 
-@pytest.fixture(scope="module")
-def demo_history(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    """The bundled demo's history, made once: six sources, two runs, ten stored versions, real changes."""
-    return run_demo(tmp_path_factory.mktemp("demo") / "demo", out=lambda _line: None)
-
-
-@pytest.fixture
-def demo(demo_history: DemoResult, tmp_path: Path) -> Iterator[DemoResult]:
-    """A copy of the demo history of the test's own."""
-    root = tmp_path / "demo"
-    shutil.copytree(demo_history.work_dir, root)
-    yield replace(demo_history, work_dir=root, sources=root / "sources.toml", data=root / "snapshots")
-
-
-def _cli(demo: DemoResult, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--sources", str(demo.sources), "--data", str(demo.data), *args])
-
-
-def _db_rows(demo: DemoResult, sql: str) -> list[tuple[object, ...]]:
-    with closing(sqlite3.connect(demo.data / "tracker.db")) as db:
-        return db.execute(sql).fetchall()
-
-
 def test_a_dry_run_of_the_unchanged_extractor_over_the_demo_history_is_empty(demo: DemoResult) -> None:
-    before = _db_rows(demo, "select * from coverage order by document_id, code")
-    result = _cli(demo, "reextract", "--dry-run", "--json", "--jobs", "2")
+    before = demo_rows(demo, "select * from coverage order by document_id, code")
+    result = demo_cli(demo, "reextract", "--dry-run", "--json", "--jobs", "2")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
-    text = _cli(demo, "reextract", "--dry-run")
+    text = demo_cli(demo, "reextract", "--dry-run")
     assert "Re-read 10 versions of 6 sources" in text.output and "0 read differently" in text.output
-    assert _db_rows(demo, "select * from coverage order by document_id, code") == before
+    assert demo_rows(demo, "select * from coverage order by document_id, code") == before
 
 
 def test_a_rule_change_dry_run_names_exactly_the_affected_versions(demo: DemoResult) -> None:
@@ -83,11 +53,11 @@ def test_a_rule_change_dry_run_names_exactly_the_affected_versions(demo: DemoRes
         (d.source, d.version, d.code, d.to_dict()["old_status"], d.to_dict()["new_status"]) for d in report.differences
     ] == [("aetna-0374", 2, "64600", "not_covered", "experimental")]
     assert report.versions == 10 and not report.failures
-    assert _db_rows(demo, "select count(*) from superseded_readings") == [(0,)]
+    assert demo_rows(demo, "select count(*) from superseded_readings") == [(0,)]
 
 
 def test_a_real_reextract_stores_the_readings_and_never_rewrites_the_change_log(demo: DemoResult) -> None:
-    logged = _db_rows(demo, "select * from changes order by id")
+    logged = demo_rows(demo, "select * from changes order by id")
     store = open_store(demo.data)
     try:
         planned = plan(store, source_ids(store), {})
@@ -96,24 +66,24 @@ def test_a_real_reextract_stores_the_readings_and_never_rewrites_the_change_log(
         store.close()
     assert report.stored == 10  # every version is now the rule change's reading (9 read the same)
     assert len(report.differences) == 1
-    assert _db_rows(demo, "select * from changes order by id") == logged
-    assert _db_rows(demo, "select distinct extractor from documents") == [("rulechange01",)]
+    assert demo_rows(demo, "select * from changes order by id") == logged
+    assert demo_rows(demo, "select distinct extractor from documents") == [("rulechange01",)]
 
-    history = json.loads(_cli(demo, "history", "aetna-0374", "--json").stdout)
+    history = json.loads(demo_cli(demo, "history", "aetna-0374", "--json").stdout)
     assert [h["status"] for h in history] == ["covered", "experimental"]
-    log = json.loads(_cli(demo, "changes", "--source", "aetna-0374", "--json").stdout)
+    log = json.loads(demo_cli(demo, "changes", "--source", "aetna-0374", "--json").stdout)
     assert [(c["kind"], c["old_status"], c["new_status"]) for c in log] == [
         ("new", None, "covered"),
         ("changed", "covered", "not_covered"),  # what was detected and delivered at the time
     ]
-    rederived = json.loads(_cli(demo, "changes", "--source", "aetna-0374", "--rederived", "--json").stdout)
+    rederived = json.loads(demo_cli(demo, "changes", "--source", "aetna-0374", "--rederived", "--json").stdout)
     assert [(c["kind"], c["old_status"], c["new_status"]) for c in rederived] == [
         ("new", None, "covered"),
         ("changed", "covered", "experimental"),
     ]
     assert all(c["id"] is None for c in rederived)
 
-    again = _cli(demo, "reextract", "--dry-run", "--json", "--jobs", "1")  # the installed extractor reads it back
+    again = demo_cli(demo, "reextract", "--dry-run", "--json", "--jobs", "1")  # the installed extractor reads it back
     assert again.exit_code == 0
     assert [(d["source"], d["version"], d["old_status"], d["new_status"]) for d in json.loads(again.stdout)] == [
         ("aetna-0374", 2, "experimental", "not_covered")
@@ -121,14 +91,14 @@ def test_a_real_reextract_stores_the_readings_and_never_rewrites_the_change_log(
 
 
 def test_reextract_of_an_unknown_source_is_a_usage_error(demo: DemoResult) -> None:
-    result = _cli(demo, "reextract", "--source", "nope")
+    result = demo_cli(demo, "reextract", "--source", "nope")
     assert result.exit_code == 2 and "no source 'nope'" in result.output
 
 
 def test_a_version_whose_capture_is_gone_is_reported_and_the_rest_is_read(demo: DemoResult) -> None:
-    [(sha,)] = _db_rows(demo, "select sha256 from documents where source_id = 'cigna-0525' order by id limit 1")
+    [(sha,)] = demo_rows(demo, "select sha256 from documents where source_id = 'cigna-0525' order by id limit 1")
     (demo.data / "raw" / sha[:2] / f"{sha}.gz").unlink()
-    result = _cli(demo, "reextract", "--dry-run", "--jobs", "1")
+    result = demo_cli(demo, "reextract", "--dry-run", "--jobs", "1")
     assert result.exit_code == 1
     assert "cigna-0525 v1" in result.output and "not re-read" in result.output
     assert "Re-read 10 versions" in result.output
