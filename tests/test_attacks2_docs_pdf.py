@@ -399,3 +399,48 @@ def test_a_bomb_in_a_monthly_bulletin_is_the_feeds_failure(parse: str) -> None:
         getattr(feeds, parse)(bomb(400_000), "http://127.0.0.1/bulletin.pdf")
     assert refused.value.error_class == "unreadable"
     assert time.monotonic() - started < 10
+
+
+def scanned(pixels: bytes, *, width: int = 2550, height: int = 3300) -> bytes:
+    """A page as a scanner makes it: a deflated grey image (``pixels``) drawn over the page, and a line
+    of text (an OCR layer)."""
+    image = stream(
+        zlib.compress(pixels, 9),
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Filter /FlateDecode" % (width, height),
+    )
+    content = b"q 612 0 0 792 0 0 cm /Im1 Do Q\n" + TEXT
+    return pdf_of(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+            stream(zlib.compress(content), b"/Filter /FlateDecode"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            image,
+        ]
+    )
+
+
+def test_a_scanned_page_is_read_not_refused() -> None:
+    """A page image inflates far past 20 times the file (8.4 MB of white from 25 kB) and text readers
+    never decode it: up to the size its dictionary declares, it is not counted."""
+    body = scanned(bytes([255]) * (2550 * 3300))
+    assert 8 * MIB > 20 * len(body)
+    assert check_budget(body, FLOOR // 8) < FLOOR // 8
+    assert [s.code for s in extract(body, "pdf", ["64600"]).sections] == ["64600"]
+
+
+def test_an_image_that_inflates_past_its_declared_size_is_counted() -> None:
+    """ "/Subtype /Image" buys a bomb nothing but its own stated size (here one pixel)."""
+    with pytest.raises(ExtractError, match="decompression bomb"):
+        check_budget(scanned(bytes(64 * MIB), width=1, height=1))
+
+
+def test_a_stream_dictionary_is_found_in_linear_time_whatever_the_brackets_before_it() -> None:
+    """Thousands of ">>" before each stream made the walk back to its dictionary quadratic (4.5 s a MB)."""
+    body = b"%PDF-1.4\n" + (b">>" * 32500 + b"\n<< /Length 3 >>\nstream\nabc\nendstream\n") * 16
+    started = time.monotonic()
+    check_budget(body)
+    assert time.monotonic() - started < 1.0

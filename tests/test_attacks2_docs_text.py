@@ -73,6 +73,17 @@ def test_labels_mean_what_they_mean_to_a_browser() -> None:
     assert decode_html(b"<p>64600</p>", "hex") == "<p>64600</p>"  # an unknown label is ignored
 
 
+def test_a_label_a_codec_cannot_even_be_looked_up_by_is_ignored() -> None:
+    """RFC 2231 lets a server send "charset*=''utf%008": a NUL in the label made the codec lookup raise
+    (the page unreadable, the completeness check an internal error); a browser ignores such a label."""
+    from tracker.fetch.verdict import charset_of
+
+    label = charset_of("text/html; charset*=''utf%008")
+    assert label is not None and "\0" in label
+    assert encoding_of(label) is None and encoding_of("\0") is None and encoding_of("utf-\ud800") is None
+    assert decode_html(b"<p>CPT 64600</p></body>", label) == "<p>CPT 64600</p></body>"
+
+
 def test_nul_bytes_are_dropped_and_never_make_a_page_utf16() -> None:
     page = b"<html><head><title>Policy 0525</title></head><body><h1>Nerve</h1><p>64600 covered</p></body></html>"
     laden = _nul_laden(page)

@@ -73,7 +73,7 @@ def encoding_of(label: str | None) -> str | None:
         return _BROWSER_LABELS[name]
     try:
         codec = codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError, UnicodeError):  # no such codec; a NUL or a lone surrogate in the label
         return None
     if codec in ("latin-1", "iso8859-1", "ascii"):
         return WINDOWS_1252

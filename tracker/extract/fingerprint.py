@@ -16,6 +16,7 @@ run checks), and it covers the declared charset and the selector, which change w
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from tracker.extract.normalize import STAMP_ENDS, STAMP_LENGTH, is_stamp
 from tracker.models import Kind
@@ -58,8 +59,8 @@ def _html_text(body: bytes, encoding: str | None) -> str:
             continue
         shape = " ".join(f"{a}={element.get(a)}" for a in _SHAPING if element.get(a) is not None)
         parts.append(f"<{element.tag} {shape}>" if shape else f"<{element.tag}>")
-        for text in (element.text, element.tail):
-            if not text or (text[-1] in _MAY_END_STAMP and _stamp(text)):
+        for text, owner in ((element.text, element), (element.tail, element.getparent())):
+            if not text or (text[-1] in _MAY_END_STAMP and _stamp(text) and _alone(owner, text)):
                 continue
             if len(text) > _LONG and _spaced(text):  # a long text already in words: not split again
                 out.append(" ".join(" ".join(parts).split()))
@@ -74,6 +75,20 @@ def _html_text(body: bytes, encoding: str | None) -> str:
 def _stamp(text: str) -> bool:
     """A text node that is a per-request stamp ("Page last updated: …"), which the reader leaves out."""
     return len(text) <= 2 * STAMP_LENGTH and is_stamp(" ".join(text.split()))
+
+
+_CELLS = frozenset({"td", "th", "caption", "header", "footer", "nav"})
+"""Where else a reader's text unit ends: a table cell, a caption, the page's header and footer."""
+
+
+def _alone(owner: Any, text: str) -> bool:
+    """Whether ``text`` is all the text of the block it stands in, as the reader's paragraph is: a
+    date in "Criteria <em>updated 04/21/2026</em>" is part of a sentence, and changes the fingerprint."""
+    from tracker.extract.htmlnodes import BLOCK_TAGS
+
+    while owner is not None and owner.tag not in BLOCK_TAGS | _CELLS and owner.getparent() is not None:
+        owner = owner.getparent()
+    return owner is not None and " ".join(owner.text_content().split()) == " ".join(text.split())
 
 
 _MAY_END_STAMP = frozenset("0123456789 \t\n\r\f\v\xa0") | STAMP_ENDS

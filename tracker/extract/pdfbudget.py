@@ -86,8 +86,10 @@ def check_budget(body: bytes, budget: int | None = None) -> int:
             data, covered = _raw_data(body, start, dictionary or b"<<>>", top, chain, decipher, layout)
             if covered:
                 meter.read(len(data), len(body))
+            meter.exempt = image_size(top)  # a scanned page's pixels are not a bomb; past them they count
             for _piece in _decoded(data, chain, meter):
                 pass
+            meter.exempt = 0
     return meter.total
 
 
@@ -120,11 +122,44 @@ def _is_zlib(head: bytes) -> bool:
     return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
 
 
+_IMAGE = re.compile(rb"/Subtype[\x00\t\n\f\r ]*/Image(?![A-Za-z])")
+_IMAGE_KEYS = {
+    key: re.compile(rb"/" + key + rb"[\x00\t\n\f\r ]+(\d+)(?![\x00\t\n\f\r ]+\d+[\x00\t\n\f\r ]+R)")
+    for key in (b"Width", b"Height", b"BitsPerComponent")
+}
+_COLOURS = re.compile(rb"/ColorSpace[\x00\t\n\f\r ]*/(DeviceGray|DeviceRGB|DeviceCMYK|Indexed)(?![A-Za-z])")
+_COMPONENTS = {b"DeviceGray": 1, b"DeviceRGB": 3, b"DeviceCMYK": 4, b"Indexed": 1}
+_MASK = re.compile(rb"/ImageMask[\x00\t\n\f\r ]+true")
+
+
+def image_size(top: bytes) -> int:
+    """What an image stream's pixels take, by its own dictionary (width × height × components × bits);
+    0 for a stream that is not an image or does not say its size.
+
+    Text readers never decode an image, and a scanned policy's page images inflate far past 20 times
+    the file (a 2550 × 3300 grey page is 8.4 MB of pixels from a few kB): up to its declared size an
+    image stream is not counted. A stream that inflates past what its dictionary declares counts as
+    any other, so "/Subtype /Image" on a bomb buys it nothing but its own stated size (a colour space
+    this does not name counts four components, at most the ceiling per stream).
+    """
+    if not _IMAGE.search(top):
+        return 0
+    width, height, bits = (_IMAGE_KEYS[key].search(top) for key in (b"Width", b"Height", b"BitsPerComponent"))
+    if width is None or height is None:
+        return 0
+    colours = _COLOURS.search(top)
+    components, depth = (1, 1) if _MASK.search(top) else (_COMPONENTS[colours[1]] if colours else 4, 8)
+    if bits is not None and not _MASK.search(top):
+        depth = int(bits[1])
+    row = (int(width[1]) * components * depth + 7) // 8
+    return min(row * int(height[1]), CEILING)
+
+
 class _Meter:
-    """The bytes inflated so far, against the budget."""
+    """The bytes inflated so far, against the budget; ``exempt`` more may pass uncounted (an image's pixels)."""
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.total, self.input = limit, 0, 0
+        self.limit, self.total, self.input, self.exempt = limit, 0, 0, 0
 
     def read(self, size: int, file_size: int) -> None:
         """Count the bytes a stream's first filter reads whole: streams do not overlap, so at most the file twice."""
@@ -136,7 +171,9 @@ class _Meter:
 
     def count(self, pieces: Chunks) -> Chunks:
         for piece in pieces:
-            self.total += len(piece)
+            free = min(len(piece), self.exempt)
+            self.exempt -= free
+            self.total += len(piece) - free
             if self.total > self.limit:
                 raise ExtractError(
                     f"PDF refused: its compressed streams inflate past {self.limit // MIB} MiB "
@@ -146,23 +183,27 @@ class _Meter:
             yield piece
 
 
-def _dictionary_before(body: bytes, end: int, low: int) -> bytes | None:
-    """The dictionary that ends at ``end`` (just past its ``>>``), nested ones included, starting after ``low``."""
-    depth, at, low = 0, end, max(low, end - 65536)
-    while at > low:
-        opening, closing = body.rfind(b"<<", low, at), body.rfind(b">>", low, at)
-        if closing > opening:
-            depth, at = depth + 1, closing
-        elif opening >= 0:
-            depth, at = depth - 1, opening
-            if depth == 0:
-                return body[max(low, at - 32) : end]  # with the "N G obj" before it
-        else:
-            return None
-    return None
-
-
 _BRACKETS = re.compile(rb"<<|>>")
+
+
+def _dictionary_before(body: bytes, end: int, low: int) -> bytes | None:
+    """The dictionary that ends at ``end`` (just past its ``>>``), nested ones included, starting after ``low``.
+
+    One pass over the window (at most 64 kB) with a stack of the ``<<`` still open: linear in it,
+    however many brackets it holds.
+    """
+    low = max(low, end - 65536)
+    opened: list[int] = []
+    closes: dict[int, int] = {}
+    for bracket in _BRACKETS.finditer(body, low, end):
+        if bracket.group() == b"<<":
+            opened.append(bracket.start())
+        elif opened:
+            closes[bracket.end()] = opened.pop()
+        else:
+            opened.clear()  # a ">>" with nothing open: what came before cannot pair across it
+    start = closes.get(end)
+    return None if start is None else body[max(low, start - 32) : end]  # with the "N G obj" before it
 
 
 def _top_level(dictionary: bytes) -> bytes:
