@@ -189,3 +189,20 @@ def test_a_utf16_page_cut_short_is_still_incomplete(server: PolicyServer, work: 
     assert result.exit_code == 1 and failed["outcome"] == "error", failed
     assert "incomplete" in failed["error"] and "</body>" in failed["error"]
     assert [c["kind"] for c in work.json("changes")] == ["new"]
+
+
+@pytest.mark.parametrize("codec,ctype", [("utf-16", "text/html"), ("utf-16-le", "text/html; charset=utf-16le")])
+def test_a_utf16_challenge_page_is_a_challenge(codec: str, ctype: str) -> None:
+    """The challenge check reads the page decoded, as the completeness check does (decode first, then check)."""
+    from tracker.config.sources import Source
+    from tracker.errors import FetchError
+    from tracker.fetch.verdict import check_body
+
+    page = "<html><title>Just a moment...</title><script src='/cdn-cgi/challenge-platform/x.js'></script></html>"
+    with pytest.raises(FetchError) as refused:
+        check_body(
+            Source(id="p", payer="aetna", title="t", url="http://127.0.0.1/p", codes=("64600",)),
+            page.encode(codec),
+            ctype,
+        )
+    assert refused.value.error_class == "challenge"

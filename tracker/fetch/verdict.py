@@ -36,7 +36,11 @@ def check_body(source: Source, body: bytes, content_type: str | None) -> Kind:
         raise FetchError(f"{source.url}: empty body (HTTP 200 with nothing in it)", error_class="empty")
     kind = sniff_kind(body, content_type)
     if kind == "html" and len(body) <= _CHALLENGE_MAX:
-        head = html.unescape(body.decode("utf-8", "replace")).lower()  # Akamai writes "Reference&#32;&#35;18..."
+        from tracker.extract.decode import decode_html  # only here: the fetch stage stays light
+
+        # Decoded as a browser decodes it (a UTF-16 challenge page holds no ASCII "captcha"), then its
+        # character references: Akamai writes "Reference&#32;&#35;18...".
+        head = html.unescape(decode_html(body, charset_of(content_type))).lower()
         for name, pattern in _CHALLENGES:
             if pattern.search(head):
                 raise FetchError(
