@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import PolicyServer, Workdir, aetna_only
 from tracker.errors import StoreError
 from tracker.store.raw import RawStore
 
@@ -50,15 +50,7 @@ def fill(directory: Path) -> Path:
 
 
 def _sources(server: PolicyServer) -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(AETNA)}"
-    """
+    return aetna_only(server.url(AETNA))
 
 
 def _count(db_path: Path, table: str) -> int:

@@ -8,7 +8,7 @@ import re
 import sqlite3
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import PolicyServer, Workdir, aetna_only
 from tracker.store.text import printable
 
 AETNA = "/cpb/medical/data/300_399/0374.html"
@@ -17,15 +17,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _aetna_sources(server: PolicyServer) -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(AETNA)}"
-    """
+    return aetna_only(server.url(AETNA))
 
 
 def _hostile_aetna() -> bytes:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pytest
 
 from tests import samples
-from tests.helpers import PolicyServer, RawHTTPServer, Workdir, raw_answer
+from tests.helpers import PolicyServer, RawHTTPServer, Workdir, aetna_only, raw_answer
 from tracker.config.sources import load_config
 from tracker.fetch.guard import is_internal
 from tracker.fetch.http import make_session
@@ -27,15 +27,7 @@ AETNA = "/cpb/0374.html"
 
 
 def _sources(server: PolicyServer, path: str = "/moved") -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(path)}"
-    """
+    return aetna_only(server.url(path))
 
 
 def _outcome(work: Workdir) -> dict[str, object]:

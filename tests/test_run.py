@@ -12,21 +12,15 @@ import pytest
 import yaml
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import AETNA_PATH, PolicyServer, Workdir, aetna_only
 
 PDF = "application/pdf"
 
 
 def sources_toml(server: PolicyServer, extra: str = "") -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url("/cpb/medical/data/300_399/0374.html")}"
-
+    return aetna_only(
+        server.url(AETNA_PATH),
+        f"""
         [[source]]
         id = "cigna-0525"
         payer = "cigna"
@@ -40,7 +34,8 @@ def sources_toml(server: PolicyServer, extra: str = "") -> str:
         title = "Percutaneous Neurolysis for Trigeminal Neuralgia"
         url = "{server.url("/MedPol2.nsf/MedicalPolicies/HNBE-8TVP74")}"
         {extra}
-    """
+        """,
+    )
 
 
 @pytest.fixture

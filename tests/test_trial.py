@@ -7,22 +7,14 @@ from contextlib import closing
 from pathlib import Path
 
 from tests import samples
-from tests.helpers import PolicyServer, Workdir
+from tests.helpers import PolicyServer, Workdir, aetna_only
 from tests.mcd_api import CoverageAPI, a57452, a57788
 
 PATH = "/cpb/medical/data/300_399/0374.html"
 
 
 def _aetna(server: PolicyServer) -> str:
-    return f"""
-        codes = ["64600"]
-
-        [[source]]
-        id = "aetna-0374"
-        payer = "aetna"
-        title = "Trigeminal Neuralgia: Treatments"
-        url = "{server.url(PATH)}"
-    """
+    return aetna_only(server.url(PATH))
 
 
 def _dump(data: Path) -> list[str]:
