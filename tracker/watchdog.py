@@ -89,19 +89,28 @@ class Watchdog:
                 pass
 
 
-def _start(target: Callable[[], None]) -> threading.Thread:
-    """A daemon thread that takes no signal, from its first instruction on.
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Threads started inside this block take no signal, from their first instruction on.
 
-    A signal delivered to it would never wake the main thread blocked in a wait (a Ctrl-C noticed
-    only when the source in progress ends, seen in tests/test_terminal.py): the mask is set here,
-    around the start, so that the thread inherits it at birth rather than setting it a moment late.
+    A signal delivered to another thread than the main one never wakes the main thread blocked
+    in a wait (a Ctrl-C noticed only when the source in progress ends, so the run starts the next
+    one: seen in tests/test_terminal.py). The mask is set in the starting thread, around the start,
+    so that a new thread inherits it at birth rather than setting it a moment late; a signal that
+    comes meanwhile waits, and is the main thread's when the block ends.
     """
-    thread = threading.Thread(target=target, name="tracker-watchdog", daemon=True)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     try:
-        thread.start()
+        yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start(target: Callable[[], None]) -> threading.Thread:
+    """The watchdog's daemon thread, which takes no signal (``signals_blocked``)."""
+    thread = threading.Thread(target=target, name="tracker-watchdog", daemon=True)
+    with signals_blocked():
+        thread.start()
     return thread
 
 

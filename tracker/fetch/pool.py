@@ -3,7 +3,7 @@
 Yields each attempt in the caller's thread, so the caller may write to the database
 without sharing it across threads. Whatever one fetch raises becomes that source's
 FetchError ("internal" for a surprise); a worker that dies never leaves the caller waiting.
-May import: tracker.errors, tracker.models, tracker.config, tracker.fetch.hygiene.
+May import: tracker.errors, tracker.models, tracker.config, tracker.fetch.hygiene, tracker.watchdog.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tracker.config.sources import Source
 from tracker.errors import FetchError
 from tracker.fetch.hygiene import clean_error
 from tracker.models import Fetched
+from tracker.watchdog import signals_blocked
 
 FetchOne = Callable[[Source, requests.Session], Fetched]
 
@@ -75,7 +76,8 @@ def fetch_all(
                 results.put(None)
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(by_host)))) as pool:
-        futures = [pool.submit(work, group) for group in by_host.values()]
+        with signals_blocked():  # the workers are started here: a Ctrl-C must land on the main thread
+            futures = [pool.submit(work, group) for group in by_host.values()]
         for _ in sources:
             attempt = results.get()
             if attempt is not None:
