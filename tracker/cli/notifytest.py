@@ -11,7 +11,6 @@ import click
 from tracker.cli.base import Context, now
 from tracker.config.notify import NotifySettings
 from tracker.errors import EXIT_SOURCES_FAILED, NotifyError, UsageError
-from tracker.hygiene import one_line
 
 TEST_SUBJECT = "tracker: test message"
 TEST_TEXT = (
@@ -78,6 +77,7 @@ def notify(obj: Context, test: bool) -> None:
     if not test:  # nothing asked: the help says what there is to do (issue 22)
         click.echo(click.get_current_context().get_help())
         return
+    from tracker.notify.mail import redacted_line
     from tracker.notify.routing import targets
 
     config = obj.config()
@@ -93,8 +93,7 @@ def notify(obj: Context, test: bool) -> None:
             click.echo(f"{target.ledger}: ok, test message {SENDERS[target.channel](target.settings)}")
         except NotifyError as exc:
             failed.append(target.ledger)
-            shown = settings.redact(one_line(settings.redact(exc.message)))  # a server's words: printable, no secret
-            click.echo(f"{target.ledger}: FAILED: {shown}")
+            click.echo(f"{target.ledger}: FAILED: {redacted_line(settings, exc.message)}")
     if failed:
         click.echo(f"Error: the test message could not be sent on {', '.join(failed)}", err=True)
         sys.exit(EXIT_SOURCES_FAILED)

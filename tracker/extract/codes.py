@@ -137,15 +137,15 @@ def mentions(text: str, code: str) -> bool:
     literal, form, ascii_shape = _patterns(code)
     view = _ascii_view(text) if ascii_shape is not None else None
     if view is not None and ascii_shape is not None:
-        return ascii_shape in view[1] and _names(text, code, ascii_shape)
+        return ascii_shape in view[1] and _named(_ascii_hits(text, ascii_shape), code)
     if literal.search(text):
         return True
     return any(kind == form and low <= code <= high for kind, low, high in ranges_in(text))
 
 
-def _names(text: str, code: str, form: bytes) -> bool:
-    """``mentions`` for an ASCII text and code whose shape occurs in the text."""
-    tokens, ranges = _ascii_hits(text, form)
+def _named(hits: tuple[frozenset[str], tuple[tuple[str, str], ...]], code: str) -> bool:
+    """Whether an ASCII text's tokens and ranges of the code's shape (``_ascii_hits``) name ``code``."""
+    tokens, ranges = hits
     return code in tokens or any(low <= code <= high for low, high in ranges)
 
 
@@ -165,8 +165,8 @@ def mentioned(text: str, codes: Sequence[str]) -> list[str]:
     for form, members in plans:
         if form not in shaped:
             continue
-        tokens, ranges = _ascii_hits(text, form)
-        named.update(i for i, code in members if code in tokens or any(low <= code <= high for low, high in ranges))
+        hits = _ascii_hits(text, form)
+        named.update(i for i, code in members if _named(hits, code))
     return [code for i, code in enumerate(codes) if i in named] if named else []
 
 

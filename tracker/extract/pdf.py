@@ -30,14 +30,14 @@ from tracker.errors import ExtractError
 from tracker.extract.codes import mentions
 from tracker.extract.document import Block, text_lines
 from tracker.extract.metadata import metadata_from_text
-from tracker.extract.normalize import is_stamp, key
+from tracker.extract.normalize import key
 from tracker.extract.pdfbudget import check_budget
 from tracker.extract.pdflayout import (
-    CHROME,
     NUMBERED_TOP,
     PAGE_NUMBER,
     Style,
     continues,
+    is_furniture,
     joined,
     measure_style,
     read_page,
@@ -215,11 +215,7 @@ def context_pages(pages: Pages, hit: int, codes: Sequence[str]) -> set[int]:
 def _body_line(lines: Sequence[str], chrome: frozenset[str]) -> str | None:
     """The first of ``lines`` that is text, not page furniture (None when there is none)."""
     return next(
-        (
-            ln
-            for ln in lines
-            if key(ln) not in chrome and not CHROME.search(ln) and not PAGE_NUMBER.match(ln) and not is_stamp(ln)
-        ),
+        (ln for ln in lines if key(ln) not in chrome and not is_furniture(ln) and not PAGE_NUMBER.match(ln)),
         None,
     )
 

@@ -57,6 +57,12 @@ CHROME = re.compile(
 """Page furniture by its wording, wherever on the page: page numbers, print dates, copyright."""
 
 
+def is_furniture(text: str) -> bool:
+    """Page furniture by its wording (``CHROME``) or a per-request stamp ("Page last updated: …"),
+    wherever on the page."""
+    return bool(CHROME.search(text)) or is_stamp(text)
+
+
 @dataclass(frozen=True)
 class Style:
     """Document-wide font facts, measured on the same pages whatever pages are analysed."""
@@ -94,7 +100,7 @@ def measure_style(sample: Sequence[Sequence[dict[str, Any]]], first: int = 1) ->
 def is_chrome(line: Line, page_height: float, chrome_keys: frozenset[str]) -> bool:
     """Running header/footer (repeated text in the top or bottom band) or page furniture (a
     per-request stamp, "Page last updated: …", included)."""
-    if CHROME.search(line.text) or is_stamp(line.text):
+    if is_furniture(line.text):
         return True
     return in_band(line, page_height) and (key(line.text) in chrome_keys or bool(PAGE_NUMBER.match(line.text)))
 
@@ -114,11 +120,7 @@ def body_lines(lines: Sequence[Line], page_height: float, chrome_keys: frozenset
         line
         for i, line in enumerate(ordered)
         if not is_chrome(line, page_height, chrome_keys)
-        or (
-            not (CHROME.search(line.text) or is_stamp(line.text))
-            and line.top < page_height / 2
-            and _attached(ordered, i, page_height)
-        )
+        or (not is_furniture(line.text) and line.top < page_height / 2 and _attached(ordered, i, page_height))
     ]
 
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from tracker.config.sources import Source
 from tracker.errors import FetchError
-from tracker.fetch.verdict import same_number
+from tracker.fetch.verdict import fold_title, same_number
 from tracker.models import Fetched, Metadata, Version
 
 Sameness = Literal["same", "other", "unknown"]
@@ -40,7 +40,7 @@ def sameness(before: Metadata, after: Metadata) -> Sameness:
             return "same"
         compared = True
     if before.title and after.title:
-        if _fold(before.title) == _fold(after.title):
+        if fold_title(before.title) == fold_title(after.title):
             return "same"
         compared = True
     return "other" if compared else "unknown"
@@ -104,7 +104,3 @@ def _address(url: str) -> tuple[str, int | None, str, str]:
         port = None
     host = (parts.hostname or "").lower()
     return host, port if port != _DEFAULT_PORTS.get(scheme) else None, parts.path.rstrip("/") or "", parts.query
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())

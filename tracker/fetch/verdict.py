@@ -177,7 +177,7 @@ def _not_the_policy(fetched: Fetched, before: Metadata, after: Metadata) -> str 
         return "it asks to sign in"
     if before.policy_number and after.policy_number != before.policy_number:
         return f"its policy number is {after.policy_number or 'missing'} (was {before.policy_number})"
-    if not before.policy_number and before.title and _fold(after.title) != _fold(before.title):
+    if not before.policy_number and before.title and fold_title(after.title) != fold_title(before.title):
         return f"its title is {after.title!r} (was {before.title!r})"
     if not (before.policy_number or before.title) and after.effective_date is None:
         return "it carries no policy title, number or date"
@@ -189,5 +189,6 @@ def _where(url: str) -> tuple[str, str]:
     return parts.netloc.lower(), parts.path.rstrip("/")
 
 
-def _fold(text: str | None) -> str:
+def fold_title(text: str | None) -> str:
+    """A title compared whatever its case and spacing."""
     return " ".join((text or "").casefold().split())

@@ -111,7 +111,13 @@ def _failed(settings: NotifySettings, where: str, exc: BaseException, late: bool
         )
     else:
         why = describe(exc)
-    return NotifyError(settings.redact(one_line(settings.redact(f"{where}: {why}"))))
+    return NotifyError(redacted_line(settings, f"{where}: {why}"))
+
+
+def redacted_line(settings: NotifySettings, text: str) -> str:
+    """A server's words as one printable line with no secret in it: redacted before the cleaning (which
+    could join a secret's pieces) and after (which could split one)."""
+    return settings.redact(one_line(settings.redact(text)))
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

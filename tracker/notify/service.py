@@ -17,12 +17,11 @@ from tracker.config.notify import NotifySettings
 from tracker.config.sources import Config
 from tracker.errors import ConfigError, NotifyError
 from tracker.feeds.upcoming import with_upcoming
-from tracker.hygiene import one_line
 from tracker.models import Clock, iso
 from tracker.notify import ledger
 from tracker.notify.blocks import slack_message
 from tracker.notify.digest import Digest, make_digest
-from tracker.notify.mail import SmtpFactory, build_message, connect, send_email
+from tracker.notify.mail import SmtpFactory, build_message, connect, redacted_line, send_email
 from tracker.notify.routing import Target, default_targets, targets
 from tracker.notify.webhook import SessionFactory, Sleep, post_slack
 from tracker.store.database import Store
@@ -274,7 +273,7 @@ def _deliver(store: Store, target: Target, digest: Digest, transport: Transport,
     try:
         detail = outgoing.send()
     except NotifyError as exc:
-        reason = _shown(settings, exc.message)
+        reason = redacted_line(settings, exc.message)
         ledger.record(
             store,
             outgoing.change_ids,
@@ -286,9 +285,4 @@ def _deliver(store: Store, target: Target, digest: Digest, transport: Transport,
         )
         return Delivery(channel, "failed", shown, detail=reason)
     ledger.record(store, outgoing.change_ids, channel, run_id=run_id, at=iso(transport.clock()), status=ledger.SENT)
-    return Delivery(channel, "sent", shown, outgoing.left_out, _shown(settings, detail))
-
-
-def _shown(settings: NotifySettings, text: str) -> str:
-    """A server's words in a delivery's detail: one printable line, no secret (redacted before and after cleaning)."""
-    return settings.redact(one_line(settings.redact(text)))
+    return Delivery(channel, "sent", shown, outgoing.left_out, redacted_line(settings, detail))

@@ -36,6 +36,9 @@ def no_space(directory: Path) -> StoreError:
     )
 
 
+READ_ONLY = "read-only (a read-only file system or mount)"
+
+
 def cannot_write(directory: Path, why: str) -> StoreError:
     """The error of a data directory that refuses writes (``why``: "read-only", "permission denied"), naming it."""
     return StoreError(
@@ -57,7 +60,7 @@ def unwritable(directory: Path) -> StoreError | None:
     if not directory.is_dir():
         return None
     if _read_only_mount(directory):
-        return cannot_write(directory, "read-only (a read-only file system or mount)")
+        return cannot_write(directory, READ_ONLY)
     if not os.access(directory, os.W_OK):
         return cannot_write(directory, "permission denied")
     return None
@@ -75,7 +78,7 @@ def write_error(directory: Path, exc: BaseException) -> StoreError:
     if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
         return no_space(directory)
     if isinstance(exc, OSError) and exc.errno == errno.EROFS:
-        return cannot_write(directory, "read-only (a read-only file system or mount)")
+        return cannot_write(directory, READ_ONLY)
     if isinstance(exc, OSError) and exc.errno in _DENIED_ERRNOS:
         return unwritable(directory) or cannot_write(directory, "permission denied")
     if isinstance(exc, sqlite3.Error):
